@@ -1,0 +1,71 @@
+package io.laminar.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Conversions between floats and the stored formats of {@link GgmlType}: the deterministic
+ * reference quantizers (used to write model files) and dequantizers (used for embedding lookups
+ * and tests). The hot path never dequantizes whole matrices: dot products work on blocks.
+ */
+public final class Quantization {
+    static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private Quantization() {
+    }
+
+    /**
+     * Encodes {@code n} floats from {@code src[srcOff..]} into {@code dst} at byte {@code dstOff} in
+     * {@code type}'s layout. {@code n} must be a whole number of blocks.
+     */
+    public static void quantizeRow(GgmlType type, float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+        switch (type) {
+            case F32 -> MemorySegment.copy(src, srcOff, dst, F32, dstOff, n);
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst.set(I16, dstOff + 2L * i, Float.floatToFloat16(src[srcOff + i]));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst.set(I16, dstOff + 2L * i, floatToBf16(src[srcOff + i]));
+                }
+            }
+            default -> throw new UnsupportedOperationException("quantizeRow type=" + type);
+        }
+    }
+
+    /** Decodes {@code n} elements of {@code type} at byte {@code srcOff} of {@code src} into {@code dst[dstOff..]}. */
+    public static void dequantizeRow(GgmlType type, MemorySegment src, long srcOff, float[] dst, int dstOff, int n) {
+        switch (type) {
+            case F32 -> MemorySegment.copy(src, F32, srcOff, dst, dstOff, n);
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst[dstOff + i] = Float.float16ToFloat(src.get(I16, srcOff + 2L * i));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst[dstOff + i] = bf16ToFloat(src.get(I16, srcOff + 2L * i));
+                }
+            }
+            default -> throw new UnsupportedOperationException("dequantizeRow type=" + type);
+        }
+    }
+
+    /** bfloat16 is the top half of a float32. */
+    public static float bf16ToFloat(short bits) {
+        return Float.intBitsToFloat((bits & 0xffff) << 16);
+    }
+
+    /** Rounds to nearest even, as ggml's {@code ggml_compute_fp32_to_bf16}; NaN stays a quiet NaN. */
+    public static short floatToBf16(float f) {
+        int u = Float.floatToRawIntBits(f);
+        if ((u & 0x7fffffff) > 0x7f800000) {
+            return (short) ((u >>> 16) | 64);
+        }
+        return (short) ((u + (0x7fff + ((u >>> 16) & 1))) >>> 16);
+    }
+}
