@@ -1,0 +1,151 @@
+package io.laminar.model.exec;
+
+import java.util.Arrays;
+
+/**
+ * The key/value cache of one stage's layers, paged: memory is a pool of fixed-size blocks of
+ * {@link #blockSize()} positions, and each sequence (a slot) holds a table of the blocks its
+ * positions live in. Sequences of different lengths share the pool without reserving a whole
+ * context each; a sequence asks for blocks as it grows and returns them when it ends.
+ *
+ * <p>Per layer, keys and values are float arrays laid out {@code [block][position in block][kvDim]}.
+ */
+public final class KvCache {
+    private final int layers;
+    private final int kvDim;
+    private final int blockSize;
+    private final int blockCount;
+    private final int maxBlocksPerSequence;
+    private final float[][] keys;
+    private final float[][] values;
+    private final int[][] blockTables;
+    private final int[] blocksHeld;
+    private final int[] freeBlocks;
+    private int freeCount;
+
+    /**
+     * @param layers         layers of the stage
+     * @param kvDim          width of all key heads together
+     * @param blockSize      positions per block
+     * @param blockCount     blocks in the pool (the memory budget)
+     * @param maxSequences   slots: sequences that may hold blocks at once
+     * @param maxContext     the longest sequence a slot may hold
+     */
+    public KvCache(int layers, int kvDim, int blockSize, int blockCount, int maxSequences, int maxContext) {
+        long floatsPerLayer = (long) blockCount * blockSize * kvDim;
+        if (floatsPerLayer > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("KV cache of " + blockCount + " blocks x " + blockSize
+                    + " positions x " + kvDim + " is too large for one layer array");
+        }
+        this.layers = layers;
+        this.kvDim = kvDim;
+        this.blockSize = blockSize;
+        this.blockCount = blockCount;
+        this.maxBlocksPerSequence = (maxContext + blockSize - 1) / blockSize;
+        this.keys = new float[layers][(int) floatsPerLayer];
+        this.values = new float[layers][(int) floatsPerLayer];
+        this.blockTables = new int[maxSequences][maxBlocksPerSequence];
+        this.blocksHeld = new int[maxSequences];
+        this.freeBlocks = new int[blockCount];
+        for (int i = 0; i < blockCount; i++) {
+            freeBlocks[i] = blockCount - 1 - i;
+        }
+        this.freeCount = blockCount;
+    }
+
+    /** A cache that gives every slot room for a whole context: the simple single-process default. */
+    public static KvCache forContext(int layers, int kvDim, int maxSequences, int context) {
+        int blockSize = 16;
+        int perSequence = (context + blockSize - 1) / blockSize;
+        return new KvCache(layers, kvDim, blockSize, perSequence * maxSequences, maxSequences, context);
+    }
+
+    public int blockSize() {
+        return blockSize;
+    }
+
+    public int freeBlocks() {
+        return freeCount;
+    }
+
+    public int blockCount() {
+        return blockCount;
+    }
+
+    public int maxContext() {
+        return maxBlocksPerSequence * blockSize;
+    }
+
+    public int maxSequences() {
+        return blockTables.length;
+    }
+
+    /** Bytes of cache memory per block, over all layers, keys and values. */
+    public long bytesPerBlock() {
+        return 2L * layers * blockSize * kvDim * Float.BYTES;
+    }
+
+    /** Blocks a sequence of {@code length} positions needs. */
+    public int blocksFor(int length) {
+        return (length + blockSize - 1) / blockSize;
+    }
+
+    /**
+     * Makes room for positions {@code [0, length)} of {@code slot}, taking blocks from the pool.
+     *
+     * @return false, changing nothing, when the pool has too few free blocks
+     * @throws IllegalArgumentException when {@code length} exceeds the longest context a slot holds
+     */
+    public boolean reserve(int slot, int length) {
+        int needed = blocksFor(length);
+        if (needed > maxBlocksPerSequence) {
+            throw new IllegalArgumentException("sequence length " + length + " exceeds the KV cache context "
+                    + maxContext());
+        }
+        int more = needed - blocksHeld[slot];
+        if (more <= 0) {
+            return true;
+        }
+        if (more > freeCount) {
+            return false;
+        }
+        for (int i = 0; i < more; i++) {
+            blockTables[slot][blocksHeld[slot]++] = freeBlocks[--freeCount];
+        }
+        return true;
+    }
+
+    /** Returns the blocks of {@code slot} to the pool. */
+    public void release(int slot) {
+        for (int i = 0; i < blocksHeld[slot]; i++) {
+            freeBlocks[freeCount++] = blockTables[slot][i];
+        }
+        blocksHeld[slot] = 0;
+    }
+
+    /** Positions {@code slot} has room for. */
+    public int capacity(int slot) {
+        return blocksHeld[slot] * blockSize;
+    }
+
+    /** Offset of position {@code pos} of {@code slot} in a layer's key or value array. */
+    public int offset(int slot, int pos) {
+        int block = blockTables[slot][pos / blockSize];
+        return (block * blockSize + pos % blockSize) * kvDim;
+    }
+
+    /** Keys of layer {@code layer} (index within the stage). */
+    public float[] keys(int layer) {
+        return keys[layer];
+    }
+
+    public float[] values(int layer) {
+        return values[layer];
+    }
+
+    @Override
+    public String toString() {
+        return "KvCache[layers=" + layers + ", blocks=" + blockCount + "x" + blockSize + ", free=" + freeCount
+                + ", held=" + Arrays.stream(blocksHeld).sum() + "]";
+    }
+}

@@ -1,0 +1,232 @@
+package io.laminar.model.exec;
+
+import io.laminar.kernels.CpuKernels;
+import io.laminar.kernels.Quantization;
+import io.laminar.kernels.VectorOps;
+import io.laminar.kernels.WeightMatrix;
+import io.laminar.model.arch.ModelConfig;
+import io.laminar.model.arch.Rope;
+import io.laminar.model.weights.LayerWeights;
+import io.laminar.model.weights.StageWeights;
+
+/**
+ * Runs one pipeline stage's layers over a {@link TokenBatch}: the transformer forward pass of
+ * Llama-family models (RMSNorm, grouped-query attention with RoPE over a paged KV cache, SwiGLU),
+ * with the token embedding on the first stage and the output head on the last.
+ *
+ * <p>The hidden state travels between stages as {@code float[tokens * dim]}. Every buffer is
+ * allocated here, once, for the largest batch; a step allocates nothing. Not thread-safe: a stage
+ * runs one step at a time.
+ */
+public final class StageRunner {
+    private final ModelConfig c;
+    private final StageWeights w;
+    private final CpuKernels kernels;
+    private final KvCache kv;
+    private final Rope rope;
+    private final int maxBatch;
+
+    // Activation buffers, [maxBatch x width].
+    private final float[] xb;
+    private final float[] q;
+    private final float[] k;
+    private final float[] v;
+    private final float[] att;
+    private final float[] hb;
+    private final float[] hb2;
+    private final float[] ropeCos;
+    private final float[] ropeSin;
+    private final float[] logitsIn;
+    private final AttentionTask attention;
+
+    public StageRunner(ModelConfig config, StageWeights weights, CpuKernels kernels, KvCache kv, int maxBatch) {
+        this.c = config;
+        this.w = weights;
+        this.kernels = kernels;
+        this.kv = kv;
+        this.rope = new Rope(config.rope());
+        this.maxBatch = maxBatch;
+        this.xb = new float[maxBatch * Math.max(c.dim(), c.qDim())];
+        this.q = new float[maxBatch * c.qDim()];
+        this.k = new float[maxBatch * c.kvDim()];
+        this.v = new float[maxBatch * c.kvDim()];
+        this.att = new float[maxBatch * c.qDim()];
+        this.hb = new float[maxBatch * c.hiddenDim()];
+        this.hb2 = new float[maxBatch * c.hiddenDim()];
+        this.ropeCos = new float[maxBatch * rope.pairs()];
+        this.ropeSin = new float[maxBatch * rope.pairs()];
+        this.logitsIn = weights.last() ? new float[maxBatch * c.dim()] : null;
+        this.attention = new AttentionTask(c.heads(), kv.maxContext());
+    }
+
+    public ModelConfig config() {
+        return c;
+    }
+
+    public StageWeights weights() {
+        return w;
+    }
+
+    public KvCache kvCache() {
+        return kv;
+    }
+
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    /** First stage: writes the embeddings of the batch's tokens into {@code x[t*dim..]}. */
+    public void embed(TokenBatch batch, float[] x) {
+        WeightMatrix e = w.tokenEmbedding();
+        for (int t = 0; t < batch.size(); t++) {
+            int token = batch.token(t);
+            if (token < 0 || token >= c.vocabSize()) {
+                throw new IllegalArgumentException("token id " + token + " outside the vocabulary of " + c.vocabSize());
+            }
+            Quantization.dequantizeRow(e.type(), e.data(), token * e.rowBytes(), x, t * c.dim(), c.dim());
+        }
+    }
+
+    /**
+     * Runs this stage's layers over the batch, updating the hidden state {@code x[t*dim..]} in place.
+     * The batch's KV slots must have room for its positions ({@link KvCache#reserve}).
+     */
+    public void forward(TokenBatch batch, float[] x) {
+        int n = batch.size();
+        if (n > maxBatch) {
+            throw new IllegalArgumentException("batch of " + n + " exceeds this stage's maximum " + maxBatch);
+        }
+        for (int t = 0; t < n; t++) {
+            int slot = batch.slot(t);
+            int pos = batch.position(t);
+            if (pos >= kv.capacity(slot)) {
+                throw new IllegalStateException("KV slot " + slot + " has no room for position " + pos);
+            }
+            rope.angles(pos, ropeCos, ropeSin, t * rope.pairs());
+        }
+        for (int l = 0; l < w.layers().length; l++) {
+            layer(l, w.layers()[l], batch, x);
+        }
+    }
+
+    private void layer(int l, LayerWeights lw, TokenBatch batch, float[] x) {
+        int n = batch.size();
+        int dim = c.dim();
+        int qDim = c.qDim();
+        int kvDim = c.kvDim();
+        int headDim = c.headDim();
+
+        // Attention: normalize, project to Q, K, V.
+        for (int t = 0; t < n; t++) {
+            VectorOps.rmsNorm(xb, t * dim, x, t * dim, lw.attnNorm(), dim, c.rmsEps());
+        }
+        kernels.matmul(lw.wq(), xb, n, q);
+        kernels.matmul(lw.wk(), xb, n, k);
+        kernels.matmul(lw.wv(), xb, n, v);
+        for (int t = 0; t < n; t++) {
+            if (lw.bq() != null) {
+                VectorOps.add(lw.bq(), 0, q, t * qDim, qDim);
+                VectorOps.add(lw.bk(), 0, k, t * kvDim, kvDim);
+                VectorOps.add(lw.bv(), 0, v, t * kvDim, kvDim);
+            }
+            if (lw.qNorm() != null) {
+                for (int h = 0; h < c.heads(); h++) {
+                    int o = t * qDim + h * headDim;
+                    VectorOps.rmsNorm(q, o, q, o, lw.qNorm(), headDim, c.rmsEps());
+                }
+                for (int h = 0; h < c.kvHeads(); h++) {
+                    int o = t * kvDim + h * headDim;
+                    VectorOps.rmsNorm(k, o, k, o, lw.kNorm(), headDim, c.rmsEps());
+                }
+            }
+            // Rotate, then store this position's key and value in the cache.
+            rope.rotate(q, t * qDim, c.heads(), headDim, ropeCos, ropeSin, t * rope.pairs());
+            rope.rotate(k, t * kvDim, c.kvHeads(), headDim, ropeCos, ropeSin, t * rope.pairs());
+            int off = kv.offset(batch.slot(t), batch.position(t));
+            System.arraycopy(k, t * kvDim, kv.keys(l), off, kvDim);
+            System.arraycopy(v, t * kvDim, kv.values(l), off, kvDim);
+        }
+
+        attention.prepare(l, batch);
+        kernels.parallelFor(c.heads(), attention);
+
+        // Output projection and residual.
+        kernels.matmul(lw.wo(), att, n, xb);
+        VectorOps.add(xb, 0, x, 0, n * dim);
+
+        // MLP: normalize, SwiGLU, down projection, residual.
+        for (int t = 0; t < n; t++) {
+            VectorOps.rmsNorm(xb, t * dim, x, t * dim, lw.ffnNorm(), dim, c.rmsEps());
+        }
+        kernels.matmul(lw.gate(), xb, n, hb);
+        kernels.matmul(lw.up(), xb, n, hb2);
+        VectorOps.siluMul(hb, 0, hb2, 0, n * c.hiddenDim());
+        kernels.matmul(lw.down(), hb, n, xb);
+        VectorOps.add(xb, 0, x, 0, n * dim);
+    }
+
+    /**
+     * Last stage: final norm and output head for the batch entries that want logits, in batch order.
+     * Writes {@code logits[i*vocab..]} for the i-th such entry and returns how many there were.
+     */
+    public int logits(TokenBatch batch, float[] x, float[] logits) {
+        int dim = c.dim();
+        int m = 0;
+        for (int t = 0; t < batch.size(); t++) {
+            if (batch.wantsLogits(t)) {
+                VectorOps.rmsNorm(logitsIn, m * dim, x, t * dim, w.outputNorm(), dim, c.rmsEps());
+                m++;
+            }
+        }
+        if (m > 0) {
+            kernels.matmul(w.output(), logitsIn, m, logits);
+        }
+        return m;
+    }
+
+    /**
+     * Attention of every batch entry over its sequence's cached positions, one task per query head
+     * (each with its own score buffer), reused across steps.
+     */
+    private final class AttentionTask implements CpuKernels.RangeTask {
+        private final float[][] scores;
+        private int layer;
+        private TokenBatch batch;
+
+        AttentionTask(int heads, int maxContext) {
+            scores = new float[heads][maxContext];
+        }
+
+        void prepare(int layer, TokenBatch batch) {
+            this.layer = layer;
+            this.batch = batch;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            int headDim = c.headDim();
+            int qDim = c.qDim();
+            int group = c.heads() / c.kvHeads();
+            float scale = (float) (1.0 / Math.sqrt(headDim));
+            float[] keys = kv.keys(layer);
+            float[] values = kv.values(layer);
+            for (int h = from; h < to; h++) {
+                float[] s = scores[h];
+                int kvOff = (h / group) * headDim;
+                for (int t = 0; t < batch.size(); t++) {
+                    int slot = batch.slot(t);
+                    int len = batch.position(t) + 1;
+                    int qo = t * qDim + h * headDim;
+                    for (int p = 0; p < len; p++) {
+                        s[p] = VectorOps.dot(q, qo, keys, kv.offset(slot, p) + kvOff, headDim) * scale;
+                    }
+                    VectorOps.softmax(s, 0, len);
+                    java.util.Arrays.fill(att, qo, qo + headDim, 0f);
+                    for (int p = 0; p < len; p++) {
+                        VectorOps.axpy(s[p], values, kv.offset(slot, p) + kvOff, att, qo, headDim);
+                    }
+                }
+            }
+        }
+    }
+}
