@@ -1,0 +1,101 @@
+package io.laminar.model.sampling;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SamplerTest {
+    /** Logits whose softmax is {0.5, 0.3, 0.15, 0.05}. */
+    static final float[] LOGITS = {(float) Math.log(0.5), (float) Math.log(0.3), (float) Math.log(0.15),
+            (float) Math.log(0.05)};
+
+    static SamplingParams params(float temp, int topK, float topP, float minP, float penalty, long seed) {
+        return new SamplingParams(temp, topK, topP, minP, penalty, 64, seed);
+    }
+
+    static int[] histogram(SamplingParams p, int draws) {
+        Sampler s = new Sampler(p, LOGITS.length);
+        int[] h = new int[LOGITS.length];
+        for (int i = 0; i < draws; i++) {
+            h[s.sample(LOGITS, 0)]++;
+        }
+        return h;
+    }
+
+    @Test
+    void greedyPicksTheLargestLogit() {
+        assertEquals(0, new Sampler(SamplingParams.greedy(), 4).sample(LOGITS, 0));
+        float[] shifted = {0, 0, 1, 5, 2};
+        assertEquals(2, new Sampler(SamplingParams.greedy(), 4).sample(shifted, 1));
+    }
+
+    @Test
+    void repeatPenaltyDemotesRecentTokens() {
+        Sampler s = new Sampler(params(0, 40, 1, 0, 2f, 0), 4);
+        s.accept(0);
+        // log(0.5)*2 < log(0.3): token 0's negative logit is multiplied by the penalty.
+        assertEquals(1, s.sample(LOGITS, 0));
+        float[] positive = {3f, 2f, 1f, 0f};
+        Sampler s2 = new Sampler(params(0, 40, 1, 0, 2f, 0), 4);
+        s2.accept(0);
+        s2.accept(0);
+        assertEquals(1, s2.sample(positive, 0), "3/2 = 1.5 < 2, penalized once however often it was seen");
+    }
+
+    @Test
+    void temperatureOneDrawsFromTheSoftmax() {
+        int draws = 40_000;
+        int[] h = histogram(params(1f, 0, 1f, 0f, 1f, 42), draws);
+        double[] expected = {0.5, 0.3, 0.15, 0.05};
+        for (int i = 0; i < 4; i++) {
+            assertEquals(expected[i], h[i] / (double) draws, 0.01, "token " + i);
+        }
+    }
+
+    @Test
+    void topKTopPAndMinPTruncate() {
+        assertArrayEquals(new int[] {1000, 0, 0, 0}, histogram(params(1f, 1, 1f, 0f, 1f, 1), 1000));
+        int[] topK2 = histogram(params(1f, 2, 1f, 0f, 1f, 1), 1000);
+        assertTrue(topK2[0] > 0 && topK2[1] > 0 && topK2[2] == 0 && topK2[3] == 0);
+        // 0.5 + 0.3 reaches 0.75: tokens 0 and 1 only.
+        int[] topP = histogram(params(1f, 0, 0.75f, 0f, 1f, 1), 1000);
+        assertTrue(topP[0] > 0 && topP[1] > 0 && topP[2] == 0 && topP[3] == 0);
+        // min_p 0.25: keeps p >= 0.125: tokens 0, 1, 2.
+        int[] minP = histogram(params(1f, 0, 1f, 0.25f, 1f, 1), 3000);
+        assertTrue(minP[2] > 0 && minP[3] == 0);
+    }
+
+    @Test
+    void seedMakesDrawsReproducible() {
+        float[] flat = new float[1000];
+        int[] a = new int[50];
+        int[] b = new int[50];
+        int[] c = new int[50];
+        Sampler sa = new Sampler(params(1f, 0, 1f, 0f, 1f, 7), flat.length);
+        Sampler sb = new Sampler(params(1f, 0, 1f, 0f, 1f, 7), flat.length);
+        Sampler sc = new Sampler(params(1f, 0, 1f, 0f, 1f, 8), flat.length);
+        for (int i = 0; i < 50; i++) {
+            a[i] = sa.sample(flat, 0);
+            b[i] = sb.sample(flat, 0);
+            c[i] = sc.sample(flat, 0);
+        }
+        assertArrayEquals(a, b);
+        assertFalse(java.util.Arrays.equals(a, c));
+    }
+
+    @Test
+    void impossibleValuesAreRejectedWithTheirName() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> params(-1f, 0, 1f, 0f, 1f, 0))
+                .getMessage().contains("temperature"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> params(1f, 0, 0f, 0f, 1f, 0))
+                .getMessage().contains("top_p"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> params(1f, 0, 1f, 2f, 1f, 0))
+                .getMessage().contains("min_p"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> params(1f, 0, 1f, 0f, 0f, 0))
+                .getMessage().contains("repeat_penalty"));
+    }
+}
