@@ -1,0 +1,94 @@
+package io.laminar.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.laminar.model.ModelSummary;
+import io.laminar.model.arch.ModelConfig;
+import io.laminar.model.bench.ThroughputBenchmark;
+import io.laminar.model.exec.LayerRange;
+import io.laminar.model.exec.LocalPipeline;
+import io.laminar.model.gguf.GgufFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code laminar bench}: prompt processing and generation speed, as llama-bench reports them. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measures prompt processing (ppN) and generation (tgN) speed in tokens/s, llama-bench style:",
+                "random tokens from an empty cache, one warm-up, then repetitions reported as median and spread."})
+public final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = {"-p", "--n-prompt"}, defaultValue = "128", description = "Prompt tokens of the pp test (default: ${DEFAULT-VALUE}).")
+    int promptTokens;
+
+    @Option(names = {"-n", "--n-gen"}, defaultValue = "64", description = "Generated tokens of the tg test (default: ${DEFAULT-VALUE}).")
+    int genTokens;
+
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "Measured repetitions (default: ${DEFAULT-VALUE}).")
+    int repetitions;
+
+    @Option(names = "--json", description = "Print one JSON object with the medians instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        model.validate();
+        if (repetitions < 1) {
+            throw new IllegalArgumentException("--repetitions must be at least 1");
+        }
+        try (GgufFile file = GgufFile.open(model.model)) {
+            ModelConfig config = ModelConfig.fromGguf(file);
+            int context = Math.max(promptTokens, genTokens) + 1;
+            try (LocalPipeline pipeline = new LocalPipeline(file, config,
+                    LayerRange.split(config.layers(), model.stages), model.threads,
+                    Math.max(promptTokens, 1), 1, context)) {
+                ThroughputBenchmark bench = new ThroughputBenchmark(pipeline);
+                double[] pp = promptTokens > 0 ? bench.promptProcessing(promptTokens, repetitions) : new double[0];
+                double[] tg = genTokens > 0 ? bench.generation(genTokens, repetitions) : new double[0];
+                ModelSummary summary = ModelSummary.of(file, config);
+                if (json) {
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    out.put("model", summary.description());
+                    out.put("size_bytes", summary.bytes());
+                    out.put("params", summary.parameters());
+                    out.put("threads", model.threads);
+                    out.put("stages", model.stages);
+                    out.put("n_prompt", promptTokens);
+                    out.put("n_gen", genTokens);
+                    out.put("repetitions", repetitions);
+                    out.put("prompt_tokens_per_s", pp.length > 0 ? ThroughputBenchmark.median(pp) : 0.0);
+                    out.put("gen_tokens_per_s", tg.length > 0 ? ThroughputBenchmark.median(tg) : 0.0);
+                    out.put("prompt_tokens_per_s_samples", pp);
+                    out.put("gen_tokens_per_s_samples", tg);
+                    System.out.println(new ObjectMapper().writeValueAsString(out));
+                } else {
+                    String fmt = "| %-24s | %10s | %8s | %-7s | %7s | %6s | %9s | %25s |%n";
+                    System.out.printf(fmt, "model", "size", "params", "backend", "threads", "stages", "test",
+                            "t/s (median ± half-range)");
+                    System.out.printf(fmt, "-".repeat(24), "-".repeat(10), "-".repeat(8), "-".repeat(7),
+                            "-".repeat(7), "-".repeat(6), "-".repeat(9), "-".repeat(25));
+                    if (pp.length > 0) {
+                        row(fmt, summary, "pp" + promptTokens, pp);
+                    }
+                    if (tg.length > 0) {
+                        row(fmt, summary, "tg" + genTokens, tg);
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+
+    private void row(String fmt, ModelSummary summary, String test, double[] samples) {
+        System.out.printf(Locale.ROOT, fmt, summary.description(), summary.humanSize(),
+                ModelSummary.humanCount(summary.parameters()), "CPU", model.threads, model.stages, test,
+                String.format(Locale.ROOT, "%.2f ± %.2f", ThroughputBenchmark.median(samples),
+                        ThroughputBenchmark.halfRange(samples)));
+    }
+}

@@ -1,0 +1,42 @@
+package io.laminar.app;
+
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** Options every command that runs a model shares. */
+public final class ModelOptions {
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "GGUF model file.")
+    Path model;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "T",
+            description = "Worker threads for the kernels (default: available processors, ${DEFAULT-VALUE}).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--stages", paramLabel = "K", defaultValue = "1",
+            description = "Split the layers into K pipeline stages (default: ${DEFAULT-VALUE}).")
+    int stages;
+
+    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "4096",
+            description = "Context size in tokens, capped at the model's (default: ${DEFAULT-VALUE}).")
+    int context;
+
+    @Option(names = {"-b", "--batch-size"}, paramLabel = "N", defaultValue = "512",
+            description = "Most tokens per forward step; longer prompts are processed in chunks (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    void validate() {
+        if (threads < 1) {
+            throw new IllegalArgumentException("--threads=" + threads + " must be at least 1");
+        }
+        if (stages < 1) {
+            throw new IllegalArgumentException("--stages=" + stages + " must be at least 1");
+        }
+        if (context < 2) {
+            throw new IllegalArgumentException("--ctx-size=" + context + " must be at least 2");
+        }
+        if (batch < 1) {
+            throw new IllegalArgumentException("--batch-size=" + batch + " must be at least 1");
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.laminar.model.bench;
+
+import io.laminar.model.exec.LocalPipeline;
+import io.laminar.model.exec.TokenBatch;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Measures prompt processing and generation speed the way llama-bench does: {@code ppN} runs one
+ * prompt of N random tokens from an empty cache (logits for the last token only), {@code tgN}
+ * decodes N tokens one step at a time from an empty cache (logits every step, no sampling). One
+ * warm-up run of each precedes the measured repetitions.
+ */
+public final class ThroughputBenchmark {
+    private final LocalPipeline pipeline;
+    private final SplittableRandom random = new SplittableRandom(1234);
+    private final float[] logits;
+
+    public ThroughputBenchmark(LocalPipeline pipeline) {
+        this.pipeline = pipeline;
+        this.logits = new float[pipeline.config().vocabSize()];
+    }
+
+    /** Tokens per second of each repetition of {@code ppN}. */
+    public double[] promptProcessing(int tokens, int repetitions) {
+        if (tokens > pipeline.maxBatch()) {
+            throw new IllegalArgumentException("pp" + tokens + " needs a batch of " + tokens + " but the pipeline's is "
+                    + pipeline.maxBatch());
+        }
+        TokenBatch batch = new TokenBatch(tokens);
+        double[] rates = new double[repetitions];
+        for (int r = -1; r < repetitions; r++) {
+            batch.clear();
+            for (int i = 0; i < tokens; i++) {
+                batch.add(randomToken(), 0, i, i == tokens - 1);
+            }
+            pipeline.reserve(0, tokens);
+            long start = System.nanoTime();
+            pipeline.step(batch, logits);
+            long nanos = System.nanoTime() - start;
+            pipeline.release(0);
+            if (r >= 0) {
+                rates[r] = tokens * 1e9 / nanos;
+            }
+        }
+        return rates;
+    }
+
+    /** Tokens per second of each repetition of {@code tgN}. */
+    public double[] generation(int tokens, int repetitions) {
+        TokenBatch batch = new TokenBatch(1);
+        double[] rates = new double[repetitions];
+        for (int r = -1; r < repetitions; r++) {
+            pipeline.reserve(0, tokens);
+            long start = System.nanoTime();
+            for (int i = 0; i < tokens; i++) {
+                batch.clear();
+                batch.add(randomToken(), 0, i, true);
+                pipeline.step(batch, logits);
+            }
+            long nanos = System.nanoTime() - start;
+            pipeline.release(0);
+            if (r >= 0) {
+                rates[r] = tokens * 1e9 / nanos;
+            }
+        }
+        return rates;
+    }
+
+    private int randomToken() {
+        return random.nextInt(pipeline.config().vocabSize());
+    }
+
+    public static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    /** Half the distance between the smallest and largest sample. */
+    public static double halfRange(double[] xs) {
+        return (Arrays.stream(xs).max().orElse(0) - Arrays.stream(xs).min().orElse(0)) / 2;
+    }
+}
