@@ -6,15 +6,13 @@ import io.laminar.model.sampling.Sampler;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntPredicate;
 
 /**
- * Generates several sequences together on a {@link LocalPipeline}, synchronously: each step
- * carries one decode token for every sequence that is generating and fills the rest of the batch
- * with prompt chunks of sequences still reading their prompt, so a long prompt never stalls the
- * others. Sequences wait for a free KV slot, take it, and give it back when they finish.
+ * Generates several sequences together on a {@link LocalPipeline}, synchronously, with continuous
+ * batching: sequences wait for a free KV slot, join the next step, and leave when they finish;
+ * each step is formed by {@link StepPlanner}. The actor pipeline does the same asynchronously.
  */
 public final class Generator {
     private final LocalPipeline pipeline;
@@ -48,169 +46,116 @@ public final class Generator {
      * @throws IllegalArgumentException if a prompt does not fit the context
      */
     public List<GenerationResult> generateAll(List<GenerationRequest> requests) {
+        int context = pipeline.context();
         for (GenerationRequest r : requests) {
-            if (r.promptIds().length >= pipeline.context()) {
+            if (r.promptIds().length >= context) {
                 throw new IllegalArgumentException("prompt of " + r.promptIds().length
-                        + " tokens does not fit the context of " + pipeline.context() + " tokens");
+                        + " tokens does not fit the context of " + context + " tokens");
             }
         }
-        ArrayDeque<Sequence> waiting = new ArrayDeque<>();
+        List<Run> all = new ArrayList<>();
         for (GenerationRequest r : requests) {
-            waiting.add(new Sequence(r, vocab));
+            all.add(new Run(r, vocab, context));
         }
-        List<Sequence> all = new ArrayList<>(waiting);
-        Sequence[] bySlot = new Sequence[maxSequences];
-        List<Sequence> active = new ArrayList<>();
-        Sequence[] logitOwners = new Sequence[maxSequences];
+        ArrayDeque<Run> waiting = new ArrayDeque<>(all);
+        Run[] bySlot = new Run[maxSequences];
+        List<Run> active = new ArrayList<>();
+        List<SequenceProgress> activeProgress = new ArrayList<>();
+        SequenceProgress[] owners = new SequenceProgress[maxSequences];
 
         while (!waiting.isEmpty() || !active.isEmpty()) {
-            // Admit waiting sequences into free slots.
             for (int slot = 0; slot < maxSequences && !waiting.isEmpty(); slot++) {
                 if (bySlot[slot] == null) {
-                    Sequence s = waiting.poll();
-                    s.slot = slot;
-                    bySlot[slot] = s;
-                    active.add(s);
+                    Run run = waiting.poll();
+                    run.progress.assignSlot(slot);
+                    bySlot[slot] = run;
+                    active.add(run);
                 }
             }
-            // Form the step: decode tokens first, then prompt chunks.
-            batch.clear();
-            int owners = 0;
-            for (Sequence s : active) {
-                if (s.prefilled()) {
-                    reserve(s, s.position + 1);
-                    batch.add(s.lastToken, s.slot, s.position++, true);
-                    logitOwners[owners++] = s;
-                }
+            activeProgress.clear();
+            for (Run run : active) {
+                activeProgress.add(run.progress);
             }
-            for (Sequence s : active) {
-                while (!s.prefilled() && batch.size() < batch.capacity()) {
-                    int[] prompt = s.request.promptIds();
-                    int take = Math.min(prompt.length - s.promptDone, batch.capacity() - batch.size());
-                    reserve(s, s.promptDone + take);
-                    for (int i = 0; i < take; i++) {
-                        boolean lastOfPrompt = s.promptDone + i == prompt.length - 1;
-                        batch.add(prompt[s.promptDone + i], s.slot, s.promptDone + i, lastOfPrompt);
-                        if (lastOfPrompt) {
-                            logitOwners[owners++] = s;
-                        }
-                    }
-                    if (s.promptStart == 0) {
-                        s.promptStart = System.nanoTime();
-                    }
-                    s.promptDone += take;
-                    s.position = s.promptDone;
-                }
-            }
-            int rows = pipeline.step(batch, logits);
+            long start = System.nanoTime();
+            int rows = StepPlanner.plan(activeProgress, batch, owners);
+            reserveKv();
+            pipeline.step(batch, logits);
             long now = System.nanoTime();
+            for (Run run : active) {
+                run.tookPart(start);
+            }
             for (int i = 0; i < rows; i++) {
-                Sequence s = logitOwners[i];
-                int token = s.sampler.sample(logits, i * vocab);
-                if (s.generated.length() == 0 && s.promptNanos == 0) {
-                    s.promptNanos = now - s.promptStart;
-                    s.decodeStart = now;
-                }
-                s.accept(token, endOfGeneration, pipeline.context());
+                Run run = bySlot[owners[i].slot()];
+                run.accept(run.sampler.sample(logits, i * vocab), endOfGeneration, now);
             }
             for (int i = active.size() - 1; i >= 0; i--) {
-                Sequence s = active.get(i);
-                if (s.finish != null) {
-                    s.finish(now);
-                    pipeline.release(s.slot);
-                    bySlot[s.slot] = null;
+                Run run = active.get(i);
+                if (run.progress.finished()) {
+                    run.finish(now);
+                    pipeline.release(run.progress.slot());
+                    bySlot[run.progress.slot()] = null;
                     active.remove(i);
                 }
             }
         }
         List<GenerationResult> results = new ArrayList<>(all.size());
-        for (Sequence s : all) {
-            results.add(s.result);
+        for (Run run : all) {
+            results.add(run.result);
         }
         return results;
     }
 
-    private void reserve(Sequence s, int length) {
-        if (!pipeline.reserve(s.slot, length)) {
-            throw new IllegalStateException("KV cache has no room for slot " + s.slot + " at length " + length);
+    private void reserveKv() {
+        for (int i = 0; i < batch.size(); i++) {
+            if (!pipeline.reserve(batch.slot(i), batch.position(i) + 1)) {
+                throw new IllegalStateException("KV cache has no room for slot " + batch.slot(i) + " at position "
+                        + batch.position(i));
+            }
         }
     }
 
-    /** A request's progress. */
-    private static final class Sequence {
+    /** A request's progress, sampler and timings. */
+    private static final class Run {
         final GenerationRequest request;
+        final SequenceProgress progress;
         final Sampler sampler;
-        final IntList generated = new IntList();
-        int slot = -1;
-        int promptDone;
-        int position;
-        int lastToken;
         long promptStart;
         long promptNanos;
         long decodeStart;
-        FinishReason finish;
         GenerationResult result;
 
-        Sequence(GenerationRequest request, int vocab) {
+        Run(GenerationRequest request, int vocab, int context) {
             this.request = request;
+            this.progress = new SequenceProgress(request.promptIds(), request.maxTokens(), context);
             this.sampler = new Sampler(request.sampling(), vocab);
             for (int t : request.promptIds()) {
                 sampler.accept(t);
             }
-            if (request.maxTokens() == 0) {
-                finish = FinishReason.LENGTH;
+        }
+
+        void tookPart(long stepStart) {
+            if (promptStart == 0) {
+                promptStart = stepStart;
             }
         }
 
-        boolean prefilled() {
-            return promptDone == request.promptIds().length;
-        }
-
-        void accept(int token, IntPredicate endOfGeneration, int context) {
-            if (finish != null) {
-                return;
+        void accept(int token, IntPredicate endOfGeneration, long now) {
+            if (decodeStart == 0) {
+                promptNanos = now - promptStart;
+                decodeStart = now;
             }
-            if (endOfGeneration.test(token)) {
-                finish = FinishReason.STOP;
-                return;
-            }
-            request.listener().onToken(generated.length(), token);
-            generated.add(token);
-            sampler.accept(token);
-            lastToken = token;
-            if (generated.length() >= request.maxTokens()) {
-                finish = FinishReason.LENGTH;
-            } else if (position >= context) {
-                finish = FinishReason.CONTEXT;
+            int index = progress.generatedCount();
+            if (progress.accept(token, endOfGeneration)) {
+                sampler.accept(token);
+                request.listener().onToken(index, token);
             }
         }
 
         void finish(long now) {
-            GenerationStats stats = new GenerationStats(request.promptIds().length, generated.length(),
+            GenerationStats stats = new GenerationStats(request.promptIds().length, progress.generatedCount(),
                     promptNanos, decodeStart == 0 ? 0 : now - decodeStart);
-            result = new GenerationResult(generated.toArray(), finish, stats);
-            request.listener().onFinish(finish, stats);
-        }
-    }
-
-    /** A growable int list, to keep generated ids unboxed. */
-    private static final class IntList {
-        private int[] a = new int[64];
-        private int n;
-
-        void add(int v) {
-            if (n == a.length) {
-                a = Arrays.copyOf(a, n * 2);
-            }
-            a[n++] = v;
-        }
-
-        int length() {
-            return n;
-        }
-
-        int[] toArray() {
-            return Arrays.copyOf(a, n);
+            result = new GenerationResult(progress.generated(), progress.finish(), stats);
+            request.listener().onFinish(progress.finish(), stats);
         }
     }
 }
