@@ -7,5 +7,7 @@ public enum FinishReason {
     /** It reached its {@code maxTokens}. */
     LENGTH,
     /** It filled the context window. */
-    CONTEXT
+    CONTEXT,
+    /** It was stopped from outside (cancelled, or failed elsewhere). */
+    CANCELLED
 }

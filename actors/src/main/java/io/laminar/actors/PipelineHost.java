@@ -1,0 +1,178 @@
+package io.laminar.actors;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Props;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
+import akka.cluster.typed.JoinSeedNodes;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.laminar.actors.scheduler.PipelineScheduler;
+import io.laminar.actors.scheduler.SchedulerSettings;
+import io.laminar.actors.stage.StageActor;
+import io.laminar.model.arch.ModelConfig;
+import io.laminar.model.exec.KvCache;
+import io.laminar.model.exec.LayerRange;
+import io.laminar.model.exec.StageRunner;
+import io.laminar.model.gguf.GgufFile;
+import io.laminar.model.tokenizer.Tokenizer;
+import io.laminar.model.tokenizer.Tokenizers;
+import io.laminar.model.weights.StageWeights;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One Laminar process: an actor system in the cluster, the stages it hosts (sharing one
+ * {@link ComputeLane}) and, if asked, the model's scheduler. A single process with every stage and
+ * the scheduler is a cluster of one; the same actors and messages serve many machines.
+ */
+public final class PipelineHost implements AutoCloseable {
+    private final ActorSystem<Void> system;
+    private final GgufFile file;
+    private final ModelConfig config;
+    private final Tokenizer tokenizer;
+    private final ComputeLane lane;
+    private final List<ActorRef<StageActor.Command>> stages;
+    private final ActorRef<PipelineScheduler.Command> scheduler;
+
+    private PipelineHost(ActorSystem<Void> system, GgufFile file, ModelConfig config, Tokenizer tokenizer,
+                         ComputeLane lane, List<ActorRef<StageActor.Command>> stages,
+                         ActorRef<PipelineScheduler.Command> scheduler) {
+        this.system = system;
+        this.file = file;
+        this.config = config;
+        this.tokenizer = tokenizer;
+        this.lane = lane;
+        this.stages = stages;
+        this.scheduler = scheduler;
+    }
+
+    public static PipelineHost start(HostSettings s) throws IOException {
+        return start(s, SchedulerSettings.DEFAULT_ADMISSION_TIMEOUT);
+    }
+
+    public static PipelineHost start(HostSettings s, Duration admissionTimeout) throws IOException {
+        GgufFile file = GgufFile.open(s.model());
+        ActorSystem<Void> system = null;
+        ComputeLane lane = null;
+        try {
+            ModelConfig config = ModelConfig.fromGguf(file);
+            Tokenizer tokenizer = Tokenizers.fromGguf(file.metadata());
+            int context = Math.min(s.context(), config.contextLength());
+            system = ActorSystem.create(Behaviors.empty(), "laminar", akkaConfig(s));
+            join(system, s.seedNodes());
+            int maxCols = Math.max(Math.max(config.dim(), config.qDim()), config.hiddenDim());
+            lane = new ComputeLane(s.threads(), s.maxBatch(), maxCols);
+            List<ActorRef<StageActor.Command>> stages = new ArrayList<>();
+            String address = system.address().hostPort();
+            for (LayerRange range : s.stages()) {
+                StageWeights weights = StageWeights.load(file, config, range);
+                KvCache kv = kvCache(config, range, s, context);
+                StageRunner runner = new StageRunner(config, weights, lane.kernels(), kv, s.maxBatch());
+                String name = address + "[" + range + "]";
+                stages.add(system.systemActorOf(StageActor.create(runner, lane, name, s.modelId()),
+                        "stage-" + range.start() + "-" + (range.end() - 1), Props.empty()));
+            }
+            ActorRef<PipelineScheduler.Command> scheduler = s.scheduler()
+                    ? system.systemActorOf(PipelineScheduler.create(
+                            SchedulerSettings.defaults(s.modelId(), tokenizer::isEndOfGeneration)
+                                    .withAdmissionTimeout(admissionTimeout)),
+                    "scheduler-" + s.modelId(), Props.empty())
+                    : null;
+            return new PipelineHost(system, file, config, tokenizer, lane, List.copyOf(stages), scheduler);
+        } catch (RuntimeException e) {
+            if (system != null) {
+                system.terminate();
+            }
+            if (lane != null) {
+                lane.close();
+            }
+            file.close();
+            throw e;
+        }
+    }
+
+    /** A paged cache within the byte budget, and no larger than the slots can ever use. */
+    private static KvCache kvCache(ModelConfig c, LayerRange range, HostSettings s, int context) {
+        int blockSize = 16;
+        long bytesPerBlock = 2L * range.size() * blockSize * c.kvDim() * Float.BYTES;
+        int useful = s.maxSequences() * ((context + blockSize - 1) / blockSize);
+        int blocks = (int) Math.min(useful, Math.max(1, s.kvBudgetBytes() / bytesPerBlock));
+        return new KvCache(range.size(), c.kvDim(), blockSize, blocks, s.maxSequences(), context);
+    }
+
+    private static Config akkaConfig(HostSettings s) {
+        return ConfigFactory.parseMap(Map.of(
+                        "akka.remote.artery.canonical.hostname", s.hostname(),
+                        "akka.remote.artery.canonical.port", s.port(),
+                        "laminar.pipeline.wire-format", s.wireFormat().name().toLowerCase()))
+                .withFallback(ConfigFactory.load());
+    }
+
+    private static void join(ActorSystem<Void> system, List<String> seedNodes) {
+        Cluster cluster = Cluster.get(system);
+        if (seedNodes.isEmpty()) {
+            cluster.manager().tell(Join.create(cluster.selfMember().address()));
+        } else {
+            List<akka.actor.Address> seeds = new ArrayList<>();
+            for (String hostPort : seedNodes) {
+                String[] hp = hostPort.trim().split(":");
+                if (hp.length != 2) {
+                    throw new IllegalArgumentException("seed node '" + hostPort + "' is not HOST:PORT");
+                }
+                seeds.add(new akka.actor.Address("akka", system.name(), hp[0], Integer.parseInt(hp[1])));
+            }
+            cluster.manager().tell(new JoinSeedNodes(seeds));
+        }
+    }
+
+    public ActorSystem<Void> system() {
+        return system;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public List<ActorRef<StageActor.Command>> stages() {
+        return stages;
+    }
+
+    /** The scheduler, when this process runs one. */
+    public ActorRef<PipelineScheduler.Command> scheduler() {
+        return scheduler;
+    }
+
+    /** The port this process listens on for the cluster. */
+    public int port() {
+        return system.address().getPort().orElse(-1);
+    }
+
+    public CompletionStage<PipelineScheduler.Status> status() {
+        return AskPattern.ask(scheduler, PipelineScheduler.GetStatus::new, Duration.ofSeconds(5), system.scheduler());
+    }
+
+    @Override
+    public void close() {
+        system.terminate();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+            // Shutting down anyway.
+        }
+        lane.close();
+        file.close();
+    }
+}

@@ -1,0 +1,550 @@
+package io.laminar.actors.scheduler;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
+import akka.actor.typed.receptionist.Receptionist;
+import io.laminar.actors.PipelineMessage;
+import io.laminar.actors.scheduler.SequenceEvent.ErrorCode;
+import io.laminar.actors.stage.StageActor;
+import io.laminar.actors.stage.StageInfo;
+import io.laminar.actors.stage.StepHeader;
+import io.laminar.model.exec.TokenBatch;
+import io.laminar.model.generate.FinishReason;
+import io.laminar.model.generate.SequenceProgress;
+import io.laminar.model.generate.StepPlanner;
+import io.laminar.model.sampling.SamplingParams;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Admits requests for one model, keeps every sequence's state, and drives the stages with
+ * continuous batching: sequences join the next step of their lane and leave when they finish,
+ * prompts are read in chunks behind the lane's decodes, and several lanes (micro-batches) are in
+ * flight at once so that, with S stages, stage k works on one lane while stage k-1 works on the
+ * next. Only token ids come back from the last stage.
+ *
+ * <p>The KV cache is paged; admission reserves the blocks a sequence can ever need (prompt plus
+ * maximum tokens, within the context) on every stage, so a running sequence never runs out and a
+ * request that does not fit yet waits for others to finish. One that can never fit is refused.
+ */
+public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.Command> {
+
+    /** Messages the scheduler receives. */
+    public interface Command {
+    }
+
+    /** Generate for a prompt; events go to {@code replyTo}. */
+    public record Submit(String requestId, int[] promptIds, int maxTokens, SamplingParams sampling,
+                         ActorRef<SequenceEvent> replyTo) implements Command, PipelineMessage {
+    }
+
+    /** Ask whether the pipeline is ready, and what is missing when it is not. */
+    public record GetStatus(ActorRef<Status> replyTo) implements Command, PipelineMessage {
+    }
+
+    /**
+     * @param ready   every layer is hosted by a stage
+     * @param detail  the stages in order when ready, else which layers are missing
+     * @param active  sequences being generated
+     * @param waiting sequences waiting for a slot, KV blocks or the pipeline
+     */
+    public record Status(boolean ready, String detail, int active, int waiting) implements PipelineMessage {
+    }
+
+    /** From the last stage: the tokens sampled for a step's sequences. */
+    public record StepCompleted(long stepId, int lane, int[] slots, int[] tokens) implements Command, PipelineMessage {
+    }
+
+    /** From any stage: a step failed there. */
+    public record StepFailed(long stepId, int lane, String stage, String message) implements Command, PipelineMessage {
+    }
+
+    private record StagesListed(Receptionist.Listing listing) implements Command {
+    }
+
+    private record StageDescribed(StageInfo info) implements Command {
+    }
+
+    private enum AdmissionTick implements Command {
+        INSTANCE
+    }
+
+    /** A request and its progress. */
+    private static final class Sequence {
+        final Submit request;
+        final long arrivedNanos;
+        SequenceProgress progress;
+        int lane = -1;
+        int blocks;
+        boolean samplingSent;
+        long firstStepNanos;
+        long firstTokenNanos;
+
+        Sequence(Submit request, long arrivedNanos) {
+            this.request = request;
+            this.arrivedNanos = arrivedNanos;
+        }
+    }
+
+    /** A micro-batch: the sequences that travel together, with at most one step in flight. */
+    private static final class Lane {
+        final List<Sequence> sequences = new ArrayList<>();
+        long inFlight = -1;
+        int[] inFlightSlots = new int[0];
+    }
+
+    private final SchedulerSettings settings;
+    private final ActorRef<Receptionist.Listing> listingAdapter;
+    private final Map<ActorRef<StageActor.Command>, StageInfo> stages = new HashMap<>();
+    private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
+    private final Set<String> knownIds = new HashSet<>();
+
+    // The pipeline, once every layer is covered.
+    private List<ActorRef<StageActor.Command>> route;
+    private String routeDescription = "";
+    private Lane[] lanes = new Lane[0];
+    private Sequence[] bySlot = new Sequence[0];
+    private int freeBlocks;
+    private int totalBlocks;
+    private int blockSize = 1;
+    private int context;
+    private TokenBatch builder;
+    private SequenceProgress[] owners;
+    private long nextStepId;
+
+    private PipelineScheduler(ActorContext<Command> context, TimerScheduler<Command> timers,
+                              SchedulerSettings settings) {
+        super(context);
+        this.settings = settings;
+        this.listingAdapter = context.messageAdapter(Receptionist.Listing.class, StagesListed::new);
+        context.getSystem().receptionist().tell(
+                Receptionist.subscribe(StageActor.serviceKey(settings.modelId()), listingAdapter));
+        timers.startTimerWithFixedDelay(AdmissionTick.INSTANCE, Duration.ofMillis(500));
+    }
+
+    public static Behavior<Command> create(SchedulerSettings settings) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new PipelineScheduler(ctx, timers, settings)));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Submit.class, this::onSubmit)
+                .onMessage(GetStatus.class, this::onGetStatus)
+                .onMessage(StepCompleted.class, this::onStepCompleted)
+                .onMessage(StepFailed.class, this::onStepFailed)
+                .onMessage(StagesListed.class, this::onStagesListed)
+                .onMessage(StageDescribed.class, this::onStageDescribed)
+                .onMessageEquals(AdmissionTick.INSTANCE, this::onAdmissionTick)
+                .build();
+    }
+
+    // ---- membership -------------------------------------------------------------------------
+
+    private Behavior<Command> onStagesListed(StagesListed m) {
+        Set<ActorRef<StageActor.Command>> current = m.listing().getServiceInstances(
+                StageActor.serviceKey(settings.modelId()));
+        boolean lost = stages.keySet().removeIf(ref -> !current.contains(ref));
+        for (ActorRef<StageActor.Command> ref : current) {
+            if (!stages.containsKey(ref)) {
+                getContext().ask(StageInfo.class, ref, Duration.ofSeconds(10), StageActor.Describe::new,
+                        (info, failure) -> info != null ? new StageDescribed(info) : null);
+            }
+        }
+        if (lost) {
+            rebuildRoute();
+        }
+        return this;
+    }
+
+    private Behavior<Command> onStageDescribed(StageDescribed m) {
+        stages.put(m.info().stage(), m.info());
+        if (route == null) {
+            rebuildRoute();
+        }
+        return this;
+    }
+
+    /** Chains stages from layer 0 to the last; when the chain breaks, running sequences are lost. */
+    private void rebuildRoute() {
+        List<StageInfo> chain = chain();
+        List<ActorRef<StageActor.Command>> newRoute = chain == null ? null
+                : chain.stream().map(StageInfo::stage).toList();
+        if (route != null && !route.equals(newRoute)) {
+            failAllRunning(ErrorCode.STAGE_LOST, "a stage of the pipeline left: " + routeDescription);
+            route = null;
+        }
+        if (route == null && chain != null) {
+            adopt(chain);
+        }
+        admit();
+    }
+
+    /** The stages covering every layer in order (the first found for each range), or null. */
+    private List<StageInfo> chain() {
+        if (stages.isEmpty()) {
+            return null;
+        }
+        int total = stages.values().iterator().next().totalLayers();
+        List<StageInfo> chain = new ArrayList<>();
+        int next = 0;
+        while (next < total) {
+            StageInfo found = null;
+            for (StageInfo s : stages.values()) {
+                if (s.start() == next && (found == null || s.name().compareTo(found.name()) < 0)) {
+                    found = s;
+                }
+            }
+            if (found == null) {
+                return null;
+            }
+            chain.add(found);
+            next = found.end();
+        }
+        return chain;
+    }
+
+    /** Which layers no stage hosts, for error messages. */
+    private String missingLayers() {
+        if (stages.isEmpty()) {
+            return "no stage of model '" + settings.modelId() + "' has joined yet";
+        }
+        int total = stages.values().iterator().next().totalLayers();
+        boolean[] covered = new boolean[total];
+        for (StageInfo s : stages.values()) {
+            for (int l = s.start(); l < s.end(); l++) {
+                covered[l] = true;
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int l = 0; l < total; l++) {
+            if (!covered[l]) {
+                int start = l;
+                while (l + 1 < total && !covered[l + 1]) {
+                    l++;
+                }
+                sb.append(sb.isEmpty() ? "" : ", ").append(start == l ? "" + start : start + "-" + l);
+            }
+        }
+        return sb.isEmpty() ? "stages do not chain from layer 0 to " + (total - 1)
+                : "layers " + sb + " (of 0-" + (total - 1) + ") are not hosted by any stage";
+    }
+
+    private void adopt(List<StageInfo> chain) {
+        route = chain.stream().map(StageInfo::stage).toList();
+        routeDescription = String.join(" -> ", chain.stream().map(StageInfo::name).toList());
+        int slots = Integer.MAX_VALUE;
+        int maxBatch = Integer.MAX_VALUE;
+        totalBlocks = Integer.MAX_VALUE;
+        context = Integer.MAX_VALUE;
+        blockSize = chain.getFirst().blockSize();
+        for (StageInfo s : chain) {
+            if (s.blockSize() != blockSize) {
+                getContext().getLog().error("stages disagree on the KV block size ({} vs {}); not using them",
+                        s.blockSize(), blockSize);
+                route = null;
+                return;
+            }
+            slots = Math.min(slots, s.maxSequences());
+            maxBatch = Math.min(maxBatch, s.maxBatch());
+            totalBlocks = Math.min(totalBlocks, s.kvBlocks());
+            context = Math.min(context, s.maxContext());
+        }
+        freeBlocks = totalBlocks;
+        bySlot = new Sequence[slots];
+        int laneCount = settings.lanes() > 0 ? settings.lanes() : chain.size();
+        lanes = new Lane[laneCount];
+        for (int i = 0; i < laneCount; i++) {
+            lanes[i] = new Lane();
+        }
+        builder = new TokenBatch(maxBatch);
+        owners = new SequenceProgress[slots];
+        getContext().getLog().info("pipeline ready: {} ({} lanes, {} slots, {} KV blocks of {})",
+                routeDescription, laneCount, slots, totalBlocks, blockSize);
+        // Requests that waited for the pipeline may now be impossible.
+        for (Iterator<Sequence> it = waiting.iterator(); it.hasNext(); ) {
+            Sequence s = it.next();
+            if (refuseIfImpossible(s.request)) {
+                it.remove();
+                knownIds.remove(s.request.requestId());
+            }
+        }
+    }
+
+    private Behavior<Command> onGetStatus(GetStatus m) {
+        int active = 0;
+        for (Lane lane : lanes) {
+            active += lane.sequences.size();
+        }
+        m.replyTo().tell(route != null
+                ? new Status(true, routeDescription, active, waiting.size())
+                : new Status(false, missingLayers(), active, waiting.size()));
+        return this;
+    }
+
+    // ---- admission --------------------------------------------------------------------------
+
+    private Behavior<Command> onSubmit(Submit m) {
+        if (m.promptIds().length == 0) {
+            fail(m, ErrorCode.INVALID_REQUEST, "the prompt is empty");
+        } else if (m.maxTokens() < 0) {
+            fail(m, ErrorCode.INVALID_REQUEST, "max_tokens=" + m.maxTokens() + " must be >= 0");
+        } else if (knownIds.contains(m.requestId())) {
+            fail(m, ErrorCode.INVALID_REQUEST, "request id '" + m.requestId() + "' is already in progress");
+        } else if (route == null || !refuseIfImpossible(m)) {
+            knownIds.add(m.requestId());
+            waiting.add(new Sequence(m, System.nanoTime()));
+            admit();
+        }
+        return this;
+    }
+
+    /** Refuses a request that can never run on the current pipeline; returns whether it did. */
+    private boolean refuseIfImpossible(Submit m) {
+        if (m.promptIds().length >= context) {
+            fail(m, ErrorCode.PROMPT_TOO_LONG, "the prompt has " + m.promptIds().length
+                    + " tokens but the context holds " + context + " (the prompt and at least one generated token)");
+            return true;
+        }
+        int blocks = blocksFor(m);
+        if (blocks > totalBlocks) {
+            fail(m, ErrorCode.PROMPT_TOO_LONG, "the request needs " + blocks * blockSize
+                    + " positions of KV cache but the smallest stage cache holds " + totalBlocks * blockSize);
+            return true;
+        }
+        return false;
+    }
+
+    private int blocksFor(Submit m) {
+        long length = Math.min((long) m.promptIds().length + m.maxTokens(), context);
+        return (int) ((length + blockSize - 1) / blockSize);
+    }
+
+    private Behavior<Command> onAdmissionTick() {
+        if (route == null && !waiting.isEmpty()) {
+            long now = System.nanoTime();
+            for (Iterator<Sequence> it = waiting.iterator(); it.hasNext(); ) {
+                Sequence s = it.next();
+                if (now - s.arrivedNanos > settings.admissionTimeout().toNanos()) {
+                    it.remove();
+                    knownIds.remove(s.request.requestId());
+                    fail(s.request, ErrorCode.PIPELINE_NOT_READY, "the pipeline was not ready within "
+                            + settings.admissionTimeout().toSeconds() + " s: " + missingLayers());
+                }
+            }
+        }
+        return this;
+    }
+
+    /** Moves waiting sequences into free slots while their KV blocks fit, in arrival order. */
+    private void admit() {
+        if (route == null) {
+            return;
+        }
+        while (!waiting.isEmpty()) {
+            Sequence s = waiting.peek();
+            int slot = freeSlot();
+            int blocks = blocksFor(s.request);
+            if (slot < 0 || blocks > freeBlocks) {
+                break;
+            }
+            waiting.poll();
+            s.blocks = blocks;
+            freeBlocks -= blocks;
+            s.progress = new SequenceProgress(s.request.promptIds(), s.request.maxTokens(), context);
+            s.progress.assignSlot(slot);
+            bySlot[slot] = s;
+            Lane lane = lanes[0];
+            for (Lane l : lanes) {
+                if (l.sequences.size() < lane.sequences.size()) {
+                    lane = l;
+                }
+            }
+            s.lane = indexOf(lane);
+            lane.sequences.add(s);
+        }
+        for (int i = 0; i < lanes.length; i++) {
+            if (lanes[i].inFlight < 0) {
+                launch(i);
+            }
+        }
+    }
+
+    private int freeSlot() {
+        for (int i = 0; i < bySlot.length; i++) {
+            if (bySlot[i] == null) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private int indexOf(Lane lane) {
+        for (int i = 0; i < lanes.length; i++) {
+            if (lanes[i] == lane) {
+                return i;
+            }
+        }
+        throw new IllegalStateException();
+    }
+
+    // ---- steps ------------------------------------------------------------------------------
+
+    /** Plans and sends the lane's next step, if it has work. */
+    private void launch(int laneIndex) {
+        Lane lane = lanes[laneIndex];
+        finishDone(lane);
+        if (lane.sequences.isEmpty()) {
+            return;
+        }
+        List<SequenceProgress> progress = new ArrayList<>(lane.sequences.size());
+        for (Sequence s : lane.sequences) {
+            progress.add(s.progress);
+        }
+        StepPlanner.plan(progress, builder, owners);
+        if (builder.size() == 0) {
+            return;
+        }
+        SamplingParams[] sampling = null;
+        long now = System.nanoTime();
+        boolean[] inStep = new boolean[bySlot.length];
+        int k = 0;
+        for (int i = 0; i < builder.size(); i++) {
+            Sequence s = bySlot[builder.slot(i)];
+            if (!s.samplingSent) {
+                if (sampling == null) {
+                    sampling = new SamplingParams[builder.size()];
+                }
+                sampling[i] = s.request.sampling();
+                s.samplingSent = true;
+                s.firstStepNanos = now;
+            }
+            if (!inStep[builder.slot(i)]) {
+                inStep[builder.slot(i)] = true;
+                k++;
+            }
+        }
+        int[] slots = new int[k];
+        for (int slot = 0, j = 0; slot < inStep.length; slot++) {
+            if (inStep[slot]) {
+                slots[j++] = slot;
+            }
+        }
+        long stepId = nextStepId++;
+        lane.inFlight = stepId;
+        lane.inFlightSlots = slots;
+        route.getFirst().tell(new StageActor.RunStep(StepHeader.of(stepId, laneIndex, builder, sampling),
+                new float[0], route, 0, getContext().getSelf()));
+    }
+
+    private Behavior<Command> onStepCompleted(StepCompleted m) {
+        if (!isCurrent(m.lane(), m.stepId())) {
+            return this;
+        }
+        Lane lane = lanes[m.lane()];
+        lane.inFlight = -1;
+        long now = System.nanoTime();
+        for (int i = 0; i < m.slots().length; i++) {
+            Sequence s = bySlot[m.slots()[i]];
+            if (s == null) {
+                continue;
+            }
+            if (s.firstTokenNanos == 0) {
+                s.firstTokenNanos = now;
+            }
+            int index = s.progress.generatedCount();
+            if (s.progress.accept(m.tokens()[i], settings.endOfGeneration())) {
+                s.request.replyTo().tell(new SequenceEvent.Token(s.request.requestId(), index, m.tokens()[i]));
+            }
+        }
+        launch(m.lane());
+        admit();
+        return this;
+    }
+
+    private Behavior<Command> onStepFailed(StepFailed m) {
+        if (!isCurrent(m.lane(), m.stepId())) {
+            return this;
+        }
+        Lane lane = lanes[m.lane()];
+        lane.inFlight = -1;
+        for (int slot : lane.inFlightSlots) {
+            Sequence s = bySlot[slot];
+            if (s != null) {
+                failRunning(s, ErrorCode.STAGE_FAILED, "stage " + m.stage() + " failed: " + m.message());
+            }
+        }
+        launch(m.lane());
+        admit();
+        return this;
+    }
+
+    private boolean isCurrent(int lane, long stepId) {
+        return route != null && lane < lanes.length && lanes[lane].inFlight == stepId;
+    }
+
+    /** Reports and removes the lane's finished sequences, releasing their slots along the pipeline. */
+    private void finishDone(Lane lane) {
+        int[] released = new int[lane.sequences.size()];
+        int n = 0;
+        long now = System.nanoTime();
+        for (Iterator<Sequence> it = lane.sequences.iterator(); it.hasNext(); ) {
+            Sequence s = it.next();
+            if (s.progress.finished()) {
+                it.remove();
+                released[n++] = release(s);
+                if (s.progress.finish() != FinishReason.CANCELLED) {
+                    s.request.replyTo().tell(new SequenceEvent.Finished(s.request.requestId(), s.progress.finish(),
+                            s.request.promptIds().length, s.progress.generatedCount(),
+                            s.firstTokenNanos == 0 ? 0 : s.firstTokenNanos - s.firstStepNanos,
+                            s.firstTokenNanos == 0 ? 0 : now - s.firstTokenNanos));
+                }
+            }
+        }
+        if (n > 0) {
+            route.getFirst().tell(new StageActor.ReleaseSlots(java.util.Arrays.copyOf(released, n), route, 0));
+        }
+    }
+
+    private int release(Sequence s) {
+        int slot = s.progress.slot();
+        bySlot[slot] = null;
+        freeBlocks += s.blocks;
+        knownIds.remove(s.request.requestId());
+        return slot;
+    }
+
+    /** Fails a running sequence; it leaves its lane at the lane's next launch. */
+    private void failRunning(Sequence s, ErrorCode code, String message) {
+        s.progress.stop(FinishReason.CANCELLED);
+        s.request.replyTo().tell(new SequenceEvent.Failed(s.request.requestId(), code, message));
+    }
+
+    private void failAllRunning(ErrorCode code, String message) {
+        for (Lane lane : lanes) {
+            for (Sequence s : lane.sequences) {
+                s.request.replyTo().tell(new SequenceEvent.Failed(s.request.requestId(), code, message));
+                knownIds.remove(s.request.requestId());
+            }
+        }
+        lanes = new Lane[0];
+        bySlot = new Sequence[0];
+    }
+
+    private void fail(Submit m, ErrorCode code, String message) {
+        m.replyTo().tell(new SequenceEvent.Failed(m.requestId(), code, message));
+    }
+}

@@ -1,0 +1,462 @@
+package io.laminar.actors.serialization;
+
+import akka.actor.ExtendedActorSystem;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorRefResolver;
+import akka.actor.typed.javadsl.Adapter;
+import akka.serialization.SerializerWithStringManifest;
+import io.laminar.actors.scheduler.PipelineScheduler;
+import io.laminar.actors.scheduler.SequenceEvent;
+import io.laminar.actors.stage.StageActor;
+import io.laminar.actors.stage.StageInfo;
+import io.laminar.actors.stage.StepHeader;
+import io.laminar.kernels.Quantization;
+import io.laminar.model.generate.FinishReason;
+import io.laminar.model.sampling.SamplingParams;
+
+import java.io.NotSerializableException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Laminar's own binary encoding of every message that crosses nodes: little-endian fixed-width
+ * fields, length-prefixed strings and arrays, actor references as their serialized paths. A step's
+ * activations are a bulk copy of floats (or their F16/BF16 halves, see {@link WireFormat}), so a
+ * hop costs {@code dim * bytesPerValue} bytes per token plus ~17 bytes of entry metadata and a
+ * fixed header.
+ */
+public final class PipelineSerializer extends SerializerWithStringManifest {
+    /** Akka's id for this serializer (ids below 40 are Akka's own). */
+    public static final int IDENTIFIER = 7_316_001;
+
+    private static final String RUN_STEP = "S";
+    private static final String RELEASE = "R";
+    private static final String DESCRIBE = "D";
+    private static final String STAGE_INFO = "I";
+    private static final String SUBMIT = "U";
+    private static final String GET_STATUS = "G";
+    private static final String STATUS = "T";
+    private static final String STEP_COMPLETED = "C";
+    private static final String STEP_FAILED = "F";
+    private static final String EVENT_TOKEN = "k";
+    private static final String EVENT_FINISHED = "f";
+    private static final String EVENT_FAILED = "e";
+
+    private final ActorRefResolver resolver;
+    private final WireFormat wireFormat;
+
+    public PipelineSerializer(ExtendedActorSystem system) {
+        this.resolver = ActorRefResolver.get(Adapter.toTyped(system));
+        String configured = system.settings().config().hasPath(WireFormat.CONFIG_KEY)
+                ? system.settings().config().getString(WireFormat.CONFIG_KEY) : "f32";
+        this.wireFormat = WireFormat.parse(configured);
+    }
+
+    @Override
+    public int identifier() {
+        return IDENTIFIER;
+    }
+
+    @Override
+    public String manifest(Object o) {
+        return switch (o) {
+            case StageActor.RunStep ignored -> RUN_STEP;
+            case StageActor.ReleaseSlots ignored -> RELEASE;
+            case StageActor.Describe ignored -> DESCRIBE;
+            case StageInfo ignored -> STAGE_INFO;
+            case PipelineScheduler.Submit ignored -> SUBMIT;
+            case PipelineScheduler.GetStatus ignored -> GET_STATUS;
+            case PipelineScheduler.Status ignored -> STATUS;
+            case PipelineScheduler.StepCompleted ignored -> STEP_COMPLETED;
+            case PipelineScheduler.StepFailed ignored -> STEP_FAILED;
+            case SequenceEvent.Token ignored -> EVENT_TOKEN;
+            case SequenceEvent.Finished ignored -> EVENT_FINISHED;
+            case SequenceEvent.Failed ignored -> EVENT_FAILED;
+            default -> throw new IllegalArgumentException("not a Laminar pipeline message: " + o.getClass());
+        };
+    }
+
+    @Override
+    public byte[] toBinary(Object o) {
+        Writer w = new Writer(o instanceof StageActor.RunStep s ? 256 + s.hidden().length * 4 + s.header().size() * 32 : 256);
+        switch (o) {
+            case StageActor.RunStep m -> {
+                writeHeader(w, m.header());
+                writeActivations(w, m.hidden());
+                w.refs(m.route());
+                w.i32(m.hop());
+                w.ref(m.replyTo());
+            }
+            case StageActor.ReleaseSlots m -> {
+                w.ints(m.slots());
+                w.refs(m.route());
+                w.i32(m.hop());
+            }
+            case StageActor.Describe m -> w.ref(m.replyTo());
+            case StageInfo m -> {
+                w.ref(m.stage());
+                w.string(m.name());
+                w.string(m.modelId());
+                w.i32(m.start());
+                w.i32(m.end());
+                w.i32(m.totalLayers());
+                w.i32(m.kvBlocks());
+                w.i32(m.blockSize());
+                w.i32(m.maxSequences());
+                w.i32(m.maxContext());
+                w.i32(m.maxBatch());
+            }
+            case PipelineScheduler.Submit m -> {
+                w.string(m.requestId());
+                w.ints(m.promptIds());
+                w.i32(m.maxTokens());
+                writeSampling(w, m.sampling());
+                w.ref(m.replyTo());
+            }
+            case PipelineScheduler.GetStatus m -> w.ref(m.replyTo());
+            case PipelineScheduler.Status m -> {
+                w.u8(m.ready() ? 1 : 0);
+                w.string(m.detail());
+                w.i32(m.active());
+                w.i32(m.waiting());
+            }
+            case PipelineScheduler.StepCompleted m -> {
+                w.i64(m.stepId());
+                w.i32(m.lane());
+                w.ints(m.slots());
+                w.ints(m.tokens());
+            }
+            case PipelineScheduler.StepFailed m -> {
+                w.i64(m.stepId());
+                w.i32(m.lane());
+                w.string(m.stage());
+                w.string(m.message());
+            }
+            case SequenceEvent.Token m -> {
+                w.string(m.requestId());
+                w.i32(m.index());
+                w.i32(m.tokenId());
+            }
+            case SequenceEvent.Finished m -> {
+                w.string(m.requestId());
+                w.u8(m.reason().ordinal());
+                w.i32(m.promptTokens());
+                w.i32(m.generatedTokens());
+                w.i64(m.promptNanos());
+                w.i64(m.generateNanos());
+            }
+            case SequenceEvent.Failed m -> {
+                w.string(m.requestId());
+                w.string(m.code().name());
+                w.string(m.message());
+            }
+            default -> throw new IllegalArgumentException("not a Laminar pipeline message: " + o.getClass());
+        }
+        return w.bytes();
+    }
+
+    @Override
+    public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
+        Reader r = new Reader(bytes);
+        try {
+            return switch (manifest) {
+                case RUN_STEP -> new StageActor.RunStep(readHeader(r), readActivations(r),
+                        r.refs(), r.i32(), r.ref());
+                case RELEASE -> new StageActor.ReleaseSlots(r.ints(), r.refs(), r.i32());
+                case DESCRIBE -> new StageActor.Describe(r.ref());
+                case STAGE_INFO -> new StageInfo(r.ref(), r.string(), r.string(), r.i32(), r.i32(), r.i32(),
+                        r.i32(), r.i32(), r.i32(), r.i32(), r.i32());
+                case SUBMIT -> new PipelineScheduler.Submit(r.string(), r.ints(), r.i32(), readSampling(r), r.ref());
+                case GET_STATUS -> new PipelineScheduler.GetStatus(r.ref());
+                case STATUS -> new PipelineScheduler.Status(r.u8() == 1, r.string(), r.i32(), r.i32());
+                case STEP_COMPLETED -> new PipelineScheduler.StepCompleted(r.i64(), r.i32(), r.ints(), r.ints());
+                case STEP_FAILED -> new PipelineScheduler.StepFailed(r.i64(), r.i32(), r.string(), r.string());
+                case EVENT_TOKEN -> new SequenceEvent.Token(r.string(), r.i32(), r.i32());
+                case EVENT_FINISHED -> new SequenceEvent.Finished(r.string(), FinishReason.values()[r.u8()],
+                        r.i32(), r.i32(), r.i64(), r.i64());
+                case EVENT_FAILED -> new SequenceEvent.Failed(r.string(),
+                        SequenceEvent.ErrorCode.valueOf(r.string()), r.string());
+                default -> throw new NotSerializableException("unknown Laminar manifest '" + manifest + "'");
+            };
+        } catch (BufferUnderflowException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw new NotSerializableException("corrupt Laminar message (manifest " + manifest + "): " + e);
+        }
+    }
+
+    /** Bytes a step of {@code entries} tokens and {@code dim}-wide activations costs on the wire, route excluded. */
+    public int stepBytes(int entries, int dim) {
+        return 8 + 4 + 4 + entries * 12 + (entries + 7) / 8 + 1 + 1 + 4 + entries * dim * wireFormat.bytesPerValue();
+    }
+
+    // ---- step parts -------------------------------------------------------------------------
+
+    private static void writeHeader(Writer w, StepHeader h) {
+        int n = h.size();
+        w.i64(h.stepId());
+        w.i32(h.lane());
+        w.i32(n);
+        w.intsRaw(h.tokens());
+        w.intsRaw(h.slots());
+        w.intsRaw(h.positions());
+        byte[] bits = new byte[(n + 7) / 8];
+        for (int i = 0; i < n; i++) {
+            if (h.logits()[i]) {
+                bits[i >> 3] |= (byte) (1 << (i & 7));
+            }
+        }
+        w.raw(bits);
+        if (h.sampling() == null) {
+            w.u8(0);
+        } else {
+            w.u8(1);
+            for (SamplingParams p : h.sampling()) {
+                w.u8(p != null ? 1 : 0);
+                if (p != null) {
+                    writeSampling(w, p);
+                }
+            }
+        }
+    }
+
+    private static StepHeader readHeader(Reader r) {
+        long stepId = r.i64();
+        int lane = r.i32();
+        int n = r.i32();
+        if (n < 0 || n > r.remaining() / 12) {
+            throw new IllegalArgumentException("step claims " + n + " entries in " + r.remaining() + " bytes");
+        }
+        int[] tokens = r.intsRaw(n);
+        int[] slots = r.intsRaw(n);
+        int[] positions = r.intsRaw(n);
+        byte[] bits = r.raw((n + 7) / 8);
+        boolean[] logits = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            logits[i] = (bits[i >> 3] & (1 << (i & 7))) != 0;
+        }
+        SamplingParams[] sampling = null;
+        if (r.u8() == 1) {
+            sampling = new SamplingParams[n];
+            for (int i = 0; i < n; i++) {
+                if (r.u8() == 1) {
+                    sampling[i] = readSampling(r);
+                }
+            }
+        }
+        return new StepHeader(stepId, lane, tokens, slots, positions, logits, sampling);
+    }
+
+    private void writeActivations(Writer w, float[] x) {
+        w.u8(wireFormat.ordinal());
+        w.i32(x.length);
+        ByteBuffer b = w.reserve(x.length * wireFormat.bytesPerValue());
+        switch (wireFormat) {
+            case F32 -> {
+                b.asFloatBuffer().put(x);
+                b.position(b.position() + x.length * 4);
+            }
+            case F16 -> {
+                for (float v : x) {
+                    b.putShort(Float.floatToFloat16(v));
+                }
+            }
+            case BF16 -> {
+                for (float v : x) {
+                    b.putShort(Quantization.floatToBf16(v));
+                }
+            }
+        }
+    }
+
+    private static float[] readActivations(Reader r) {
+        WireFormat format = WireFormat.values()[r.u8()];
+        int n = r.i32();
+        if (n < 0 || (long) n * format.bytesPerValue() > r.remaining()) {
+            throw new IllegalArgumentException("activations claim " + n + " values in " + r.remaining() + " bytes");
+        }
+        float[] x = new float[n];
+        ByteBuffer b = r.buffer;
+        switch (format) {
+            case F32 -> {
+                b.asFloatBuffer().get(x);
+                b.position(b.position() + n * 4);
+            }
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    x[i] = Float.float16ToFloat(b.getShort());
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    x[i] = Quantization.bf16ToFloat(b.getShort());
+                }
+            }
+        }
+        return x;
+    }
+
+    private static void writeSampling(Writer w, SamplingParams p) {
+        w.f32(p.temperature());
+        w.i32(p.topK());
+        w.f32(p.topP());
+        w.f32(p.minP());
+        w.f32(p.repeatPenalty());
+        w.i32(p.repeatLastN());
+        w.i64(p.seed());
+    }
+
+    private static SamplingParams readSampling(Reader r) {
+        return new SamplingParams(r.f32(), r.i32(), r.f32(), r.f32(), r.f32(), r.i32(), r.i64());
+    }
+
+    // ---- primitives -------------------------------------------------------------------------
+
+    private final class Writer {
+        private ByteBuffer buffer;
+
+        Writer(int capacity) {
+            buffer = ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        ByteBuffer reserve(int bytes) {
+            if (buffer.remaining() < bytes) {
+                ByteBuffer bigger = ByteBuffer.allocate(Math.max(buffer.capacity() * 2, buffer.position() + bytes + 64))
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                buffer.flip();
+                bigger.put(buffer);
+                buffer = bigger;
+            }
+            return buffer;
+        }
+
+        void u8(int v) {
+            reserve(1).put((byte) v);
+        }
+
+        void i32(int v) {
+            reserve(4).putInt(v);
+        }
+
+        void i64(long v) {
+            reserve(8).putLong(v);
+        }
+
+        void f32(float v) {
+            reserve(4).putFloat(v);
+        }
+
+        void raw(byte[] b) {
+            reserve(b.length).put(b);
+        }
+
+        void intsRaw(int[] a) {
+            ByteBuffer b = reserve(a.length * 4);
+            b.asIntBuffer().put(a);
+            b.position(b.position() + a.length * 4);
+        }
+
+        void ints(int[] a) {
+            i32(a.length);
+            intsRaw(a);
+        }
+
+        void string(String s) {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            i32(b.length);
+            raw(b);
+        }
+
+        void ref(ActorRef<?> ref) {
+            string(resolver.toSerializationFormat(ref));
+        }
+
+        void refs(List<? extends ActorRef<?>> refs) {
+            i32(refs.size());
+            for (ActorRef<?> r : refs) {
+                ref(r);
+            }
+        }
+
+        byte[] bytes() {
+            byte[] out = new byte[buffer.position()];
+            buffer.flip();
+            buffer.get(out);
+            return out;
+        }
+    }
+
+    private final class Reader {
+        final ByteBuffer buffer;
+
+        Reader(byte[] bytes) {
+            buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        int remaining() {
+            return buffer.remaining();
+        }
+
+        int u8() {
+            return buffer.get() & 0xff;
+        }
+
+        int i32() {
+            return buffer.getInt();
+        }
+
+        long i64() {
+            return buffer.getLong();
+        }
+
+        float f32() {
+            return buffer.getFloat();
+        }
+
+        byte[] raw(int n) {
+            byte[] b = new byte[n];
+            buffer.get(b);
+            return b;
+        }
+
+        int[] intsRaw(int n) {
+            if (n < 0 || (long) n * 4 > buffer.remaining()) {
+                throw new IllegalArgumentException("array of " + n + " ints in " + buffer.remaining() + " bytes");
+            }
+            int[] a = new int[n];
+            buffer.asIntBuffer().get(a);
+            buffer.position(buffer.position() + n * 4);
+            return a;
+        }
+
+        int[] ints() {
+            return intsRaw(i32());
+        }
+
+        String string() {
+            int n = i32();
+            if (n < 0 || n > buffer.remaining()) {
+                throw new IllegalArgumentException("string of " + n + " bytes in " + buffer.remaining());
+            }
+            return new String(raw(n), StandardCharsets.UTF_8);
+        }
+
+        <T> ActorRef<T> ref() {
+            return resolver.resolveActorRef(string());
+        }
+
+        <T> List<ActorRef<T>> refs() {
+            int n = i32();
+            if (n < 0 || n > buffer.remaining() / 4) {
+                throw new IllegalArgumentException(n + " actor references in " + buffer.remaining() + " bytes");
+            }
+            List<ActorRef<T>> refs = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                refs.add(ref());
+            }
+            return List.copyOf(refs);
+        }
+    }
+}

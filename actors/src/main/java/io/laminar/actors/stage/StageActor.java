@@ -1,0 +1,233 @@
+package io.laminar.actors.stage;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.receptionist.Receptionist;
+import akka.actor.typed.receptionist.ServiceKey;
+import io.laminar.actors.ComputeLane;
+import io.laminar.actors.PipelineMessage;
+import io.laminar.actors.scheduler.PipelineScheduler;
+import io.laminar.model.exec.KvCache;
+import io.laminar.model.exec.StageRunner;
+import io.laminar.model.exec.TokenBatch;
+import io.laminar.model.sampling.Sampler;
+import io.laminar.model.sampling.SamplingParams;
+
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A pipeline stage: owns a contiguous range of layers (their mapped weights, and the KV cache of
+ * every sequence passing through) and runs steps over them. The first stage also embeds tokens;
+ * the last applies the output head and samples, so only token ids travel back to the scheduler.
+ *
+ * <p>Steps and slot releases are handled strictly in arrival order, one at a time; the math runs
+ * on the process's {@link ComputeLane} and comes back as a message, so the actor never blocks. A
+ * step that throws fails only its own sequences: the scheduler hears which stage failed and why,
+ * and the stage goes on with the next step.
+ */
+public final class StageActor extends AbstractBehavior<StageActor.Command> {
+
+    /** Messages a stage receives. */
+    public interface Command {
+    }
+
+    /**
+     * Run the step's entries through this stage, then pass it on along {@code route}.
+     *
+     * @param header  the step's entries
+     * @param hidden  activations {@code [entries x dim]}; empty for the first stage, which embeds
+     * @param route   the stages in order
+     * @param hop     this stage's index in {@code route}
+     * @param replyTo where the last stage sends the sampled tokens, and any stage a failure
+     */
+    public record RunStep(StepHeader header, float[] hidden, List<ActorRef<Command>> route, int hop,
+                          ActorRef<PipelineScheduler.Command> replyTo) implements Command, PipelineMessage {
+    }
+
+    /** Free the KV blocks of these slots, then pass the release on along {@code route}. */
+    public record ReleaseSlots(int[] slots, List<ActorRef<Command>> route, int hop) implements Command, PipelineMessage {
+    }
+
+    /** Ask for this stage's {@link StageInfo}. */
+    public record Describe(ActorRef<StageInfo> replyTo) implements Command, PipelineMessage {
+    }
+
+    /** A step's math finished on the compute lane (with a result or an exception). */
+    private record Computed(RunStep step, StepResult result, Throwable failure) implements Command {
+    }
+
+    /** What the compute lane hands back: the updated activations, or the sampled tokens of the last stage. */
+    private record StepResult(float[] hidden, int[] slots, int[] tokens) {
+    }
+
+    /** The key under which stages of model {@code modelId} register with the receptionist. */
+    public static ServiceKey<Command> serviceKey(String modelId) {
+        return ServiceKey.create(Command.class, "laminar-stage-" + modelId);
+    }
+
+    private final StageRunner runner;
+    private final ComputeLane lane;
+    private final String name;
+    private final String modelId;
+    private final TokenBatch batch;
+    private final Sampler[] samplers;
+    private final float[] logits;
+    private final ArrayDeque<Command> queue = new ArrayDeque<>();
+    private boolean busy;
+
+    private StageActor(ActorContext<Command> context, StageRunner runner, ComputeLane lane, String name,
+                       String modelId) {
+        super(context);
+        this.runner = runner;
+        this.lane = lane;
+        this.name = name;
+        this.modelId = modelId;
+        this.batch = new TokenBatch(runner.maxBatch());
+        KvCache kv = runner.kvCache();
+        boolean last = runner.weights().last();
+        this.samplers = last ? new Sampler[kv.maxSequences()] : null;
+        this.logits = last ? new float[kv.maxSequences() * runner.config().vocabSize()] : null;
+        context.getSystem().receptionist().tell(Receptionist.register(serviceKey(modelId), context.getSelf()));
+    }
+
+    /**
+     * @param runner  the stage's layers, KV cache and buffers
+     * @param lane    the process's compute lane, whose kernels {@code runner} uses
+     * @param name    a readable name for errors and status
+     * @param modelId the model served, for the receptionist key
+     */
+    public static Behavior<Command> create(StageRunner runner, ComputeLane lane, String name, String modelId) {
+        return Behaviors.setup(ctx -> new StageActor(ctx, runner, lane, name, modelId));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(RunStep.class, this::onWork)
+                .onMessage(ReleaseSlots.class, this::onWork)
+                .onMessage(Describe.class, this::onDescribe)
+                .onMessage(Computed.class, this::onComputed)
+                .build();
+    }
+
+    private Behavior<Command> onDescribe(Describe d) {
+        KvCache kv = runner.kvCache();
+        d.replyTo().tell(new StageInfo(getContext().getSelf(), name, modelId, runner.weights().range().start(),
+                runner.weights().range().end(), runner.config().layers(), kv.blockCount(), kv.blockSize(),
+                kv.maxSequences(), kv.maxContext(), runner.maxBatch()));
+        return this;
+    }
+
+    private Behavior<Command> onWork(Command work) {
+        queue.add(work);
+        pump();
+        return this;
+    }
+
+    /** Starts queued work in order while the lane is free; releases run inline, steps on the lane. */
+    private void pump() {
+        while (!busy && !queue.isEmpty()) {
+            Command next = queue.poll();
+            if (next instanceof ReleaseSlots r) {
+                for (int slot : r.slots()) {
+                    runner.kvCache().release(slot);
+                    if (samplers != null) {
+                        samplers[slot] = null;
+                    }
+                }
+                if (r.hop() + 1 < r.route().size()) {
+                    r.route().get(r.hop() + 1).tell(new ReleaseSlots(r.slots(), r.route(), r.hop() + 1));
+                }
+            } else if (next instanceof RunStep step) {
+                busy = true;
+                CompletableFuture<StepResult> result = CompletableFuture.supplyAsync(() -> compute(step),
+                        lane.executor());
+                getContext().pipeToSelf(result, (ok, failure) -> new Computed(step, ok, unwrap(failure)));
+            }
+        }
+    }
+
+    /** Runs on the compute lane. */
+    private StepResult compute(RunStep step) {
+        StepHeader h = step.header();
+        h.fill(batch);
+        KvCache kv = runner.kvCache();
+        for (int i = 0; i < batch.size(); i++) {
+            if (!kv.reserve(batch.slot(i), batch.position(i) + 1)) {
+                throw new IllegalStateException("KV cache has no free block for slot " + batch.slot(i)
+                        + " at position " + batch.position(i) + " (" + kv + ")");
+            }
+        }
+        int dim = runner.config().dim();
+        float[] hidden = step.hidden();
+        if (runner.weights().first()) {
+            hidden = new float[h.size() * dim];
+            runner.embed(batch, hidden);
+        } else if (hidden.length != h.size() * dim) {
+            throw new IllegalArgumentException("activations of " + hidden.length + " floats do not match "
+                    + h.size() + " entries of width " + dim);
+        }
+        runner.forward(batch, hidden);
+        if (!runner.weights().last()) {
+            return new StepResult(hidden, null, null);
+        }
+        int rows = runner.logits(batch, hidden, logits);
+        int[] slots = new int[rows];
+        int[] tokens = new int[rows];
+        int vocab = runner.config().vocabSize();
+        int row = 0;
+        for (int i = 0; i < h.size(); i++) {
+            int slot = h.slots()[i];
+            SamplingParams opening = h.sampling() != null ? h.sampling()[i] : null;
+            if (opening != null) {
+                samplers[slot] = new Sampler(opening, vocab);
+            }
+            Sampler sampler = samplers[slot];
+            if (sampler == null) {
+                throw new IllegalStateException("no sampler for slot " + slot + ": its opening entry never arrived");
+            }
+            sampler.accept(h.tokens()[i]);
+            if (h.logits()[i]) {
+                slots[row] = slot;
+                tokens[row] = sampler.sample(logits, row * vocab);
+                row++;
+            }
+        }
+        return new StepResult(null, slots, tokens);
+    }
+
+    private Behavior<Command> onComputed(Computed c) {
+        busy = false;
+        RunStep step = c.step();
+        StepHeader h = step.header();
+        if (c.failure() != null) {
+            getContext().getLog().warn("stage {} failed step {}: {}", name, h.stepId(), c.failure().toString());
+            step.replyTo().tell(new PipelineScheduler.StepFailed(h.stepId(), h.lane(), name, describe(c.failure())));
+        } else if (c.result().tokens() != null) {
+            step.replyTo().tell(new PipelineScheduler.StepCompleted(h.stepId(), h.lane(), c.result().slots(),
+                    c.result().tokens()));
+        } else {
+            step.route().get(step.hop() + 1).tell(new RunStep(h, c.result().hidden(), step.route(), step.hop() + 1,
+                    step.replyTo()));
+        }
+        pump();
+        return this;
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static String describe(Throwable t) {
+        return t.getClass().getSimpleName() + (t.getMessage() != null ? ": " + t.getMessage() : "");
+    }
+}

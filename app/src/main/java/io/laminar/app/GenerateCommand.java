@@ -1,0 +1,128 @@
+package io.laminar.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.laminar.model.LoadedModel;
+import io.laminar.model.exec.LayerRange;
+import io.laminar.model.exec.LocalPipeline;
+import io.laminar.model.generate.GenerationRequest;
+import io.laminar.model.generate.GenerationResult;
+import io.laminar.model.generate.Generator;
+import io.laminar.model.generate.TokenListener;
+import io.laminar.model.sampling.SamplingParams;
+import io.laminar.model.tokenizer.StreamingDecoder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code laminar generate}: completes a prompt, streaming the text as it is produced. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = {"Generates text from a prompt and streams it to stdout as it is produced.",
+                "Greedy decoding is --temp 0. With --chat the prompt is a user message rendered with the",
+                "model's own chat template, and generation stops at the model's end-of-turn token."})
+public final class GenerateCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = {"-p", "--prompt"}, required = true, description = "The prompt text.")
+    String prompt;
+
+    @Option(names = {"-n", "--n-predict"}, defaultValue = "128", description = "Tokens to generate at most (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--temp", defaultValue = "0.8", description = "Temperature; 0 is greedy (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--top-k", defaultValue = "40", description = "Top-k; 0 disables (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "0.95", description = "Top-p; 1 disables (default: ${DEFAULT-VALUE}).")
+    float topP;
+
+    @Option(names = "--min-p", defaultValue = "0.05", description = "Min-p; 0 disables (default: ${DEFAULT-VALUE}).")
+    float minP;
+
+    @Option(names = "--repeat-penalty", defaultValue = "1.0", description = "Repetition penalty; 1 disables (default: ${DEFAULT-VALUE}).")
+    float repeatPenalty;
+
+    @Option(names = "--repeat-last-n", defaultValue = "64", description = "Tokens the repetition penalty looks back at (default: ${DEFAULT-VALUE}).")
+    int repeatLastN;
+
+    @Option(names = {"-s", "--seed"}, description = "Seed of the sampler; the same seed gives the same text (default: random).")
+    Long seed;
+
+    @Option(names = "--chat", description = "Treat the prompt as a user message and apply the model's chat template.")
+    boolean chat;
+
+    @Option(names = "--system", description = "A system message to put before the user message (implies --chat).")
+    String system;
+
+    @Option(names = "--json", description = "Print one JSON object at the end (prompt_ids, gen_ids, text, speeds) instead of streaming.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        model.validate();
+        SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN,
+                seed != null ? seed : System.nanoTime());
+        try (LoadedModel m = LoadedModel.open(model.model)) {
+            int[] promptIds = encodePrompt(m);
+            int context = Math.min(model.context, m.config().contextLength());
+            if (promptIds.length >= context) {
+                throw new IllegalArgumentException("the prompt has " + promptIds.length
+                        + " tokens, which does not fit the context of " + context + " tokens");
+            }
+            PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+            StreamingDecoder decoder = StreamingDecoder.continuing(m.tokenizer());
+            StringBuilder text = new StringBuilder();
+            TokenListener listener = (index, token) -> {
+                String piece = decoder.accept(token);
+                text.append(piece);
+                if (!json && !piece.isEmpty()) {
+                    out.print(piece);
+                    out.flush();
+                }
+            };
+            try (LocalPipeline pipeline = new LocalPipeline(m.file(), m.config(),
+                    LayerRange.split(m.config().layers(), model.stages), model.threads,
+                    Math.min(model.batch, context), 1, context)) {
+                GenerationResult r = new Generator(pipeline, m.tokenizer()::isEndOfGeneration, 1)
+                        .generate(new GenerationRequest(promptIds, maxTokens, sampling, listener));
+                String rest = decoder.flush();
+                text.append(rest);
+                if (json) {
+                    Map<String, Object> o = new LinkedHashMap<>();
+                    o.put("prompt_ids", promptIds);
+                    o.put("gen_ids", r.tokens());
+                    o.put("text", text.toString());
+                    o.put("finish_reason", r.finishReason().name().toLowerCase());
+                    o.put("prompt_tokens_per_s", r.stats().promptTokensPerSecond());
+                    o.put("gen_tokens_per_s", r.stats().generatedTokensPerSecond());
+                    out.println(new ObjectMapper().writeValueAsString(o));
+                } else {
+                    out.print(rest);
+                    out.println();
+                    System.err.printf("%nlaminar: %d prompt tokens at %.1f t/s, %d generated at %.1f t/s (%s)%n",
+                            r.stats().promptTokens(), r.stats().promptTokensPerSecond(),
+                            r.stats().generatedTokens(), r.stats().generatedTokensPerSecond(),
+                            r.finishReason().name().toLowerCase());
+                }
+            }
+        }
+        return 0;
+    }
+
+    private int[] encodePrompt(LoadedModel m) {
+        if (!chat && system == null) {
+            return m.tokenizer().encode(prompt, true, false);
+        }
+        throw new UnsupportedOperationException("--chat arrives with chat templates");
+    }
+}

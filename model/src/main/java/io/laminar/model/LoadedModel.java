@@ -1,0 +1,52 @@
+package io.laminar.model;
+
+import io.laminar.model.arch.ModelConfig;
+import io.laminar.model.gguf.GgufFile;
+import io.laminar.model.tokenizer.Tokenizer;
+import io.laminar.model.tokenizer.Tokenizers;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A model file opened for use: the mapped GGUF, its configuration, tokenizer and chat template.
+ * Weights are not touched until a stage loads its layer range.
+ */
+public final class LoadedModel implements AutoCloseable {
+    private final GgufFile file;
+    private final ModelConfig config;
+    private final Tokenizer tokenizer;
+
+    private LoadedModel(GgufFile file, ModelConfig config, Tokenizer tokenizer) {
+        this.file = file;
+        this.config = config;
+        this.tokenizer = tokenizer;
+    }
+
+    public static LoadedModel open(Path path) throws IOException {
+        GgufFile file = GgufFile.open(path);
+        try {
+            return new LoadedModel(file, ModelConfig.fromGguf(file), Tokenizers.fromGguf(file.metadata()));
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    public GgufFile file() {
+        return file;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public void close() {
+        file.close();
+    }
+}
