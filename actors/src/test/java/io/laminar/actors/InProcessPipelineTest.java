@@ -1,0 +1,100 @@
+package io.laminar.actors;
+
+import io.laminar.actors.scheduler.PipelineScheduler;
+import io.laminar.actors.scheduler.SequenceEvent;
+import io.laminar.model.arch.ModelConfig;
+import io.laminar.model.exec.LayerRange;
+import io.laminar.model.exec.LocalPipeline;
+import io.laminar.model.generate.GenerationRequest;
+import io.laminar.model.generate.Generator;
+import io.laminar.model.generate.TokenListener;
+import io.laminar.model.gguf.GgufFile;
+import io.laminar.model.sampling.SamplingParams;
+import io.laminar.model.testing.TestData;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class InProcessPipelineTest {
+    static final int[][] PROMPTS = {
+            {1, 403, 407, 261, 378},
+            {1, 403, 407},
+            {1, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401},
+            {1, 432},
+            {1, 376, 298},
+    };
+    static final int[] LENGTHS = {32, 20, 25, 40, 12};
+
+    static int[][] soloRuns(Path model) throws Exception {
+        try (GgufFile f = GgufFile.open(model)) {
+            ModelConfig c = ModelConfig.fromGguf(f);
+            try (LocalPipeline p = new LocalPipeline(f, c, LayerRange.split(c.layers(), 1), 1, 64, 1, 256)) {
+                Generator g = new Generator(p, t -> t == 2, 1);
+                int[][] out = new int[PROMPTS.length][];
+                for (int i = 0; i < PROMPTS.length; i++) {
+                    out[i] = g.generate(new GenerationRequest(PROMPTS[i], LENGTHS[i], SamplingParams.greedy(),
+                            TokenListener.NONE)).tokens();
+                }
+                return out;
+            }
+        }
+    }
+
+    @Test
+    void concurrentRequestsThroughTwoStagesEqualSoloRuns() throws Exception {
+        Path model = TestData.stories260K();
+        int[][] expected = soloRuns(model);
+        HostSettings s = HostSettings.local(model, List.of(new LayerRange(0, 2), new LayerRange(2, 5)), 1)
+                .withBatch(8, 4, 256);
+        try (PipelineHost host = PipelineHost.start(s)) {
+            List<EventCollector> collectors = new ArrayList<>();
+            for (int i = 0; i < PROMPTS.length; i++) {
+                EventCollector c = new EventCollector(host.system());
+                collectors.add(c);
+                host.scheduler().tell(new PipelineScheduler.Submit("r" + i, PROMPTS[i], LENGTHS[i],
+                        SamplingParams.greedy(), c.ref));
+            }
+            for (int i = 0; i < PROMPTS.length; i++) {
+                SequenceEvent end = collectors.get(i).end.get(60, TimeUnit.SECONDS);
+                assertInstanceOf(SequenceEvent.Finished.class, end, end.toString());
+                assertArrayEquals(expected[i], collectors.get(i).tokens(), "request " + i);
+            }
+            assertTrue(host.status().toCompletableFuture().get(5, TimeUnit.SECONDS).ready());
+        }
+    }
+
+    @Test
+    void impossibleRequestsFailClearlyWhileOthersComplete() throws Exception {
+        Path model = TestData.stories260K();
+        HostSettings s = HostSettings.local(model, List.of(new LayerRange(0, 5)), 1).withBatch(8, 2, 64);
+        try (PipelineHost host = PipelineHost.start(s)) {
+            EventCollector tooLong = new EventCollector(host.system());
+            int[] longPrompt = new int[100];
+            Arrays.fill(longPrompt, 300);
+            host.scheduler().tell(new PipelineScheduler.Submit("long", longPrompt, 4, SamplingParams.greedy(),
+                    tooLong.ref));
+            EventCollector empty = new EventCollector(host.system());
+            host.scheduler().tell(new PipelineScheduler.Submit("empty", new int[0], 4, SamplingParams.greedy(),
+                    empty.ref));
+            EventCollector ok = new EventCollector(host.system());
+            host.scheduler().tell(new PipelineScheduler.Submit("ok", PROMPTS[0], 8, SamplingParams.greedy(), ok.ref));
+
+            SequenceEvent.Failed f = assertInstanceOf(SequenceEvent.Failed.class, tooLong.end.get(30, TimeUnit.SECONDS));
+            assertEquals(SequenceEvent.ErrorCode.PROMPT_TOO_LONG, f.code());
+            assertTrue(f.message().contains("100 tokens") && f.message().contains("64"), f.message());
+            assertEquals(SequenceEvent.ErrorCode.INVALID_REQUEST,
+                    assertInstanceOf(SequenceEvent.Failed.class, empty.end.get(30, TimeUnit.SECONDS)).code());
+            assertInstanceOf(SequenceEvent.Finished.class, ok.end.get(30, TimeUnit.SECONDS));
+            assertEquals(8, ok.tokens().length);
+        }
+    }
+}
