@@ -42,6 +42,7 @@ public final class PipelineHost implements AutoCloseable {
     private final ComputeLane lane;
     private final List<ActorRef<StageActor.Command>> stages;
     private final ActorRef<PipelineScheduler.Command> scheduler;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private PipelineHost(ActorSystem<Void> system, GgufFile file, ModelConfig config, Tokenizer tokenizer,
                          ComputeLane lane, List<ActorRef<StageActor.Command>> stages,
@@ -114,6 +115,7 @@ public final class PipelineHost implements AutoCloseable {
                         "akka.remote.artery.canonical.hostname", s.hostname(),
                         "akka.remote.artery.canonical.port", s.port(),
                         "laminar.pipeline.wire-format", s.wireFormat().name().toLowerCase()))
+                .withFallback(ConfigFactory.parseResources(PipelineHost.class.getClassLoader(), "laminar.conf"))
                 .withFallback(ConfigFactory.load());
     }
 
@@ -166,6 +168,9 @@ public final class PipelineHost implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         system.terminate();
         try {
             system.getWhenTerminated().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);

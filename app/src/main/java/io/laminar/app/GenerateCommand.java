@@ -1,12 +1,14 @@
 package io.laminar.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.laminar.actors.HostSettings;
+import io.laminar.actors.PipelineClient;
+import io.laminar.actors.PipelineHost;
+import io.laminar.actors.SequenceListener;
+import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.model.LoadedModel;
 import io.laminar.model.exec.LayerRange;
-import io.laminar.model.exec.LocalPipeline;
-import io.laminar.model.generate.GenerationRequest;
-import io.laminar.model.generate.GenerationResult;
-import io.laminar.model.generate.Generator;
+import io.laminar.model.generate.GenerationStats;
 import io.laminar.model.generate.TokenListener;
 import io.laminar.model.sampling.SamplingParams;
 import io.laminar.model.tokenizer.StreamingDecoder;
@@ -16,11 +18,14 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 
 /** {@code laminar generate}: completes a prompt, streaming the text as it is produced. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -90,29 +95,55 @@ public final class GenerateCommand implements Callable<Integer> {
                     out.flush();
                 }
             };
-            try (LocalPipeline pipeline = new LocalPipeline(m.file(), m.config(),
-                    LayerRange.split(m.config().layers(), model.stages), model.threads,
-                    Math.min(model.batch, context), 1, context)) {
-                GenerationResult r = new Generator(pipeline, m.tokenizer()::isEndOfGeneration, 1)
-                        .generate(new GenerationRequest(promptIds, maxTokens, sampling, listener));
+            HostSettings settings = HostSettings.local(model.model,
+                    List.of(LayerRange.split(m.config().layers(), model.stages)), model.threads)
+                    .withBatch(Math.min(model.batch, context), 1, context);
+            try (PipelineHost host = PipelineHost.start(settings)) {
+                PipelineClient client = new PipelineClient(host.system(), host.scheduler());
+                client.awaitReady(Duration.ofSeconds(30));
+                List<Integer> ids = new ArrayList<>();
+                CompletableFuture<SequenceEvent> end = new CompletableFuture<>();
+                client.submit("generate", promptIds, maxTokens, sampling, new SequenceListener() {
+                    @Override
+                    public void onToken(int index, int tokenId) {
+                        ids.add(tokenId);
+                        listener.onToken(index, tokenId);
+                    }
+
+                    @Override
+                    public void onFinished(SequenceEvent.Finished finished) {
+                        end.complete(finished);
+                    }
+
+                    @Override
+                    public void onFailed(SequenceEvent.Failed failed) {
+                        end.complete(failed);
+                    }
+                });
+                SequenceEvent result = end.get();
+                if (result instanceof SequenceEvent.Failed f) {
+                    throw new IllegalStateException(f.code() + ": " + f.message());
+                }
+                SequenceEvent.Finished r = (SequenceEvent.Finished) result;
+                GenerationStats stats = new GenerationStats(r.promptTokens(), r.generatedTokens(), r.promptNanos(),
+                        r.generateNanos());
                 String rest = decoder.flush();
                 text.append(rest);
                 if (json) {
                     Map<String, Object> o = new LinkedHashMap<>();
                     o.put("prompt_ids", promptIds);
-                    o.put("gen_ids", r.tokens());
+                    o.put("gen_ids", ids);
                     o.put("text", text.toString());
-                    o.put("finish_reason", r.finishReason().name().toLowerCase());
-                    o.put("prompt_tokens_per_s", r.stats().promptTokensPerSecond());
-                    o.put("gen_tokens_per_s", r.stats().generatedTokensPerSecond());
+                    o.put("finish_reason", r.reason().name().toLowerCase(Locale.ROOT));
+                    o.put("prompt_tokens_per_s", stats.promptTokensPerSecond());
+                    o.put("gen_tokens_per_s", stats.generatedTokensPerSecond());
                     out.println(new ObjectMapper().writeValueAsString(o));
                 } else {
                     out.print(rest);
                     out.println();
-                    System.err.printf("%nlaminar: %d prompt tokens at %.1f t/s, %d generated at %.1f t/s (%s)%n",
-                            r.stats().promptTokens(), r.stats().promptTokensPerSecond(),
-                            r.stats().generatedTokens(), r.stats().generatedTokensPerSecond(),
-                            r.finishReason().name().toLowerCase());
+                    System.err.printf(Locale.ROOT, "%nlaminar: %d prompt tokens at %.1f t/s, %d generated at %.1f t/s (%s)%n",
+                            stats.promptTokens(), stats.promptTokensPerSecond(), stats.generatedTokens(),
+                            stats.generatedTokensPerSecond(), r.reason().name().toLowerCase(Locale.ROOT));
                 }
             }
         }

@@ -8,6 +8,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
+import akka.actor.typed.receptionist.ServiceKey;
 import io.laminar.actors.PipelineMessage;
 import io.laminar.actors.scheduler.SequenceEvent.ErrorCode;
 import io.laminar.actors.stage.StageActor;
@@ -82,6 +83,11 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
         INSTANCE
     }
 
+    /** The key under which the scheduler of model {@code modelId} registers with the receptionist. */
+    public static ServiceKey<Command> serviceKey(String modelId) {
+        return ServiceKey.create(Command.class, "laminar-scheduler-" + modelId);
+    }
+
     /** A request and its progress. */
     private static final class Sequence {
         final Submit request;
@@ -132,6 +138,7 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
         this.listingAdapter = context.messageAdapter(Receptionist.Listing.class, StagesListed::new);
         context.getSystem().receptionist().tell(
                 Receptionist.subscribe(StageActor.serviceKey(settings.modelId()), listingAdapter));
+        context.getSystem().receptionist().tell(Receptionist.register(serviceKey(settings.modelId()), context.getSelf()));
         timers.startTimerWithFixedDelay(AdmissionTick.INSTANCE, Duration.ofMillis(500));
     }
 

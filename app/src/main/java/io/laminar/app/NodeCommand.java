@@ -1,0 +1,92 @@
+package io.laminar.app;
+
+import io.laminar.actors.HostSettings;
+import io.laminar.actors.PipelineHost;
+import io.laminar.actors.serialization.WireFormat;
+import io.laminar.model.exec.LayerRange;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code laminar node}: one cluster member hosting stages and/or the scheduler, until stopped. */
+@Command(name = "node", mixinStandardHelpOptions = true,
+        description = {"Starts a cluster member: a stage hosting a layer range, the model's scheduler, or both.",
+                "Members find each other through --seed-nodes; the pipeline is ready once every layer is hosted.",
+                "Runs until stopped (Ctrl-C or SIGTERM)."})
+public final class NodeCommand implements Callable<Integer> {
+    enum Role { stage, scheduler }
+
+    @Option(names = "--role", required = true, split = ",", paramLabel = "ROLE",
+            description = "stage, scheduler, or both (stage,scheduler).")
+    List<Role> roles;
+
+    @Option(names = "--layers", split = ",", paramLabel = "A-B",
+            description = "Layer range(s) this node hosts, inclusive (e.g. 0-5); one stage actor each.")
+    List<String> layers = new ArrayList<>();
+
+    @Option(names = {"-m", "--model"}, required = true, description = "GGUF model file (each node maps its own copy).")
+    Path model;
+
+    @Option(names = "--model-id", description = "Name shared by the model's stages and scheduler (default: file name).")
+    String modelId;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind and advertise (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "0", description = "Cluster port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--seed-nodes", split = ",", paramLabel = "HOST:PORT",
+            description = "Members to join; none starts a new cluster with this node as its first member.")
+    List<String> seedNodes = new ArrayList<>();
+
+    @Option(names = {"-t", "--threads"}, description = "Kernel worker threads (default: available processors).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = {"-c", "--ctx-size"}, defaultValue = "4096", description = "Context size per sequence (default: ${DEFAULT-VALUE}).")
+    int context;
+
+    @Option(names = {"-b", "--batch-size"}, defaultValue = "512", description = "Most tokens per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--max-sequences", defaultValue = "16", description = "Sequences in flight at once (KV slots) (default: ${DEFAULT-VALUE}).")
+    int maxSequences;
+
+    @Option(names = "--kv-budget-mb", defaultValue = "1024", description = "KV cache memory per stage in MiB (default: ${DEFAULT-VALUE}).")
+    long kvBudgetMb;
+
+    @Option(names = "--wire-format", defaultValue = "f32", description = "Activations between nodes: f32, f16 or bf16 (default: ${DEFAULT-VALUE}).")
+    String wireFormat;
+
+    @Override
+    public Integer call() throws Exception {
+        boolean stage = roles.contains(Role.stage);
+        boolean scheduler = roles.contains(Role.scheduler);
+        if (stage && layers.isEmpty()) {
+            throw new IllegalArgumentException("--role stage needs --layers A-B");
+        }
+        if (!stage && !layers.isEmpty()) {
+            throw new IllegalArgumentException("--layers is only for --role stage");
+        }
+        List<LayerRange> ranges = new ArrayList<>();
+        for (String l : layers) {
+            ranges.add(LayerRange.parseInclusive(l));
+        }
+        HostSettings settings = new HostSettings(model, modelId != null ? modelId : HostSettings.modelIdOf(model),
+                ranges, scheduler, threads, batch, maxSequences, context, kvBudgetMb << 20, host, port, seedNodes,
+                WireFormat.parse(wireFormat));
+        try (PipelineHost node = PipelineHost.start(settings)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(node::close));
+            System.out.printf(Locale.ROOT, "laminar node up at %s:%d roles=%s layers=%s model=%s%n", host, node.port(),
+                    roles, ranges, settings.modelId());
+            System.out.flush();
+            node.system().getWhenTerminated().toCompletableFuture().join();
+        }
+        return 0;
+    }
+}
