@@ -1,9 +1,11 @@
 package io.laminar.actors;
 
+import io.laminar.actors.scheduler.SchedulerSettings;
 import io.laminar.actors.serialization.WireFormat;
 import io.laminar.model.exec.LayerRange;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -22,10 +24,13 @@ import java.util.List;
  * @param port           port to bind (0 picks a free one)
  * @param seedNodes      {@code host:port} of nodes to join; empty starts a cluster of one
  * @param wireFormat     encoding of activations between nodes
+ * @param lanes          the scheduler's micro-batches in flight; 0 means one per stage
+ * @param admissionTimeout how long the scheduler lets a request wait for a pipeline that is not ready
  */
 public record HostSettings(Path model, String modelId, List<LayerRange> stages, boolean scheduler, int threads,
                            int maxBatch, int maxSequences, int context, long kvBudgetBytes, String hostname,
-                           int port, List<String> seedNodes, WireFormat wireFormat) {
+                           int port, List<String> seedNodes, WireFormat wireFormat, int lanes,
+                           Duration admissionTimeout) {
     public static final int DEFAULT_MAX_BATCH = 512;
     public static final int DEFAULT_MAX_SEQUENCES = 16;
     public static final int DEFAULT_CONTEXT = 4096;
@@ -35,7 +40,7 @@ public record HostSettings(Path model, String modelId, List<LayerRange> stages, 
     public static HostSettings local(Path model, List<LayerRange> stageRanges, int threads) {
         return new HostSettings(model, modelIdOf(model), stageRanges, true, threads, DEFAULT_MAX_BATCH,
                 DEFAULT_MAX_SEQUENCES, DEFAULT_CONTEXT, DEFAULT_KV_BUDGET_BYTES, "127.0.0.1", 0, List.of(),
-                WireFormat.F32);
+                WireFormat.F32, 0, SchedulerSettings.DEFAULT_ADMISSION_TIMEOUT);
     }
 
     /** The default model id: the file name without its extension. */
@@ -46,21 +51,40 @@ public record HostSettings(Path model, String modelId, List<LayerRange> stages, 
 
     public HostSettings withBatch(int maxBatch, int maxSequences, int context) {
         return new HostSettings(model, modelId, stages, scheduler, threads, maxBatch, maxSequences, context,
-                kvBudgetBytes, hostname, port, seedNodes, wireFormat);
+                kvBudgetBytes, hostname, port, seedNodes, wireFormat, lanes,
+                admissionTimeout);
     }
 
     public HostSettings withKvBudget(long bytes) {
         return new HostSettings(model, modelId, stages, scheduler, threads, maxBatch, maxSequences, context,
-                bytes, hostname, port, seedNodes, wireFormat);
+                bytes, hostname, port, seedNodes, wireFormat, lanes, admissionTimeout);
     }
 
     public HostSettings withNetwork(String hostname, int port, List<String> seedNodes) {
         return new HostSettings(model, modelId, stages, scheduler, threads, maxBatch, maxSequences, context,
-                kvBudgetBytes, hostname, port, seedNodes, wireFormat);
+                kvBudgetBytes, hostname, port, seedNodes, wireFormat, lanes,
+                admissionTimeout);
+    }
+
+    public HostSettings withScheduling(int lanes, Duration admissionTimeout) {
+        return new HostSettings(model, modelId, stages, scheduler, threads, maxBatch, maxSequences, context,
+                kvBudgetBytes, hostname, port, seedNodes, wireFormat, lanes, admissionTimeout);
+    }
+
+    /** This process as a client only: no stages, no scheduler. */
+    public HostSettings asClient() {
+        return new HostSettings(model, modelId, List.of(), false, 1, 1, 1, 1, 0, hostname, port, seedNodes,
+                wireFormat, lanes, admissionTimeout);
+    }
+
+    /** This process with other stages and scheduler role. */
+    public HostSettings hosting(List<LayerRange> stageRanges, boolean runScheduler) {
+        return new HostSettings(model, modelId, stageRanges, runScheduler, threads, maxBatch, maxSequences, context,
+                kvBudgetBytes, hostname, port, seedNodes, wireFormat, lanes, admissionTimeout);
     }
 
     public HostSettings withWireFormat(WireFormat format) {
         return new HostSettings(model, modelId, stages, scheduler, threads, maxBatch, maxSequences, context,
-                kvBudgetBytes, hostname, port, seedNodes, format);
+                kvBudgetBytes, hostname, port, seedNodes, format, lanes, admissionTimeout);
     }
 }

@@ -57,10 +57,16 @@ public final class PipelineHost implements AutoCloseable {
     }
 
     public static PipelineHost start(HostSettings s) throws IOException {
-        return start(s, SchedulerSettings.DEFAULT_ADMISSION_TIMEOUT);
+        return start(s, header -> { });
     }
 
-    public static PipelineHost start(HostSettings s, Duration admissionTimeout) throws IOException {
+    /**
+     * @param beforeStep run by every stage of this process before each step (see
+     *                   {@link StageActor#create(StageRunner, ComputeLane, String, String, java.util.function.Consumer)})
+     */
+    public static PipelineHost start(HostSettings s,
+                                     java.util.function.Consumer<io.laminar.actors.stage.StepHeader> beforeStep)
+            throws IOException {
         GgufFile file = GgufFile.open(s.model());
         ActorSystem<Void> system = null;
         ComputeLane lane = null;
@@ -79,13 +85,13 @@ public final class PipelineHost implements AutoCloseable {
                 KvCache kv = kvCache(config, range, s, context);
                 StageRunner runner = new StageRunner(config, weights, lane.kernels(), kv, s.maxBatch());
                 String name = address + "[" + range + "]";
-                stages.add(system.systemActorOf(StageActor.create(runner, lane, name, s.modelId()),
+                stages.add(system.systemActorOf(StageActor.create(runner, lane, name, s.modelId(), beforeStep),
                         "stage-" + range.start() + "-" + (range.end() - 1), Props.empty()));
             }
             ActorRef<PipelineScheduler.Command> scheduler = s.scheduler()
                     ? system.systemActorOf(PipelineScheduler.create(
                             SchedulerSettings.defaults(s.modelId(), tokenizer::isEndOfGeneration)
-                                    .withAdmissionTimeout(admissionTimeout)),
+                                    .withLanes(s.lanes()).withAdmissionTimeout(s.admissionTimeout())),
                     "scheduler-" + s.modelId(), Props.empty())
                     : null;
             return new PipelineHost(system, file, config, tokenizer, lane, List.copyOf(stages), scheduler);

@@ -60,9 +60,7 @@ public final class ClusterCommand implements Callable<Integer> {
             layers = ModelConfig.fromGguf(f).layers();
         }
         LayerRange[] ranges = LayerRange.split(layers, Math.min(nodes - 1, layers));
-        HostSettings clientSettings = HostSettings.local(model, List.of(), 1);
-        clientSettings = new HostSettings(model, clientSettings.modelId(), List.of(), false, 1, 1, 1, 1, 0,
-                "127.0.0.1", 0, List.of(), clientSettings.wireFormat());
+        HostSettings clientSettings = HostSettings.local(model, List.of(), 1).asClient();
         List<Process> members = new ArrayList<>();
         try (PipelineHost client = PipelineHost.start(clientSettings)) {
             String seed = "127.0.0.1:" + client.port();

@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -63,6 +64,13 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--wire-format", defaultValue = "f32", description = "Activations between nodes: f32, f16 or bf16 (default: ${DEFAULT-VALUE}).")
     String wireFormat;
 
+    @Option(names = "--lanes", defaultValue = "0", description = "Scheduler: micro-batches in flight; 0 = one per stage (default: ${DEFAULT-VALUE}).")
+    int lanes;
+
+    @Option(names = "--admission-timeout", defaultValue = "30", paramLabel = "SECONDS",
+            description = "Scheduler: how long a request waits for a pipeline that is not ready (default: ${DEFAULT-VALUE}).")
+    long admissionTimeoutSeconds;
+
     @Override
     public Integer call() throws Exception {
         boolean stage = roles.contains(Role.stage);
@@ -79,7 +87,7 @@ public final class NodeCommand implements Callable<Integer> {
         }
         HostSettings settings = new HostSettings(model, modelId != null ? modelId : HostSettings.modelIdOf(model),
                 ranges, scheduler, threads, batch, maxSequences, context, kvBudgetMb << 20, host, port, seedNodes,
-                WireFormat.parse(wireFormat));
+                WireFormat.parse(wireFormat), lanes, Duration.ofSeconds(admissionTimeoutSeconds));
         try (PipelineHost node = PipelineHost.start(settings)) {
             Runtime.getRuntime().addShutdownHook(new Thread(node::close));
             System.out.printf(Locale.ROOT, "laminar node up at %s:%d roles=%s layers=%s model=%s%n", host, node.port(),

@@ -20,6 +20,7 @@ import io.laminar.model.sampling.SamplingParams;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * A pipeline stage: owns a contiguous range of layers (their mapped weights, and the KV cache of
@@ -73,6 +74,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
 
     private final StageRunner runner;
     private final ComputeLane lane;
+    private final Consumer<StepHeader> beforeStep;
     private final String name;
     private final String modelId;
     private final TokenBatch batch;
@@ -82,10 +84,11 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
     private boolean busy;
 
     private StageActor(ActorContext<Command> context, StageRunner runner, ComputeLane lane, String name,
-                       String modelId) {
+                       String modelId, Consumer<StepHeader> beforeStep) {
         super(context);
         this.runner = runner;
         this.lane = lane;
+        this.beforeStep = beforeStep;
         this.name = name;
         this.modelId = modelId;
         this.batch = new TokenBatch(runner.maxBatch());
@@ -103,7 +106,16 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
      * @param modelId the model served, for the receptionist key
      */
     public static Behavior<Command> create(StageRunner runner, ComputeLane lane, String name, String modelId) {
-        return Behaviors.setup(ctx -> new StageActor(ctx, runner, lane, name, modelId));
+        return create(runner, lane, name, modelId, header -> { });
+    }
+
+    /**
+     * @param beforeStep called on the compute lane before each step's math; an exception it throws
+     *                   fails the step like any other (used to test fault handling)
+     */
+    public static Behavior<Command> create(StageRunner runner, ComputeLane lane, String name, String modelId,
+                                           Consumer<StepHeader> beforeStep) {
+        return Behaviors.setup(ctx -> new StageActor(ctx, runner, lane, name, modelId, beforeStep));
     }
 
     @Override
@@ -156,6 +168,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
     /** Runs on the compute lane. */
     private StepResult compute(RunStep step) {
         StepHeader h = step.header();
+        beforeStep.accept(h);
         h.fill(batch);
         KvCache kv = runner.kvCache();
         for (int i = 0; i < batch.size(); i++) {
