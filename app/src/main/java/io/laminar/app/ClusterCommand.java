@@ -13,8 +13,6 @@ import io.laminar.model.tokenizer.StreamingDecoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.File;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,12 +60,14 @@ public final class ClusterCommand implements Callable<Integer> {
         LayerRange[] ranges = LayerRange.split(layers, Math.min(nodes - 1, layers));
         HostSettings clientSettings = HostSettings.local(model, List.of(), 1).asClient();
         List<Process> members = new ArrayList<>();
+        MemberLauncher launcher = MemberLauncher.sameClasspath(MemberLauncher.defaultLog());
         try (PipelineHost client = PipelineHost.start(clientSettings)) {
             String seed = "127.0.0.1:" + client.port();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(members)));
-            members.add(spawn(List.of("--role", "scheduler"), seed));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> MemberLauncher.stopAll(members)));
+            List<String> common = List.of("-m", model.toString(), "--seed-nodes", seed, "--threads", String.valueOf(threads));
+            members.add(launcher.startNode(concat(List.of("--role", "scheduler"), common)));
             for (LayerRange r : ranges) {
-                members.add(spawn(List.of("--role", "stage", "--layers", r.toString()), seed));
+                members.add(launcher.startNode(concat(List.of("--role", "stage", "--layers", r.toString()), common)));
             }
             System.out.printf("laminar cluster: started %d members (scheduler + stages %s), seed %s%n",
                     members.size(), java.util.Arrays.toString(ranges), seed);
@@ -86,9 +86,15 @@ public final class ClusterCommand implements Callable<Integer> {
                 client.system().getWhenTerminated().toCompletableFuture().join();
             }
         } finally {
-            stopAll(members);
+            MemberLauncher.stopAll(members);
         }
         return 0;
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private CompletableFuture<String> run(PipelineHost client, PipelineClient pipeline, String id, String prompt) {
@@ -115,38 +121,4 @@ public final class ClusterCommand implements Callable<Integer> {
         return done;
     }
 
-    private Process spawn(List<String> roleArgs, String seed) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-modules") || a.startsWith("--enable-native-access")
-                        || a.startsWith("-XX:+Use") || a.equals("jdk.incubator.vector"))
-                .toList());
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(Main.class.getName());
-        cmd.add("node");
-        cmd.addAll(roleArgs);
-        cmd.addAll(List.of("-m", model.toString(), "--seed-nodes", seed, "--threads", String.valueOf(threads)));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(System.getProperty("java.io.tmpdir"),
-                        "laminar-cluster-" + ProcessHandle.current().pid() + ".log")));
-        return pb.start();
-    }
-
-    private static void stopAll(List<Process> members) {
-        for (Process p : members) {
-            p.destroy();
-        }
-        for (Process p : members) {
-            try {
-                if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                p.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
 }

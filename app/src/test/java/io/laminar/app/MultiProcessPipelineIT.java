@@ -1,0 +1,113 @@
+package io.laminar.app;
+
+import io.laminar.actors.EventCollector;
+import io.laminar.actors.HostSettings;
+import io.laminar.actors.PipelineClient;
+import io.laminar.actors.PipelineHost;
+import io.laminar.actors.scheduler.PipelineScheduler;
+import io.laminar.actors.scheduler.SequenceEvent;
+import io.laminar.model.arch.ModelConfig;
+import io.laminar.model.exec.LayerRange;
+import io.laminar.model.exec.LocalPipeline;
+import io.laminar.model.generate.GenerationRequest;
+import io.laminar.model.generate.Generator;
+import io.laminar.model.generate.TokenListener;
+import io.laminar.model.gguf.GgufFile;
+import io.laminar.model.sampling.SamplingParams;
+import io.laminar.model.testing.TestData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three member JVMs on 127.0.0.1 (a scheduler and two stages holding different layer ranges) plus
+ * this JVM as a client: several concurrent greedy requests produce exactly the tokens of a single
+ * process.
+ */
+class MultiProcessPipelineIT {
+    static final int[][] PROMPTS = {
+            {1, 403, 407, 261, 378},
+            {1, 403, 407},
+            {1, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401},
+            {1, 432},
+    };
+    static final int[] LENGTHS = {32, 20, 25, 40};
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void threeProcessesGiveTheTokensOfOne() throws Exception {
+        Path model = TestData.stories260K();
+        runAcrossProcesses(model, "1-2", "3-4", "0-0");
+    }
+
+    /** Runs the prompts through a scheduler process and stage processes hosting {@code ranges}. */
+    void runAcrossProcesses(Path model, String... ranges) throws Exception {
+        int[][] expected = soloRuns(model);
+        Path jar = Path.of(System.getProperty("laminar.jar", "target/laminar.jar"));
+        assertTrue(Files.isRegularFile(jar), "the shaded jar must be built first: " + jar);
+        Path log = tmp.resolve("members.log");
+        MemberLauncher launcher = new MemberLauncher(List.of("-jar", jar.toString()), log);
+        HostSettings clientSettings = HostSettings.local(model, List.of(), 1).asClient();
+        List<Process> members = new ArrayList<>();
+        try (PipelineHost client = PipelineHost.start(clientSettings)) {
+            List<String> common = List.of("-m", model.toString(), "--seed-nodes", "127.0.0.1:" + client.port(),
+                    "--threads", "1", "--max-sequences", "4", "--ctx-size", "256", "--batch-size", "8");
+            members.add(launcher.startNode(concat(List.of("--role", "scheduler"), common)));
+            for (String r : ranges) {
+                members.add(launcher.startNode(concat(List.of("--role", "stage", "--layers", r), common)));
+            }
+            PipelineClient pipeline = PipelineClient.find(client.system(), clientSettings.modelId(),
+                    Duration.ofSeconds(90)).toCompletableFuture().get(100, TimeUnit.SECONDS);
+            PipelineScheduler.Status ready = pipeline.awaitReady(Duration.ofSeconds(90));
+            assertTrue(ready.detail().contains("[0-0]") && ready.detail().contains("[3-4]"), ready.detail());
+
+            List<EventCollector> collectors = new ArrayList<>();
+            for (int i = 0; i < PROMPTS.length; i++) {
+                EventCollector c = new EventCollector(client.system());
+                collectors.add(c);
+                pipeline.scheduler().tell(new PipelineScheduler.Submit("r" + i, PROMPTS[i], LENGTHS[i],
+                        SamplingParams.greedy(), c.ref));
+            }
+            for (int i = 0; i < PROMPTS.length; i++) {
+                SequenceEvent end = collectors.get(i).end.get(120, TimeUnit.SECONDS);
+                assertInstanceOf(SequenceEvent.Finished.class, end, end + "\n" + Files.readString(log));
+                assertArrayEquals(expected[i], collectors.get(i).tokens(), "request " + i);
+            }
+        } finally {
+            MemberLauncher.stopAll(members);
+        }
+    }
+
+    static int[][] soloRuns(Path model) throws Exception {
+        try (GgufFile f = GgufFile.open(model)) {
+            ModelConfig c = ModelConfig.fromGguf(f);
+            try (LocalPipeline p = new LocalPipeline(f, c, LayerRange.split(c.layers(), 1), 1, 64, 1, 256)) {
+                Generator g = new Generator(p, t -> t == 2, 1);
+                int[][] out = new int[PROMPTS.length][];
+                for (int i = 0; i < PROMPTS.length; i++) {
+                    out[i] = g.generate(new GenerationRequest(PROMPTS[i], LENGTHS[i], SamplingParams.greedy(),
+                            TokenListener.NONE)).tokens();
+                }
+                return out;
+            }
+        }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+}
