@@ -49,11 +49,15 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
     private final ActorRefResolver resolver;
     private final WireFormat wireFormat;
 
+    /** Akka's constructor: the wire format comes from {@link WireFormat#CONFIG_KEY}. */
     public PipelineSerializer(ExtendedActorSystem system) {
+        this(system, WireFormat.parse(system.settings().config().hasPath(WireFormat.CONFIG_KEY)
+                ? system.settings().config().getString(WireFormat.CONFIG_KEY) : "f32"));
+    }
+
+    public PipelineSerializer(ExtendedActorSystem system, WireFormat wireFormat) {
         this.resolver = ActorRefResolver.get(Adapter.toTyped(system));
-        String configured = system.settings().config().hasPath(WireFormat.CONFIG_KEY)
-                ? system.settings().config().getString(WireFormat.CONFIG_KEY) : "f32";
-        this.wireFormat = WireFormat.parse(configured);
+        this.wireFormat = wireFormat;
     }
 
     @Override

@@ -1,0 +1,156 @@
+package io.laminar.actors.serialization;
+
+import akka.actor.ExtendedActorSystem;
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.javadsl.Adapter;
+import akka.serialization.Serialization;
+import akka.serialization.SerializationExtension;
+import com.typesafe.config.ConfigFactory;
+import io.laminar.actors.scheduler.PipelineScheduler;
+import io.laminar.actors.scheduler.SequenceEvent;
+import io.laminar.actors.stage.StageActor;
+import io.laminar.actors.stage.StageInfo;
+import io.laminar.actors.stage.StepHeader;
+import io.laminar.model.generate.FinishReason;
+import io.laminar.model.sampling.SamplingParams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.NotSerializableException;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PipelineSerializerTest {
+    static ActorTestKit kit;
+    static PipelineSerializer f32;
+    static PipelineSerializer f16;
+    static PipelineSerializer bf16;
+
+    @BeforeAll
+    static void start() {
+        kit = ActorTestKit.create(ConfigFactory.parseResources("laminar.conf").withFallback(ConfigFactory.load()));
+        ExtendedActorSystem sys = (ExtendedActorSystem) Adapter.toClassic(kit.system());
+        f32 = new PipelineSerializer(sys);
+        f16 = new PipelineSerializer(sys, WireFormat.F16);
+        bf16 = new PipelineSerializer(sys, WireFormat.BF16);
+    }
+
+    @AfterAll
+    static void stop() {
+        kit.shutdownTestKit();
+    }
+
+    @SuppressWarnings("unchecked")
+    static <T> T roundTrip(PipelineSerializer s, T message) throws NotSerializableException {
+        return (T) s.fromBinary(s.toBinary(message), s.manifest(message));
+    }
+
+    @Test
+    void everyMessageIsBoundToTheLaminarSerializer() {
+        Serialization serialization = SerializationExtension.get(Adapter.toClassic(kit.system()));
+        TestProbe<StageInfo> probe = kit.createTestProbe();
+        assertEquals(PipelineSerializer.IDENTIFIER,
+                serialization.findSerializerFor(new StageActor.Describe(probe.getRef())).identifier());
+        assertEquals(PipelineSerializer.IDENTIFIER,
+                serialization.findSerializerFor(new SequenceEvent.Token("r", 0, 1)).identifier());
+    }
+
+    @Test
+    void stepsRoundTripExactlyInF32() throws Exception {
+        TestProbe<StageActor.Command> a = kit.createTestProbe();
+        TestProbe<StageActor.Command> b = kit.createTestProbe();
+        TestProbe<PipelineScheduler.Command> sched = kit.createTestProbe();
+        SamplingParams p = new SamplingParams(0.7f, 40, 0.9f, 0.05f, 1.1f, 64, 42L);
+        StepHeader h = new StepHeader(7L, 1, new int[] {1, 2, 3}, new int[] {0, 0, 5}, new int[] {10, 11, 0},
+                new boolean[] {false, true, true}, new SamplingParams[] {null, null, p});
+        float[] hidden = {1.5f, -2.25f, 3.0e-8f, Float.MAX_VALUE, 0f, -0f};
+        StageActor.RunStep step = new StageActor.RunStep(h, hidden, List.of(a.getRef(), b.getRef()), 1, sched.getRef());
+        StageActor.RunStep back = roundTrip(f32, step);
+        assertEquals(7L, back.header().stepId());
+        assertEquals(1, back.header().lane());
+        assertArrayEquals(h.tokens(), back.header().tokens());
+        assertArrayEquals(h.slots(), back.header().slots());
+        assertArrayEquals(h.positions(), back.header().positions());
+        assertArrayEquals(h.logits(), back.header().logits());
+        assertEquals(p, back.header().sampling()[2]);
+        assertEquals(null, back.header().sampling()[0]);
+        assertArrayEquals(hidden, back.hidden());
+        assertEquals(List.of(a.getRef(), b.getRef()), back.route());
+        assertEquals(sched.getRef(), back.replyTo());
+    }
+
+    @Test
+    void halfPrecisionWireFormatsRoundWithinTheirPrecision() throws Exception {
+        TestProbe<StageActor.Command> a = kit.createTestProbe();
+        TestProbe<PipelineScheduler.Command> sched = kit.createTestProbe();
+        float[] hidden = new float[768];
+        for (int i = 0; i < hidden.length; i++) {
+            hidden[i] = (float) Math.sin(i * 0.37) * (i % 7 + 1);
+        }
+        StepHeader h = new StepHeader(1, 0, new int[] {5}, new int[] {0}, new int[] {3}, new boolean[] {true}, null);
+        StageActor.RunStep step = new StageActor.RunStep(h, hidden, List.of(a.getRef()), 0, sched.getRef());
+        int f32Bytes = f32.toBinary(step).length;
+        int f16Bytes = f16.toBinary(step).length;
+        int bf16Bytes = bf16.toBinary(step).length;
+        assertEquals(768 * 2, f32Bytes - f16Bytes, "F16 halves the activation bytes");
+        assertEquals(f16Bytes, bf16Bytes);
+        float[] viaF16 = roundTrip(f16, step).hidden();
+        float[] viaBf16 = roundTrip(bf16, step).hidden();
+        for (int i = 0; i < hidden.length; i++) {
+            // F16 keeps 11 significant bits, BF16 8: relative errors below 2^-11 and 2^-8.
+            assertEquals(hidden[i], viaF16[i], Math.abs(hidden[i]) * 0x1p-11 + 1e-7, "f16 at " + i);
+            assertEquals(hidden[i], viaBf16[i], Math.abs(hidden[i]) * 0x1p-8 + 1e-7, "bf16 at " + i);
+        }
+    }
+
+    @Test
+    void controlMessagesAndEventsRoundTrip() throws Exception {
+        TestProbe<SequenceEvent> events = kit.createTestProbe();
+        TestProbe<StageActor.Command> stage = kit.createTestProbe();
+        PipelineScheduler.Submit submit = new PipelineScheduler.Submit("req-ü", new int[] {1, 2, 3}, 16,
+                SamplingParams.greedy(), events.getRef());
+        PipelineScheduler.Submit s2 = roundTrip(f32, submit);
+        assertEquals("req-ü", s2.requestId());
+        assertArrayEquals(new int[] {1, 2, 3}, s2.promptIds());
+        assertEquals(SamplingParams.greedy(), s2.sampling());
+        assertEquals(events.getRef(), s2.replyTo());
+
+        StageInfo info = new StageInfo(stage.getRef(), "n[0-2]", "m", 0, 3, 5, 100, 16, 8, 512, 64);
+        assertEquals(info, roundTrip(f32, info));
+        assertEquals(new SequenceEvent.Token("r", 3, 99), roundTrip(f32, new SequenceEvent.Token("r", 3, 99)));
+        SequenceEvent.Finished fin = new SequenceEvent.Finished("r", FinishReason.STOP, 5, 7, 100L, 200L);
+        assertEquals(fin, roundTrip(f32, fin));
+        SequenceEvent.Failed failed = new SequenceEvent.Failed("r", SequenceEvent.ErrorCode.STAGE_FAILED, "boom");
+        assertEquals(failed, roundTrip(f32, failed));
+        PipelineScheduler.StepCompleted done = roundTrip(f32,
+                new PipelineScheduler.StepCompleted(3, 1, new int[] {0, 4}, new int[] {17, 18}));
+        assertArrayEquals(new int[] {17, 18}, done.tokens());
+        StageActor.ReleaseSlots rel = roundTrip(f32, new StageActor.ReleaseSlots(new int[] {2}, List.of(stage.getRef()), 0));
+        assertArrayEquals(new int[] {2}, rel.slots());
+        PipelineScheduler.Status status = new PipelineScheduler.Status(false, "layers 3-4 missing", 0, 2);
+        assertEquals(status, roundTrip(f32, status));
+    }
+
+    @Test
+    void corruptBytesAreRejectedNotTrusted() throws Exception {
+        TestProbe<StageActor.Command> a = kit.createTestProbe();
+        TestProbe<PipelineScheduler.Command> sched = kit.createTestProbe();
+        StepHeader h = new StepHeader(1, 0, new int[] {5}, new int[] {0}, new int[] {3}, new boolean[] {true}, null);
+        byte[] bytes = f32.toBinary(new StageActor.RunStep(h, new float[64], List.of(a.getRef()), 0, sched.getRef()));
+        byte[] truncated = Arrays.copyOf(bytes, bytes.length / 2);
+        assertThrows(NotSerializableException.class, () -> f32.fromBinary(truncated, "S"));
+        byte[] huge = bytes.clone();
+        huge[12] = (byte) 0x7f; // entry count byte -> billions of entries
+        huge[15] = (byte) 0x7f;
+        NotSerializableException e = assertThrows(NotSerializableException.class, () -> f32.fromBinary(huge, "S"));
+        assertTrue(e.getMessage().contains("entries"), e.getMessage());
+        assertThrows(NotSerializableException.class, () -> f32.fromBinary(bytes, "?"));
+    }
+}
