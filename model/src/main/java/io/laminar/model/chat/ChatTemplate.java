@@ -67,12 +67,12 @@ public final class ChatTemplate {
     public static ChatTemplate fromGguf(GgufMetadata metadata, Tokenizer tokenizer) {
         String bos = tokenizer.bos() >= 0 ? tokenizer.tokenText(tokenizer.bos()) : "";
         String eos = tokenizer.eos() >= 0 ? tokenizer.tokenText(tokenizer.eos()) : "";
-        return metadata.findString(GGUF_KEY)
-                .map(source -> of(source, bos, eos))
-                .orElseGet(() -> {
-                    LOG.log(System.Logger.Level.WARNING, "metadata key={0} is missing: using ChatML, as llama.cpp does", GGUF_KEY);
-                    return new ChatTemplate(CHATML, true, bos, eos, Clock.systemDefaultZone());
-                });
+        var source = metadata.findString(GGUF_KEY);
+        if (source.isPresent()) {
+            return of(source.get(), bos, eos);
+        }
+        LOG.log(System.Logger.Level.WARNING, "metadata key={0} is missing: using ChatML, as llama.cpp does", GGUF_KEY);
+        return new ChatTemplate(CHATML, true, bos, eos, Clock.systemDefaultZone());
     }
 
     /** A template from its source text. */
