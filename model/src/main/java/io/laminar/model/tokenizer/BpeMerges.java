@@ -2,9 +2,7 @@ package io.laminar.model.tokenizer;
 
 import io.laminar.model.gguf.GgufMetadata;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,7 +17,6 @@ final class BpeMerges {
 
     private final Vocabulary vocabulary;
     private final Map<String, Integer> extraSymbolIds = new HashMap<>();
-    private final List<String> extraSymbolTexts = new ArrayList<>();
     private final LongIntHashMap rankOfPair;
     private final int[] mergedSymbolOfRank;
 
@@ -56,11 +53,6 @@ final class BpeMerges {
         return extra == null ? NO_SYMBOL : extra;
     }
 
-    /** The text of a symbol id. */
-    String text(int symbol) {
-        return symbol < vocabulary.size() ? vocabulary.text(symbol) : extraSymbolTexts.get(symbol - vocabulary.size());
-    }
-
     /** The token id of a symbol, or {@link Vocabulary#NO_TOKEN} if the symbol is not a token. */
     int token(int symbol) {
         return symbol >= 0 && symbol < vocabulary.size() ? symbol : Vocabulary.NO_TOKEN;
@@ -81,9 +73,8 @@ final class BpeMerges {
         if (id != NO_SYMBOL) {
             return id;
         }
-        id = vocabulary.size() + extraSymbolTexts.size();
+        id = vocabulary.size() + extraSymbolIds.size();
         extraSymbolIds.put(text, id);
-        extraSymbolTexts.add(text);
         return id;
     }
 

@@ -54,9 +54,15 @@ public final class StreamingDecoder {
     /**
      * A decoder for tokens that continue a text already shown, such as a completion after its prompt:
      * the first token keeps its leading space, as llama.cpp's server streams it. Control tokens are hidden.
+     * Space clean-up, where the tokenizer does it, starts afresh: it cannot see the end of the prompt.
      */
     public static StreamingDecoder continuing(Tokenizer tokenizer) {
-        return new StreamingDecoder(tokenizer, false, false);
+        return continuing(tokenizer, false);
+    }
+
+    /** As {@link #continuing(Tokenizer)}, optionally showing control tokens as their text. */
+    public static StreamingDecoder continuing(Tokenizer tokenizer, boolean renderSpecial) {
+        return new StreamingDecoder(tokenizer, renderSpecial, false);
     }
 
     /** Feeds one token; returns the text completed by it, possibly empty. */

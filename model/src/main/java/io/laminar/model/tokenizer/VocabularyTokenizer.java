@@ -82,7 +82,7 @@ abstract sealed class VocabularyTokenizer implements Tokenizer permits SentenceP
         if ((attributes & TokenAttributes.NORMAL) != 0) {
             return normalTokenBytes.apply(text);
         }
-        if ((attributes & TokenAttributes.BYTE) != 0) {
+        if ((attributes & TokenAttributes.BYTE) != 0 && text.length() == 6 && text.startsWith("<0x") && text.endsWith(">")) {
             return new byte[] {(byte) Integer.parseInt(text, 3, 5, 16)};
         }
         return new byte[0]; // unused or undefined tokens render as nothing
