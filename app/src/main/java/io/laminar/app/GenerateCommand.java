@@ -7,6 +7,7 @@ import io.laminar.actors.PipelineHost;
 import io.laminar.actors.SequenceListener;
 import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.model.LoadedModel;
+import io.laminar.model.chat.ChatMessage;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.generate.GenerationStats;
 import io.laminar.model.generate.TokenListener;
@@ -154,6 +155,11 @@ public final class GenerateCommand implements Callable<Integer> {
         if (!chat && system == null) {
             return m.tokenizer().encode(prompt, true, false);
         }
-        throw new UnsupportedOperationException("--chat arrives with chat templates");
+        List<ChatMessage> messages = new ArrayList<>();
+        if (system != null) {
+            messages.add(new ChatMessage("system", system));
+        }
+        messages.add(new ChatMessage("user", prompt));
+        return m.encodeChat(messages);
     }
 }

@@ -1,6 +1,8 @@
 package io.laminar.model;
 
 import io.laminar.model.arch.ModelConfig;
+import io.laminar.model.chat.ChatMessage;
+import io.laminar.model.chat.ChatTemplate;
 import io.laminar.model.gguf.GgufFile;
 import io.laminar.model.tokenizer.Tokenizer;
 import io.laminar.model.tokenizer.Tokenizers;
@@ -16,6 +18,7 @@ public final class LoadedModel implements AutoCloseable {
     private final GgufFile file;
     private final ModelConfig config;
     private final Tokenizer tokenizer;
+    private ChatTemplate chatTemplate;
 
     private LoadedModel(GgufFile file, ModelConfig config, Tokenizer tokenizer) {
         this.file = file;
@@ -43,6 +46,28 @@ public final class LoadedModel implements AutoCloseable {
 
     public Tokenizer tokenizer() {
         return tokenizer;
+    }
+
+    /** The model's chat template (ChatML, as llama.cpp, when the file has none). */
+    public synchronized ChatTemplate chatTemplate() {
+        if (chatTemplate == null) {
+            chatTemplate = ChatTemplate.fromGguf(file.metadata(), tokenizer);
+        }
+        return chatTemplate;
+    }
+
+    /**
+     * Renders {@code messages} with the chat template and tokenizes the result, parsing the
+     * template's special tokens; BOS is added only when the model wants it and the template did
+     * not already write it.
+     */
+    public int[] encodeChat(java.util.List<ChatMessage> messages) {
+        String rendered = chatTemplate().render(messages, true);
+        int[] ids = tokenizer.encode(rendered, tokenizer.addBos(), true);
+        if (ids.length >= 2 && ids[0] == tokenizer.bos() && ids[1] == tokenizer.bos()) {
+            return java.util.Arrays.copyOfRange(ids, 1, ids.length);
+        }
+        return ids;
     }
 
     @Override
