@@ -11,26 +11,52 @@ import java.util.List;
 /**
  * What one Laminar process hosts and how it joins the cluster.
  *
- * @param model          the GGUF file (every node maps its own copy of the same model)
- * @param modelId        the name stages and scheduler of one model share
- * @param stages         the layer ranges this process hosts, one stage actor each
- * @param scheduler      whether this process runs the model's scheduler
- * @param threads        kernel worker threads
- * @param maxBatch       the most tokens a step carries
- * @param maxSequences   KV slots per stage: sequences in flight at once
- * @param context        the longest sequence, capped at the model's context length
- * @param kvBudgetBytes  KV cache memory per stage; blocks beyond what the slots can use are not allocated
- * @param hostname       address to bind and advertise
- * @param port           port to bind (0 picks a free one)
- * @param seedNodes      {@code host:port} of nodes to join; empty starts a cluster of one
- * @param wireFormat     encoding of activations between nodes
- * @param lanes          the scheduler's micro-batches in flight; 0 means one per stage
- * @param admissionTimeout how long the scheduler lets a request wait for a pipeline that is not ready
+ * @param model      the GGUF file (every node maps its own copy of the same model)
+ * @param modelId    the name stages and scheduler of one model share
+ * @param hosting    which stages and roles this process runs
+ * @param capacity   threads, batch and KV cache sizes
+ * @param network    address and cluster membership
+ * @param scheduling the scheduler's batching and admission settings
+ * @param wireFormat encoding of activations between nodes
  */
-public record HostSettings(Path model, String modelId, List<LayerRange> stages, boolean scheduler, int threads,
-                           int maxBatch, int maxSequences, int context, long kvBudgetBytes, String hostname,
-                           int port, List<String> seedNodes, WireFormat wireFormat, int lanes,
-                           Duration admissionTimeout) {
+public record HostSettings(Path model, String modelId, Hosting hosting, Capacity capacity, Network network,
+                           Scheduling scheduling, WireFormat wireFormat) {
+
+    /**
+     * @param stages            layer ranges this process hosts, one stage actor each
+     * @param memoryBudgetBytes when positive, this process also offers a stage of this many bytes
+     *                          (weights and KV cache) whose layers the scheduler's placement plan assigns
+     * @param scheduler         whether this process runs the model's scheduler
+     */
+    public record Hosting(List<LayerRange> stages, long memoryBudgetBytes, boolean scheduler) {
+    }
+
+    /**
+     * @param threads       kernel worker threads
+     * @param maxBatch      the most tokens a step carries
+     * @param maxSequences  KV slots per stage: sequences in flight at once
+     * @param context       the longest sequence, capped at the model's context length
+     * @param kvBudgetBytes KV cache memory per stage with fixed layers; blocks beyond what the slots can use
+     *                      are not allocated
+     */
+    public record Capacity(int threads, int maxBatch, int maxSequences, int context, long kvBudgetBytes) {
+    }
+
+    /**
+     * @param hostname  address to bind and advertise
+     * @param port      port to bind (0 picks a free one)
+     * @param seedNodes {@code host:port} of members to join; empty starts a cluster of one
+     */
+    public record Network(String hostname, int port, List<String> seedNodes) {
+    }
+
+    /**
+     * @param lanes            micro-batches in flight; 0 means one per stage
+     * @param admissionTimeout how long a request waits for a pipeline that is not ready
+     */
+    public record Scheduling(int lanes, Duration admissionTimeout) {
+    }
+
     public static final int DEFAULT_MAX_BATCH = 512;
     public static final int DEFAULT_MAX_SEQUENCES = 16;
     public static final int DEFAULT_CONTEXT = 4096;
@@ -38,9 +64,10 @@ public record HostSettings(Path model, String modelId, List<LayerRange> stages, 
 
     /** A single process hosting the whole model as {@code stageRanges} with its scheduler. */
     public static HostSettings local(Path model, List<LayerRange> stageRanges, int threads) {
-        return new HostSettings(model, modelIdOf(model), stageRanges, true, threads, DEFAULT_MAX_BATCH,
-                DEFAULT_MAX_SEQUENCES, DEFAULT_CONTEXT, DEFAULT_KV_BUDGET_BYTES, "127.0.0.1", 0, List.of(),
-                WireFormat.F32, 0, SchedulerSettings.DEFAULT_ADMISSION_TIMEOUT);
+        return new HostSettings(model, modelIdOf(model), new Hosting(List.copyOf(stageRanges), 0, true),
+                new Capacity(threads, DEFAULT_MAX_BATCH, DEFAULT_MAX_SEQUENCES, DEFAULT_CONTEXT, DEFAULT_KV_BUDGET_BYTES),
+                new Network("127.0.0.1", 0, List.of()),
+                new Scheduling(0, SchedulerSettings.DEFAULT_ADMISSION_TIMEOUT), WireFormat.F32);
     }
 
     /** The default model id: the file name without its extension. */
@@ -50,41 +77,47 @@ public record HostSettings(Path model, String modelId, List<LayerRange> stages, 
     }
 
     public HostSettings withBatch(int maxBatch, int maxSequences, int context) {
-        return new HostSettings(model, modelId, stages, scheduler, threads, maxBatch, maxSequences, context,
-                kvBudgetBytes, hostname, port, seedNodes, wireFormat, lanes,
-                admissionTimeout);
+        return with(new Capacity(capacity.threads(), maxBatch, maxSequences, context, capacity.kvBudgetBytes()));
     }
 
     public HostSettings withKvBudget(long bytes) {
-        return new HostSettings(model, modelId, stages, scheduler, threads, maxBatch, maxSequences, context,
-                bytes, hostname, port, seedNodes, wireFormat, lanes, admissionTimeout);
+        return with(new Capacity(capacity.threads(), capacity.maxBatch(), capacity.maxSequences(),
+                capacity.context(), bytes));
+    }
+
+    public HostSettings with(Capacity c) {
+        return new HostSettings(model, modelId, hosting, c, network, scheduling, wireFormat);
     }
 
     public HostSettings withNetwork(String hostname, int port, List<String> seedNodes) {
-        return new HostSettings(model, modelId, stages, scheduler, threads, maxBatch, maxSequences, context,
-                kvBudgetBytes, hostname, port, seedNodes, wireFormat, lanes,
-                admissionTimeout);
+        return new HostSettings(model, modelId, hosting, capacity, new Network(hostname, port, List.copyOf(seedNodes)),
+                scheduling, wireFormat);
     }
 
     public HostSettings withScheduling(int lanes, Duration admissionTimeout) {
-        return new HostSettings(model, modelId, stages, scheduler, threads, maxBatch, maxSequences, context,
-                kvBudgetBytes, hostname, port, seedNodes, wireFormat, lanes, admissionTimeout);
+        return new HostSettings(model, modelId, hosting, capacity, network, new Scheduling(lanes, admissionTimeout),
+                wireFormat);
     }
 
-    /** This process as a client only: no stages, no scheduler. */
-    public HostSettings asClient() {
-        return new HostSettings(model, modelId, List.of(), false, 1, 1, 1, 1, 0, hostname, port, seedNodes,
-                wireFormat, lanes, admissionTimeout);
+    public HostSettings withWireFormat(WireFormat format) {
+        return new HostSettings(model, modelId, hosting, capacity, network, scheduling, format);
     }
 
     /** This process with other stages and scheduler role. */
     public HostSettings hosting(List<LayerRange> stageRanges, boolean runScheduler) {
-        return new HostSettings(model, modelId, stageRanges, runScheduler, threads, maxBatch, maxSequences, context,
-                kvBudgetBytes, hostname, port, seedNodes, wireFormat, lanes, admissionTimeout);
+        return new HostSettings(model, modelId, new Hosting(List.copyOf(stageRanges), 0, runScheduler), capacity,
+                network, scheduling, wireFormat);
     }
 
-    public HostSettings withWireFormat(WireFormat format) {
-        return new HostSettings(model, modelId, stages, scheduler, threads, maxBatch, maxSequences, context,
-                kvBudgetBytes, hostname, port, seedNodes, format, lanes, admissionTimeout);
+    /** This process offering a stage of {@code bytes} for the placement plan, and no fixed stages. */
+    public HostSettings offeringBudget(long bytes, boolean runScheduler) {
+        return new HostSettings(model, modelId, new Hosting(List.of(), bytes, runScheduler), capacity, network,
+                scheduling, wireFormat);
+    }
+
+    /** This process as a client only: no stages, no scheduler. */
+    public HostSettings asClient() {
+        return new HostSettings(model, modelId, new Hosting(List.of(), 0, false),
+                new Capacity(1, 1, 1, 1, 0), network, scheduling, wireFormat);
     }
 }

@@ -10,17 +10,16 @@ import akka.cluster.typed.Join;
 import akka.cluster.typed.JoinSeedNodes;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.laminar.actors.placement.PlacementAgent;
+import io.laminar.actors.placement.PlacementPlan.ModelFootprint;
 import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SchedulerSettings;
 import io.laminar.actors.stage.StageActor;
 import io.laminar.model.arch.ModelConfig;
-import io.laminar.model.exec.KvCache;
 import io.laminar.model.exec.LayerRange;
-import io.laminar.model.exec.StageRunner;
 import io.laminar.model.gguf.GgufFile;
 import io.laminar.model.tokenizer.Tokenizer;
 import io.laminar.model.tokenizer.Tokenizers;
-import io.laminar.model.weights.StageWeights;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -61,8 +60,8 @@ public final class PipelineHost implements AutoCloseable {
     }
 
     /**
-     * @param beforeStep run by every stage of this process before each step (see
-     *                   {@link StageActor#create(StageRunner, ComputeLane, String, String, java.util.function.Consumer)})
+     * @param beforeStep run by every stage of this process on the compute lane before each step; what it
+     *                   throws fails the step (used to test fault handling)
      */
     public static PipelineHost start(HostSettings s,
                                      java.util.function.Consumer<io.laminar.actors.stage.StepHeader> beforeStep)
@@ -73,25 +72,25 @@ public final class PipelineHost implements AutoCloseable {
         try {
             ModelConfig config = ModelConfig.fromGguf(file);
             Tokenizer tokenizer = Tokenizers.fromGguf(file.metadata());
-            int context = Math.min(s.context(), config.contextLength());
             system = ActorSystem.create(Behaviors.empty(), "laminar", akkaConfig(s));
-            join(system, s.seedNodes());
+            join(system, s.network().seedNodes());
             int maxCols = Math.max(Math.max(config.dim(), config.qDim()), config.hiddenDim());
-            lane = new ComputeLane(s.threads(), s.maxBatch(), maxCols);
+            lane = new ComputeLane(s.capacity().threads(), s.capacity().maxBatch(), maxCols);
+            StageFactory factory = new StageFactory(system, file, config, lane, s, beforeStep);
             List<ActorRef<StageActor.Command>> stages = new ArrayList<>();
-            String address = system.address().hostPort();
-            for (LayerRange range : s.stages()) {
-                StageWeights weights = StageWeights.load(file, config, range);
-                KvCache kv = kvCache(config, range, s, context);
-                StageRunner runner = new StageRunner(config, weights, lane.kernels(), kv, s.maxBatch());
-                String name = address + "[" + range + "]";
-                stages.add(system.systemActorOf(StageActor.create(runner, lane, name, s.modelId(), beforeStep),
-                        "stage-" + range.start() + "-" + (range.end() - 1), Props.empty()));
+            for (LayerRange range : s.hosting().stages()) {
+                stages.add(factory.spawn(range, s.capacity().kvBudgetBytes()));
             }
-            ActorRef<PipelineScheduler.Command> scheduler = s.scheduler()
+            ModelFootprint footprint = ModelFootprint.of(file, config.layers());
+            if (s.hosting().memoryBudgetBytes() > 0) {
+                system.systemActorOf(PlacementAgent.create(s.modelId(), s.hosting().memoryBudgetBytes(), factory,
+                        footprint), "placement-agent", Props.empty());
+            }
+            ActorRef<PipelineScheduler.Command> scheduler = s.hosting().scheduler()
                     ? system.systemActorOf(PipelineScheduler.create(
-                            SchedulerSettings.defaults(s.modelId(), tokenizer::isEndOfGeneration)
-                                    .withLanes(s.lanes()).withAdmissionTimeout(s.admissionTimeout())),
+                            SchedulerSettings.defaults(s.modelId(), tokenizer::isEndOfGeneration, footprint)
+                                    .withLanes(s.scheduling().lanes())
+                                    .withAdmissionTimeout(s.scheduling().admissionTimeout())),
                     "scheduler-" + s.modelId(), Props.empty())
                     : null;
             return new PipelineHost(system, file, config, tokenizer, lane, List.copyOf(stages), scheduler);
@@ -107,19 +106,10 @@ public final class PipelineHost implements AutoCloseable {
         }
     }
 
-    /** A paged cache within the byte budget, and no larger than the slots can ever use. */
-    private static KvCache kvCache(ModelConfig c, LayerRange range, HostSettings s, int context) {
-        int blockSize = 16;
-        long bytesPerBlock = 2L * range.size() * blockSize * c.kvDim() * Float.BYTES;
-        int useful = s.maxSequences() * ((context + blockSize - 1) / blockSize);
-        int blocks = (int) Math.min(useful, Math.max(1, s.kvBudgetBytes() / bytesPerBlock));
-        return new KvCache(range.size(), c.kvDim(), blockSize, blocks, s.maxSequences(), context);
-    }
-
     private static Config akkaConfig(HostSettings s) {
         return ConfigFactory.parseMap(Map.of(
-                        "akka.remote.artery.canonical.hostname", s.hostname(),
-                        "akka.remote.artery.canonical.port", s.port(),
+                        "akka.remote.artery.canonical.hostname", s.network().hostname(),
+                        "akka.remote.artery.canonical.port", s.network().port(),
                         "laminar.pipeline.wire-format", s.wireFormat().name().toLowerCase()))
                 .withFallback(ConfigFactory.parseResources(PipelineHost.class.getClassLoader(), "laminar.conf"))
                 .withFallback(ConfigFactory.load());

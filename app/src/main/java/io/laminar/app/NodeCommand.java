@@ -30,6 +30,11 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Layer range(s) this node hosts, inclusive (e.g. 0-5); one stage actor each.")
     List<String> layers = new ArrayList<>();
 
+    @Option(names = "--memory-budget-mb", defaultValue = "0", paramLabel = "MIB",
+            description = {"Instead of --layers: memory this stage offers for weights and KV cache; the scheduler",
+                    "splits the layers over such nodes in proportion to their budgets."})
+    long memoryBudgetMb;
+
     @Option(names = {"-m", "--model"}, required = true, description = "GGUF model file (each node maps its own copy).")
     Path model;
 
@@ -75,8 +80,11 @@ public final class NodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         boolean stage = roles.contains(Role.stage);
         boolean scheduler = roles.contains(Role.scheduler);
-        if (stage && layers.isEmpty()) {
-            throw new IllegalArgumentException("--role stage needs --layers A-B");
+        if (stage && layers.isEmpty() && memoryBudgetMb <= 0) {
+            throw new IllegalArgumentException("--role stage needs --layers A-B or --memory-budget-mb N");
+        }
+        if (stage && !layers.isEmpty() && memoryBudgetMb > 0) {
+            throw new IllegalArgumentException("give a stage either --layers or --memory-budget-mb, not both");
         }
         if (!stage && !layers.isEmpty()) {
             throw new IllegalArgumentException("--layers is only for --role stage");
@@ -86,8 +94,11 @@ public final class NodeCommand implements Callable<Integer> {
             ranges.add(LayerRange.parseInclusive(l));
         }
         HostSettings settings = new HostSettings(model, modelId != null ? modelId : HostSettings.modelIdOf(model),
-                ranges, scheduler, threads, batch, maxSequences, context, kvBudgetMb << 20, host, port, seedNodes,
-                WireFormat.parse(wireFormat), lanes, Duration.ofSeconds(admissionTimeoutSeconds));
+                new HostSettings.Hosting(ranges, memoryBudgetMb << 20, scheduler),
+                new HostSettings.Capacity(threads, batch, maxSequences, context, kvBudgetMb << 20),
+                new HostSettings.Network(host, port, seedNodes),
+                new HostSettings.Scheduling(lanes, Duration.ofSeconds(admissionTimeoutSeconds)),
+                WireFormat.parse(wireFormat));
         try (PipelineHost node = PipelineHost.start(settings)) {
             Runtime.getRuntime().addShutdownHook(new Thread(node::close));
             System.out.printf(Locale.ROOT, "laminar node up at %s:%d roles=%s layers=%s model=%s%n", host, node.port(),

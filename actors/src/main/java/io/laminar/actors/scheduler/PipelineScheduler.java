@@ -10,10 +10,13 @@ import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import io.laminar.actors.PipelineMessage;
+import io.laminar.actors.placement.PlacementAgent;
+import io.laminar.actors.placement.PlacementPlan;
 import io.laminar.actors.scheduler.SequenceEvent.ErrorCode;
 import io.laminar.actors.stage.StageActor;
 import io.laminar.actors.stage.StageInfo;
 import io.laminar.actors.stage.StepHeader;
+import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.TokenBatch;
 import io.laminar.model.generate.FinishReason;
 import io.laminar.model.generate.SequenceProgress;
@@ -73,10 +76,14 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
     public record StepFailed(long stepId, int lane, String stage, String message) implements Command, PipelineMessage {
     }
 
+    /** A receptionist listing: of stages, or of nodes offering memory for placement. */
     private record StagesListed(Receptionist.Listing listing) implements Command {
     }
 
     private record StageDescribed(StageInfo info) implements Command {
+    }
+
+    private record OfferReceived(PlacementAgent.Offer offer) implements Command {
     }
 
     private enum AdmissionTick implements Command {
@@ -117,6 +124,11 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
     private final Map<ActorRef<StageActor.Command>, StageInfo> stages = new HashMap<>();
     private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
     private final Set<String> knownIds = new HashSet<>();
+    // Placement: nodes offering memory budgets, and whether their layers were assigned.
+    private final Map<ActorRef<PlacementAgent.Command>, PlacementAgent.Offer> offers = new HashMap<>();
+    private long offersChangedNanos;
+    private boolean placementSent;
+    private String placementError;
 
     // The pipeline, once every layer is covered.
     private List<ActorRef<StageActor.Command>> route;
@@ -138,6 +150,9 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
         this.listingAdapter = context.messageAdapter(Receptionist.Listing.class, StagesListed::new);
         context.getSystem().receptionist().tell(
                 Receptionist.subscribe(StageActor.serviceKey(settings.modelId()), listingAdapter));
+        // One adapter per message class: both subscriptions arrive as StagesListed, told apart by key.
+        context.getSystem().receptionist().tell(
+                Receptionist.subscribe(PlacementAgent.serviceKey(settings.modelId()), listingAdapter));
         context.getSystem().receptionist().tell(Receptionist.register(serviceKey(settings.modelId()), context.getSelf()));
         timers.startTimerWithFixedDelay(AdmissionTick.INSTANCE, Duration.ofMillis(500));
     }
@@ -155,6 +170,7 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
                 .onMessage(StepFailed.class, this::onStepFailed)
                 .onMessage(StagesListed.class, this::onStagesListed)
                 .onMessage(StageDescribed.class, this::onStageDescribed)
+                .onMessage(OfferReceived.class, this::onOfferReceived)
                 .onMessageEquals(AdmissionTick.INSTANCE, this::onAdmissionTick)
                 .build();
     }
@@ -162,6 +178,9 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
     // ---- membership -------------------------------------------------------------------------
 
     private Behavior<Command> onStagesListed(StagesListed m) {
+        if (m.listing().isForKey(PlacementAgent.serviceKey(settings.modelId()))) {
+            return onAgentsListed(m.listing());
+        }
         Set<ActorRef<StageActor.Command>> current = m.listing().getServiceInstances(
                 StageActor.serviceKey(settings.modelId()));
         boolean lost = stages.keySet().removeIf(ref -> !current.contains(ref));
@@ -226,8 +245,9 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
 
     /** Which layers no stage hosts, for error messages. */
     private String missingLayers() {
+        String prefix = placementError != null ? placementError + "; " : "";
         if (stages.isEmpty()) {
-            return "no stage of model '" + settings.modelId() + "' has joined yet";
+            return prefix + "no stage of model '" + settings.modelId() + "' has joined yet";
         }
         int total = stages.values().iterator().next().totalLayers();
         boolean[] covered = new boolean[total];
@@ -246,8 +266,8 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
                 sb.append(sb.isEmpty() ? "" : ", ").append(start == l ? "" + start : start + "-" + l);
             }
         }
-        return sb.isEmpty() ? "stages do not chain from layer 0 to " + (total - 1)
-                : "layers " + sb + " (of 0-" + (total - 1) + ") are not hosted by any stage";
+        return prefix + (sb.isEmpty() ? "stages do not chain from layer 0 to " + (total - 1)
+                : "layers " + sb + " (of 0-" + (total - 1) + ") are not hosted by any stage");
     }
 
     private void adopt(List<StageInfo> chain) {
@@ -302,6 +322,90 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
         return this;
     }
 
+    // ---- placement by memory budget -------------------------------------------------------
+
+    private Behavior<Command> onAgentsListed(Receptionist.Listing listing) {
+        Set<ActorRef<PlacementAgent.Command>> current = listing.getServiceInstances(
+                PlacementAgent.serviceKey(settings.modelId()));
+        for (ActorRef<PlacementAgent.Command> ref : current) {
+            if (!offers.containsKey(ref)) {
+                getContext().ask(PlacementAgent.Offer.class, ref, Duration.ofSeconds(10), PlacementAgent.GetOffer::new,
+                        (offer, failure) -> offer != null ? new OfferReceived(offer) : null);
+            }
+        }
+        return this;
+    }
+
+    private Behavior<Command> onOfferReceived(OfferReceived m) {
+        if (!placementSent) {
+            offers.put(m.offer().agent(), m.offer());
+            offersChangedNanos = System.nanoTime();
+        }
+        return this;
+    }
+
+    /**
+     * Once offers have settled and layers are missing, splits the missing layers over the offering
+     * nodes in proportion to their budgets and assigns each its range. Done once: the stages the
+     * nodes start then join like any other.
+     */
+    private void placeIfDue() {
+        if (route != null || placementSent || offers.isEmpty()
+                || System.nanoTime() - offersChangedNanos < settings.placementSettle().toNanos()) {
+            return;
+        }
+        LayerRange missing = singleMissingInterval();
+        if (missing == null) {
+            placementError = "placement needs the missing layers to form one contiguous range; " + missingLayers();
+            return;
+        }
+        List<PlacementAgent.Offer> ordered = offers.values().stream()
+                .sorted(java.util.Comparator.comparing(PlacementAgent.Offer::name)).toList();
+        long[] budgets = ordered.stream().mapToLong(PlacementAgent.Offer::budgetBytes).toArray();
+        try {
+            List<LayerRange> plan = PlacementPlan.split(settings.footprint(), missing, budgets);
+            for (int i = 0; i < ordered.size(); i++) {
+                if (plan.get(i) != null) {
+                    ordered.get(i).agent().tell(new PlacementAgent.Assign(plan.get(i).start(), plan.get(i).end()));
+                    getContext().getLog().info("placement: {} hosts layers {}", ordered.get(i).name(), plan.get(i));
+                }
+            }
+            placementSent = true;
+            placementError = null;
+        } catch (IllegalArgumentException e) {
+            placementError = "placement failed: " + e.getMessage();
+            getContext().getLog().warn(placementError);
+        }
+    }
+
+    /** The one contiguous range of layers no stage hosts, or null when there are none or several. */
+    private LayerRange singleMissingInterval() {
+        int total = settings.footprint().layerBytes().length;
+        boolean[] covered = new boolean[total];
+        for (StageInfo s : stages.values()) {
+            for (int l = s.start(); l < s.end(); l++) {
+                covered[l] = true;
+            }
+        }
+        int start = -1;
+        int end = -1;
+        for (int l = 0; l < total; l++) {
+            if (!covered[l]) {
+                if (start < 0) {
+                    start = l;
+                } else if (end >= 0) {
+                    return null;
+                }
+            } else if (start >= 0 && end < 0) {
+                end = l;
+            }
+        }
+        if (start < 0) {
+            return null;
+        }
+        return new LayerRange(start, end < 0 ? total : end);
+    }
+
     // ---- admission --------------------------------------------------------------------------
 
     private Behavior<Command> onSubmit(Submit m) {
@@ -341,6 +445,7 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
     }
 
     private Behavior<Command> onAdmissionTick() {
+        placeIfDue();
         if (route == null && !waiting.isEmpty()) {
             long now = System.nanoTime();
             for (Iterator<Sequence> it = waiting.iterator(); it.hasNext(); ) {

@@ -1,5 +1,7 @@
 package io.laminar.actors.scheduler;
 
+import io.laminar.actors.placement.PlacementPlan.ModelFootprint;
+
 import java.time.Duration;
 import java.util.function.IntPredicate;
 
@@ -11,19 +13,25 @@ import java.util.function.IntPredicate;
  * @param lanes            micro-batches kept in flight at once; 0 means one per stage, which keeps
  *                         every stage busy when enough sequences run
  * @param admissionTimeout how long a request waits for a pipeline that is not ready before failing
+ * @param footprint        bytes per layer, for placing layers on nodes that offer memory budgets
+ * @param placementSettle  how long offers must be unchanged before the plan is made, so nodes
+ *                         started together are placed together
  */
-public record SchedulerSettings(String modelId, IntPredicate endOfGeneration, int lanes, Duration admissionTimeout) {
+public record SchedulerSettings(String modelId, IntPredicate endOfGeneration, int lanes, Duration admissionTimeout,
+                                ModelFootprint footprint, Duration placementSettle) {
     public static final Duration DEFAULT_ADMISSION_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_PLACEMENT_SETTLE = Duration.ofSeconds(2);
 
-    public static SchedulerSettings defaults(String modelId, IntPredicate endOfGeneration) {
-        return new SchedulerSettings(modelId, endOfGeneration, 0, DEFAULT_ADMISSION_TIMEOUT);
+    public static SchedulerSettings defaults(String modelId, IntPredicate endOfGeneration, ModelFootprint footprint) {
+        return new SchedulerSettings(modelId, endOfGeneration, 0, DEFAULT_ADMISSION_TIMEOUT, footprint,
+                DEFAULT_PLACEMENT_SETTLE);
     }
 
     public SchedulerSettings withLanes(int lanes) {
-        return new SchedulerSettings(modelId, endOfGeneration, lanes, admissionTimeout);
+        return new SchedulerSettings(modelId, endOfGeneration, lanes, admissionTimeout, footprint, placementSettle);
     }
 
     public SchedulerSettings withAdmissionTimeout(Duration timeout) {
-        return new SchedulerSettings(modelId, endOfGeneration, lanes, timeout);
+        return new SchedulerSettings(modelId, endOfGeneration, lanes, timeout, footprint, placementSettle);
     }
 }

@@ -5,6 +5,7 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorRefResolver;
 import akka.actor.typed.javadsl.Adapter;
 import akka.serialization.SerializerWithStringManifest;
+import io.laminar.actors.placement.PlacementAgent;
 import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.actors.stage.StageActor;
@@ -45,6 +46,9 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
     private static final String EVENT_TOKEN = "k";
     private static final String EVENT_FINISHED = "f";
     private static final String EVENT_FAILED = "e";
+    private static final String GET_OFFER = "O";
+    private static final String OFFER = "o";
+    private static final String ASSIGN = "A";
 
     private final ActorRefResolver resolver;
     private final WireFormat wireFormat;
@@ -80,6 +84,9 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
             case SequenceEvent.Token ignored -> EVENT_TOKEN;
             case SequenceEvent.Finished ignored -> EVENT_FINISHED;
             case SequenceEvent.Failed ignored -> EVENT_FAILED;
+            case PlacementAgent.GetOffer ignored -> GET_OFFER;
+            case PlacementAgent.Offer ignored -> OFFER;
+            case PlacementAgent.Assign ignored -> ASSIGN;
             default -> throw new IllegalArgumentException("not a Laminar pipeline message: " + o.getClass());
         };
     }
@@ -158,6 +165,16 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
                 w.string(m.code().name());
                 w.string(m.message());
             }
+            case PlacementAgent.GetOffer m -> w.ref(m.replyTo());
+            case PlacementAgent.Offer m -> {
+                w.ref(m.agent());
+                w.string(m.name());
+                w.i64(m.budgetBytes());
+            }
+            case PlacementAgent.Assign m -> {
+                w.i32(m.start());
+                w.i32(m.end());
+            }
             default -> throw new IllegalArgumentException("not a Laminar pipeline message: " + o.getClass());
         }
         return w.bytes();
@@ -184,6 +201,9 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
                         r.i32(), r.i32(), r.i64(), r.i64());
                 case EVENT_FAILED -> new SequenceEvent.Failed(r.string(),
                         SequenceEvent.ErrorCode.valueOf(r.string()), r.string());
+                case GET_OFFER -> new PlacementAgent.GetOffer(r.ref());
+                case OFFER -> new PlacementAgent.Offer(r.ref(), r.string(), r.i64());
+                case ASSIGN -> new PlacementAgent.Assign(r.i32(), r.i32());
                 default -> throw new NotSerializableException("unknown Laminar manifest '" + manifest + "'");
             };
         } catch (BufferUnderflowException | IllegalArgumentException | IndexOutOfBoundsException e) {

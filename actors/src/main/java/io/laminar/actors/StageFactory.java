@@ -1,0 +1,57 @@
+package io.laminar.actors;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Props;
+import io.laminar.actors.stage.StageActor;
+import io.laminar.actors.stage.StepHeader;
+import io.laminar.model.arch.ModelConfig;
+import io.laminar.model.exec.KvCache;
+import io.laminar.model.exec.LayerRange;
+import io.laminar.model.exec.StageRunner;
+import io.laminar.model.gguf.GgufFile;
+import io.laminar.model.weights.StageWeights;
+
+import java.util.function.Consumer;
+
+/** Creates the stage actors of this process: at start for fixed ranges, later for placed ones. */
+public final class StageFactory {
+    /** Positions per KV block. */
+    public static final int KV_BLOCK_SIZE = 16;
+
+    private final ActorSystem<?> system;
+    private final GgufFile file;
+    private final ModelConfig config;
+    private final ComputeLane lane;
+    private final HostSettings settings;
+    private final Consumer<StepHeader> beforeStep;
+
+    StageFactory(ActorSystem<?> system, GgufFile file, ModelConfig config, ComputeLane lane, HostSettings settings,
+                 Consumer<StepHeader> beforeStep) {
+        this.system = system;
+        this.file = file;
+        this.config = config;
+        this.lane = lane;
+        this.settings = settings;
+        this.beforeStep = beforeStep;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** Maps the weights of {@code range} and starts its stage actor with a KV cache of at most {@code kvBytes}. */
+    public ActorRef<StageActor.Command> spawn(LayerRange range, long kvBytes) {
+        HostSettings.Capacity cap = settings.capacity();
+        int context = Math.min(cap.context(), config.contextLength());
+        StageWeights weights = StageWeights.load(file, config, range);
+        long bytesPerBlock = 2L * range.size() * KV_BLOCK_SIZE * config.kvDim() * Float.BYTES;
+        int useful = cap.maxSequences() * ((context + KV_BLOCK_SIZE - 1) / KV_BLOCK_SIZE);
+        int blocks = (int) Math.min(useful, Math.max(1, kvBytes / bytesPerBlock));
+        KvCache kv = new KvCache(range.size(), config.kvDim(), KV_BLOCK_SIZE, blocks, cap.maxSequences(), context);
+        StageRunner runner = new StageRunner(config, weights, lane.kernels(), kv, cap.maxBatch());
+        String name = system.address().hostPort() + "[" + range + "]";
+        return system.systemActorOf(StageActor.create(runner, lane, name, settings.modelId(), beforeStep),
+                "stage-" + range.start() + "-" + (range.end() - 1), Props.empty());
+    }
+}
