@@ -97,4 +97,27 @@ class InProcessPipelineTest {
             assertEquals(8, ok.tokens().length);
         }
     }
+
+    @Test
+    void cancelStopsARequestAndLeavesOthersAlone() throws Exception {
+        Path model = TestData.stories260K();
+        HostSettings s = HostSettings.local(model, List.of(new LayerRange(0, 5)), 1).withBatch(8, 2, 512);
+        try (PipelineHost host = PipelineHost.start(s)) {
+            EventCollector cancelled = new EventCollector(host.system());
+            EventCollector other = new EventCollector(host.system());
+            host.scheduler().tell(new PipelineScheduler.Submit("c", PROMPTS[0], 400, SamplingParams.greedy(),
+                    cancelled.ref));
+            host.scheduler().tell(new PipelineScheduler.Submit("o", PROMPTS[1], 30, SamplingParams.greedy(), other.ref));
+            while (cancelled.tokenTimes.size() < 3) {
+                Thread.sleep(1);
+            }
+            host.scheduler().tell(new PipelineScheduler.Cancel("c"));
+            SequenceEvent.Finished f = assertInstanceOf(SequenceEvent.Finished.class,
+                    cancelled.end.get(30, TimeUnit.SECONDS));
+            assertEquals(io.laminar.model.generate.FinishReason.CANCELLED, f.reason());
+            assertTrue(cancelled.tokens().length < 400 && cancelled.tokens().length == f.generatedTokens());
+            assertInstanceOf(SequenceEvent.Finished.class, other.end.get(30, TimeUnit.SECONDS));
+            assertEquals(30, other.tokens().length);
+        }
+    }
 }

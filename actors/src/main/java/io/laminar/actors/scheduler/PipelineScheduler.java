@@ -55,6 +55,14 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
                          ActorRef<SequenceEvent> replyTo) implements Command, PipelineMessage {
     }
 
+    /**
+     * Stop generating for a request (a stop string was seen, its deadline passed, its client left).
+     * It ends with {@code Finished(CANCELLED)} after any tokens already on their way; unknown or
+     * finished ids are ignored.
+     */
+    public record Cancel(String requestId) implements Command, PipelineMessage {
+    }
+
     /** Ask whether the pipeline is ready, and what is missing when it is not. */
     public record GetStatus(ActorRef<Status> replyTo) implements Command, PipelineMessage {
     }
@@ -103,6 +111,8 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
         int lane = -1;
         int blocks;
         boolean samplingSent;
+        /** A Failed event was sent: no Finished follows. */
+        boolean failed;
         long firstStepNanos;
         long firstTokenNanos;
 
@@ -165,6 +175,7 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Submit.class, this::onSubmit)
+                .onMessage(Cancel.class, this::onCancel)
                 .onMessage(GetStatus.class, this::onGetStatus)
                 .onMessage(StepCompleted.class, this::onStepCompleted)
                 .onMessage(StepFailed.class, this::onStepFailed)
@@ -513,6 +524,31 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
         throw new IllegalStateException();
     }
 
+    private Behavior<Command> onCancel(Cancel m) {
+        for (Iterator<Sequence> it = waiting.iterator(); it.hasNext(); ) {
+            Sequence s = it.next();
+            if (s.request.requestId().equals(m.requestId())) {
+                it.remove();
+                knownIds.remove(s.request.requestId());
+                s.request.replyTo().tell(new SequenceEvent.Finished(s.request.requestId(), FinishReason.CANCELLED,
+                        s.request.promptIds().length, 0, 0, 0));
+                return this;
+            }
+        }
+        for (int i = 0; i < lanes.length; i++) {
+            for (Sequence s : lanes[i].sequences) {
+                if (s.request.requestId().equals(m.requestId())) {
+                    s.progress.stop(FinishReason.CANCELLED);
+                    if (lanes[i].inFlight < 0) {
+                        launch(i);
+                    }
+                    return this;
+                }
+            }
+        }
+        return this;
+    }
+
     // ---- steps ------------------------------------------------------------------------------
 
     /** Plans and sends the lane's next step, if it has work. */
@@ -618,7 +654,7 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
             if (s.progress.finished()) {
                 it.remove();
                 released[n++] = release(s);
-                if (s.progress.finish() != FinishReason.CANCELLED) {
+                if (!s.failed) {
                     s.request.replyTo().tell(new SequenceEvent.Finished(s.request.requestId(), s.progress.finish(),
                             s.request.promptIds().length, s.progress.generatedCount(),
                             s.firstTokenNanos == 0 ? 0 : s.firstTokenNanos - s.firstStepNanos,
@@ -641,6 +677,7 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
 
     /** Fails a running sequence; it leaves its lane at the lane's next launch. */
     private void failRunning(Sequence s, ErrorCode code, String message) {
+        s.failed = true;
         s.progress.stop(FinishReason.CANCELLED);
         s.request.replyTo().tell(new SequenceEvent.Failed(s.request.requestId(), code, message));
     }

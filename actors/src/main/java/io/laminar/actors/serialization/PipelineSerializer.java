@@ -46,6 +46,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
     private static final String EVENT_TOKEN = "k";
     private static final String EVENT_FINISHED = "f";
     private static final String EVENT_FAILED = "e";
+    private static final String CANCEL = "X";
     private static final String GET_OFFER = "O";
     private static final String OFFER = "o";
     private static final String ASSIGN = "A";
@@ -78,6 +79,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
             case StageInfo ignored -> STAGE_INFO;
             case PipelineScheduler.Submit ignored -> SUBMIT;
             case PipelineScheduler.GetStatus ignored -> GET_STATUS;
+            case PipelineScheduler.Cancel ignored -> CANCEL;
             case PipelineScheduler.Status ignored -> STATUS;
             case PipelineScheduler.StepCompleted ignored -> STEP_COMPLETED;
             case PipelineScheduler.StepFailed ignored -> STEP_FAILED;
@@ -129,6 +131,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
                 w.ref(m.replyTo());
             }
             case PipelineScheduler.GetStatus m -> w.ref(m.replyTo());
+            case PipelineScheduler.Cancel m -> w.string(m.requestId());
             case PipelineScheduler.Status m -> {
                 w.u8(m.ready() ? 1 : 0);
                 w.string(m.detail());
@@ -193,6 +196,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
                         r.i32(), r.i32(), r.i32(), r.i32(), r.i32());
                 case SUBMIT -> new PipelineScheduler.Submit(r.string(), r.ints(), r.i32(), readSampling(r), r.ref());
                 case GET_STATUS -> new PipelineScheduler.GetStatus(r.ref());
+                case CANCEL -> new PipelineScheduler.Cancel(r.string());
                 case STATUS -> new PipelineScheduler.Status(r.u8() == 1, r.string(), r.i32(), r.i32());
                 case STEP_COMPLETED -> new PipelineScheduler.StepCompleted(r.i64(), r.i32(), r.ints(), r.ints());
                 case STEP_FAILED -> new PipelineScheduler.StepFailed(r.i64(), r.i32(), r.string(), r.string());
