@@ -2,13 +2,7 @@ package io.laminar.actors;
 
 import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
-import io.laminar.model.arch.ModelConfig;
 import io.laminar.model.exec.LayerRange;
-import io.laminar.model.exec.LocalPipeline;
-import io.laminar.model.generate.GenerationRequest;
-import io.laminar.model.generate.Generator;
-import io.laminar.model.generate.TokenListener;
-import io.laminar.model.gguf.GgufFile;
 import io.laminar.model.sampling.SamplingParams;
 import io.laminar.model.testing.TestData;
 import org.junit.jupiter.api.Test;
@@ -40,17 +34,7 @@ class ContinuousBatchingTest {
             prompts[i] = new int[] {1, starts[i - 1], 407, 261};
             lengths[i] = 10 + 5 * i;
         }
-        int[][] solo = new int[8][];
-        try (GgufFile f = GgufFile.open(model)) {
-            ModelConfig c = ModelConfig.fromGguf(f);
-            try (LocalPipeline p = new LocalPipeline(f, c, LayerRange.split(c.layers(), 1), 1, 16, 1, 512)) {
-                Generator g = new Generator(p, t -> t == 2, 1);
-                for (int i = 0; i < 8; i++) {
-                    solo[i] = g.generate(new GenerationRequest(prompts[i], lengths[i], SamplingParams.greedy(),
-                            TokenListener.NONE)).tokens();
-                }
-            }
-        }
+        int[][] solo = SoloRuns.greedy(model, prompts, lengths, 512);
         HostSettings s = HostSettings.local(model, List.of(new LayerRange(0, 5)), 1).withBatch(16, 8, 512);
         try (PipelineHost host = PipelineHost.start(s)) {
             List<EventCollector> c = new ArrayList<>();

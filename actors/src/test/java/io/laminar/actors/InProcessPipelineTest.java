@@ -2,13 +2,7 @@ package io.laminar.actors;
 
 import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
-import io.laminar.model.arch.ModelConfig;
 import io.laminar.model.exec.LayerRange;
-import io.laminar.model.exec.LocalPipeline;
-import io.laminar.model.generate.GenerationRequest;
-import io.laminar.model.generate.Generator;
-import io.laminar.model.generate.TokenListener;
-import io.laminar.model.gguf.GgufFile;
 import io.laminar.model.sampling.SamplingParams;
 import io.laminar.model.testing.TestData;
 import org.junit.jupiter.api.Test;
@@ -34,25 +28,11 @@ class InProcessPipelineTest {
     };
     static final int[] LENGTHS = {32, 20, 25, 40, 12};
 
-    static int[][] soloRuns(Path model) throws Exception {
-        try (GgufFile f = GgufFile.open(model)) {
-            ModelConfig c = ModelConfig.fromGguf(f);
-            try (LocalPipeline p = new LocalPipeline(f, c, LayerRange.split(c.layers(), 1), 1, 64, 1, 256)) {
-                Generator g = new Generator(p, t -> t == 2, 1);
-                int[][] out = new int[PROMPTS.length][];
-                for (int i = 0; i < PROMPTS.length; i++) {
-                    out[i] = g.generate(new GenerationRequest(PROMPTS[i], LENGTHS[i], SamplingParams.greedy(),
-                            TokenListener.NONE)).tokens();
-                }
-                return out;
-            }
-        }
-    }
 
     @Test
     void concurrentRequestsThroughTwoStagesEqualSoloRuns() throws Exception {
         Path model = TestData.stories260K();
-        int[][] expected = soloRuns(model);
+        int[][] expected = SoloRuns.greedy(model, PROMPTS, LENGTHS, 256);
         HostSettings s = HostSettings.local(model, List.of(new LayerRange(0, 2), new LayerRange(2, 5)), 1)
                 .withBatch(8, 4, 256);
         try (PipelineHost host = PipelineHost.start(s)) {

@@ -4,15 +4,10 @@ import io.laminar.actors.EventCollector;
 import io.laminar.actors.HostSettings;
 import io.laminar.actors.PipelineClient;
 import io.laminar.actors.PipelineHost;
+import io.laminar.actors.SoloRuns;
 import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
-import io.laminar.model.arch.ModelConfig;
 import io.laminar.model.exec.LayerRange;
-import io.laminar.model.exec.LocalPipeline;
-import io.laminar.model.generate.GenerationRequest;
-import io.laminar.model.generate.Generator;
-import io.laminar.model.generate.TokenListener;
-import io.laminar.model.gguf.GgufFile;
 import io.laminar.model.sampling.SamplingParams;
 import io.laminar.model.testing.TestData;
 import org.junit.jupiter.api.Test;
@@ -54,7 +49,7 @@ class MultiProcessPipelineIT {
 
     /** Runs the prompts through a scheduler process and stage processes hosting {@code ranges}. */
     void runAcrossProcesses(Path model, String... ranges) throws Exception {
-        int[][] expected = soloRuns(model);
+        int[][] expected = SoloRuns.greedy(model, PROMPTS, LENGTHS, 256);
         Path jar = Path.of(System.getProperty("laminar.jar", "target/laminar.jar"));
         assertTrue(Files.isRegularFile(jar), "the shaded jar must be built first: " + jar);
         Path log = tmp.resolve("members.log");
@@ -90,20 +85,6 @@ class MultiProcessPipelineIT {
         }
     }
 
-    static int[][] soloRuns(Path model) throws Exception {
-        try (GgufFile f = GgufFile.open(model)) {
-            ModelConfig c = ModelConfig.fromGguf(f);
-            try (LocalPipeline p = new LocalPipeline(f, c, LayerRange.split(c.layers(), 1), 1, 64, 1, 256)) {
-                Generator g = new Generator(p, t -> t == 2, 1);
-                int[][] out = new int[PROMPTS.length][];
-                for (int i = 0; i < PROMPTS.length; i++) {
-                    out[i] = g.generate(new GenerationRequest(PROMPTS[i], LENGTHS[i], SamplingParams.greedy(),
-                            TokenListener.NONE)).tokens();
-                }
-                return out;
-            }
-        }
-    }
 
     private static List<String> concat(List<String> a, List<String> b) {
         List<String> all = new ArrayList<>(a);
