@@ -182,6 +182,7 @@ final class LlamaCppNative {
     final MethodHandle synchronize;
     final MethodHandle perfContext;
     final MethodHandle perfContextReset;
+    final MethodHandle perfContextPrint;
     final MethodHandle samplerInitGreedy;
     final MethodHandle samplerSample;
     final MethodHandle samplerFree;
@@ -190,6 +191,8 @@ final class LlamaCppNative {
     private final ArrayDeque<String> recentLog = new ArrayDeque<>();
     private static final int RECENT_LOG_LINES = 40;
     private volatile boolean verbose;
+    /** Lines logged on the capturing thread while {@link #capture} runs, else {@code null}. */
+    private final ThreadLocal<StringBuilder> captured = new ThreadLocal<>();
 
     private static volatile LlamaCppNative instance;
     private static volatile String unavailable;
@@ -223,6 +226,7 @@ final class LlamaCppNative {
         synchronize = handle(lib, "llama_synchronize", FunctionDescriptor.ofVoid(ADDRESS));
         perfContext = handle(lib, "llama_perf_context", FunctionDescriptor.of(PERF, ADDRESS));
         perfContextReset = handle(lib, "llama_perf_context_reset", FunctionDescriptor.ofVoid(ADDRESS));
+        perfContextPrint = handle(lib, "llama_perf_context_print", FunctionDescriptor.ofVoid(ADDRESS));
         samplerInitGreedy = handle(lib, "llama_sampler_init_greedy", FunctionDescriptor.of(ADDRESS));
         samplerSample = handle(lib, "llama_sampler_sample", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
         samplerFree = handle(lib, "llama_sampler_free", FunctionDescriptor.ofVoid(ADDRESS));
@@ -357,6 +361,10 @@ final class LlamaCppNative {
             if (verbose) {
                 System.err.print(line);
             }
+            StringBuilder sb = captured.get();
+            if (sb != null) {
+                sb.append(line);
+            }
             if (level != LOG_LEVEL_DEBUG) {
                 synchronized (recentLog) {
                     if (level == LOG_LEVEL_CONT && !recentLog.isEmpty()) {
@@ -372,6 +380,26 @@ final class LlamaCppNative {
         } catch (Throwable ignored) {
             // an exception must not unwind into native code
         }
+    }
+
+    /** What llama.cpp logs on this thread while {@code call} runs. */
+    String capture(NativeCall call) {
+        StringBuilder sb = new StringBuilder();
+        captured.set(sb);
+        try {
+            call.run();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        } finally {
+            captured.remove();
+        }
+        return sb.toString();
+    }
+
+    /** A call into native code. */
+    @FunctionalInterface
+    interface NativeCall {
+        void run() throws Throwable;
     }
 
     void setVerbose(boolean verbose) {

@@ -111,9 +111,11 @@ public final class LlamaCppReference implements AutoCloseable {
      * @param promptMillis     llama.cpp's prompt eval time
      * @param generatedTokens  single-token decodes
      * @param generationMillis llama.cpp's eval time for them (sampling excluded, as in its log)
+     * @param llamaCppLog      the lines {@code llama_perf_context_print} logged for this run, the same
+     *                         numbers as llama-cli prints at exit
      */
     public record Speed(int threads, int promptTokens, double promptMillis, int generatedTokens,
-                        double generationMillis) {
+                        double generationMillis, String llamaCppLog) {
         public double promptTokensPerSecond() {
             return promptTokens * 1000.0 / promptMillis;
         }
@@ -421,7 +423,11 @@ public final class LlamaCppReference implements AutoCloseable {
                 throw new IllegalStateException("llama.cpp counted n_p_eval=" + pN + " n_eval=" + eN + ", expected "
                         + promptLength + " and " + generate);
             }
-            return new Speed(threads, pN, pMs, eN, eMs);
+            MemorySegment c = ctx;
+            String log = lib.capture(() -> {
+                lib.perfContextPrint.invokeExact(c);
+            });
+            return new Speed(threads, pN, pMs, eN, eMs, log);
         } catch (Throwable t) {
             throw rethrow(t);
         }

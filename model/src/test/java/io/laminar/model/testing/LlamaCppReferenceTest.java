@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -99,6 +101,17 @@ class LlamaCppReferenceTest {
         assertEquals(16, s.promptTokens());
         assertEquals(8, s.generatedTokens());
         assertTrue(s.promptTokensPerSecond() > 0 && s.generationTokensPerSecond() > 0, s.toString());
+        // The same numbers as llama.cpp's own timing lines (which round to 2 decimals).
+        Matcher p = Pattern.compile("prompt eval time =\\s+([0-9.]+) ms /\\s+(\\d+) tokens .*?([0-9.]+) tokens per second")
+                .matcher(s.llamaCppLog());
+        assertTrue(p.find(), s.llamaCppLog());
+        assertEquals(s.promptMillis(), Double.parseDouble(p.group(1)), 0.01);
+        assertEquals(16, Integer.parseInt(p.group(2)));
+        assertEquals(s.promptTokensPerSecond(), Double.parseDouble(p.group(3)), 0.01);
+        Matcher e = Pattern.compile("\\seval time =\\s+([0-9.]+) ms /\\s+(\\d+) runs").matcher(s.llamaCppLog());
+        assertTrue(e.find(), s.llamaCppLog());
+        assertEquals(s.generationMillis(), Double.parseDouble(e.group(1)), 0.01);
+        assertEquals(8, Integer.parseInt(e.group(2)));
     }
 
     @Test
