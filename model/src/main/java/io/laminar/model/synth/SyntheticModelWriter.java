@@ -78,6 +78,11 @@ public final class SyntheticModelWriter {
     public static final float NORM_STD = 0.1f;
     public static final float BIAS_STD = 0.05f;
     public static final long DEFAULT_SEED = 42;
+    /**
+     * Bumped whenever the bytes written for the same settings change (random stream, scales, metadata),
+     * so that {@link #writeCached} never returns a file an older version wrote.
+     */
+    public static final int GENERATOR_VERSION = 1;
 
     /** Staging buffer size: matrices are produced in slabs of at most this many bytes. */
     private static final long SLAB_BYTES = 16L << 20;
@@ -246,6 +251,29 @@ public final class SyntheticModelWriter {
             w.write(path);
         }
         return path;
+    }
+
+    /**
+     * The model in {@code dir} under {@link #fileName()}, written first if it is not there yet. Safe
+     * to call from several processes at once: the writer moves a complete file into place.
+     */
+    public Path writeCached(Path dir) throws IOException {
+        Path p = dir.resolve(fileName());
+        if (java.nio.file.Files.isRegularFile(p)) {
+            return p;
+        }
+        java.nio.file.Files.createDirectories(dir);
+        return write(p);
+    }
+
+    /**
+     * A file name that changes with every setting and with {@link #GENERATOR_VERSION}, e.g.
+     * {@code tiny-Q8_0-seed42-v1-1a2b3c4d.gguf} (the last part hashes the full shape and vocabulary source).
+     */
+    public String fileName() {
+        String settings = shape() + "|" + weightType + "|" + mixed + "|" + seed + "|" + copiedFrom;
+        return String.format(Locale.ROOT, "%s-%s%s-seed%d-v%d-%08x.gguf", shape().name(), weightType,
+                mixed ? "-mixed" : "", seed, GENERATOR_VERSION, (int) fnv1a64(settings));
     }
 
     /** Convenience: {@code new SyntheticModelWriter(shape).weightType(type).seed(seed).write(path)}. */

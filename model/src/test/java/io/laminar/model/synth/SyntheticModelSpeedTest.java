@@ -58,7 +58,7 @@ class SyntheticModelSpeedTest {
         System.out.printf(Locale.ROOT, "write %s %s: %,d parameters, %,d bytes in %.2f s (%.0f MB/s, %d cores)%n",
                 shape.name(), type, shape.parameterCount(), bytes, s, bytes / s / 1e6,
                 Runtime.getRuntime().availableProcessors());
-        assertTrue(bytes > shape.parameterCount());
+        assertTrue(bytes > shape.parameterCount() * 4 / 8, "at least 4 bits per parameter");
         return p;
     }
 }

@@ -141,6 +141,18 @@ class SyntheticModelWriterTest {
     }
 
     @Test
+    void cachedFilesAreReusedAndNamedBySettings() throws IOException {
+        SyntheticModelWriter w = new SyntheticModelWriter(ModelShape.TINY).weightType(GgmlType.F16).seed(11);
+        Path first = w.writeCached(tmp.resolve("cache"));
+        long modified = Files.getLastModifiedTime(first).toMillis();
+        assertEquals(first, w.writeCached(tmp.resolve("cache")));
+        assertEquals(modified, Files.getLastModifiedTime(first).toMillis());
+        assertTrue(first.getFileName().toString().startsWith("tiny-F16-seed11-v" + SyntheticModelWriter.GENERATOR_VERSION));
+        String other = new SyntheticModelWriter(ModelShape.TINY.withLayers(3)).weightType(GgmlType.F16).seed(11).fileName();
+        assertFalse(other.equals(first.getFileName().toString()), other);
+    }
+
+    @Test
     void outputRowsOfNonWordTokensAreZero() throws IOException {
         for (ModelShape shape : List.of(ModelShape.TINY, ModelShape.TINY_LLAMA3)) {
             Path p = SyntheticModelWriter.write(shape, GgmlType.F32, 3, tmp.resolve(shape.name() + ".gguf"));

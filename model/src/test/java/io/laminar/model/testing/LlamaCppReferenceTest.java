@@ -1,14 +1,19 @@
 package io.laminar.model.testing;
 
+import io.laminar.kernels.GgmlType;
 import io.laminar.model.gguf.GgufFile;
 import io.laminar.model.gguf.GgufTensor;
+import io.laminar.model.synth.ModelShape;
+import io.laminar.model.synth.SyntheticModelWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -119,6 +124,26 @@ class LlamaCppReferenceTest {
         assertThrows(IllegalArgumentException.class, () -> ref.greedy(PROMPT, 300, 1));
         assertThrows(IllegalArgumentException.class, () -> ref.lastLogits(new int[] {1, 512}, 1));
         assertThrows(IllegalArgumentException.class, () -> ref.greedy(PROMPT, 4, 0));
+    }
+
+    @Test
+    void greedyStepsAgreeWithFreshLogitsOnASyntheticModel(@TempDir Path tmp) throws IOException {
+        Path p = SyntheticModelWriter.write(ModelShape.TINY_LLAMA3, GgmlType.F32, 2, tmp.resolve("m.gguf"));
+        try (LlamaCppReference r = LlamaCppReference.open(p, LlamaCppReference.Options.DEFAULT.withContextLength(64))) {
+            int[] prompt = r.tokenize("a b c");
+            LlamaCppReference.Generation g = r.greedy(prompt, 12, 1);
+            int[] seq = Arrays.copyOf(prompt, prompt.length + g.tokens().length);
+            System.arraycopy(g.tokens(), 0, seq, prompt.length, g.tokens().length);
+            float[][] all = r.logits(seq, 1);
+            for (int i = 0; i < g.tokens().length; i++) {
+                int pos = prompt.length - 1 + i;
+                float[] fresh = r.lastLogits(Arrays.copyOf(seq, pos + 1), 1);
+                assertEquals(g.tokens()[i], argmax(fresh), "step " + i);
+                assertArrayEquals(fresh, all[pos], 1e-3f, "position " + pos);
+            }
+            float[] h = r.finalHidden(prompt, 1);
+            assertEquals(256, h.length);
+        }
     }
 
     static int argmax(float[] x) {
