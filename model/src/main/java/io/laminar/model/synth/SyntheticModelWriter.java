@@ -233,7 +233,12 @@ public final class SyntheticModelWriter {
         float[] ropeFactors = s.ropeScaling() == null ? null : s.ropeScaling().freqFactors(s.headDim(), s.ropeTheta());
         GgufWriter w = new GgufWriter();
         writeMetadata(w, s, plan);
-        try (Arena staging = Arena.ofShared()) {
+        long slabBytes = SLAB_BYTES;
+        for (TensorSpec t : plan) {
+            slabBytes = Math.max(slabBytes, t.type().bytesFor(t.cols()));
+        }
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment staging = arena.allocate(slabBytes, 64);
             for (TensorSpec t : plan) {
                 long tensorSeed = mix64(seed ^ fnv1a64(t.name()));
                 boolean[] zero = t.kind() == Kind.OUTPUT || (t.kind() == Kind.EMBEDDING && s.tiedEmbeddings())
@@ -392,13 +397,17 @@ public final class SyntheticModelWriter {
         Quantization.quantizeRow(GgmlType.F32, v, 0, n, out, 0);
     }
 
-    private static void fillMatrix(MemorySegment out, TensorSpec t, long tensorSeed, boolean[] zeroRows, Arena staging) {
+    /**
+     * Produces a matrix slab by slab: rows in parallel into {@code slab} (a shared segment any thread
+     * may write), then one copy into {@code out}, which only the writer's thread may touch.
+     */
+    private static void fillMatrix(MemorySegment out, TensorSpec t, long tensorSeed, boolean[] zeroRows,
+                                   MemorySegment slab) {
         int rows = (int) t.rows();
         int cols = (int) t.cols();
         GgmlType type = t.type();
         long rowBytes = type.bytesFor(cols);
-        int slabRows = (int) Math.max(1, Math.min(rows, SLAB_BYTES / rowBytes));
-        MemorySegment slab = staging.allocate(slabRows * rowBytes, 64);
+        int slabRows = (int) Math.max(1, Math.min(rows, slab.byteSize() / rowBytes));
         for (int start = 0; start < rows; start += slabRows) {
             int n = Math.min(slabRows, rows - start);
             int first = start;

@@ -261,6 +261,7 @@ public final class LlamaCppReference implements AutoCloseable {
     }
 
     public synchronized int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
+        ensureOpen();
         try (Arena a = Arena.ofConfined()) {
             byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
             MemorySegment in = a.allocate(Math.max(1, utf8.length));
@@ -281,6 +282,7 @@ public final class LlamaCppReference implements AutoCloseable {
 
     /** The bytes llama.cpp prints for {@code token} (special tokens as empty, byte tokens as their byte). */
     public synchronized byte[] pieceBytes(int token) {
+        ensureOpen();
         checkToken(token);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(256);
@@ -457,7 +459,14 @@ public final class LlamaCppReference implements AutoCloseable {
         return p;
     }
 
+    private void ensureOpen() {
+        if (ctx == null) {
+            throw new IllegalStateException("closed: " + path);
+        }
+    }
+
     private void begin(int threads) throws Throwable {
+        ensureOpen();
         if (threads < 1) {
             throw new IllegalArgumentException("threads=" + threads + " must be at least 1");
         }

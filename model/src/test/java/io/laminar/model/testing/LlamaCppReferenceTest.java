@@ -143,6 +143,9 @@ class LlamaCppReferenceTest {
             }
             float[] h = r.finalHidden(prompt, 1);
             assertEquals(256, h.length);
+            r.close();
+            assertThrows(IllegalStateException.class, () -> r.greedy(prompt, 1, 1));
+            assertThrows(IllegalStateException.class, () -> r.tokenize("a"));
         }
     }
 
