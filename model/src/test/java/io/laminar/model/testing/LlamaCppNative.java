@@ -36,7 +36,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * {@code de.kherud:llama:4.2.0} bundles (llama.cpp build b4916, commit c6af2161, CPU only). That
  * library is a JNI wrapper around llama.cpp's HTTP-server code, but it also exports the whole C API
  * ({@code llama.h}); calling the C API directly gives exact logits and token ids, which the JNI
- * methods cannot (they return only text, and their probability parsing aborts on this build).
+ * methods cannot (they return only text, and their probability parsing aborts on this build: it reads
+ * a {@code "probs"} key that this server version no longer writes, and a missing key is a
+ * {@code GGML_ASSERT}). Going around the JNI layer also avoids two of its traps: {@code close()} does
+ * not free the server context (the delete is commented out in jllama.cpp), and its task thread,
+ * attached to the JVM and never detached, keeps the JVM from exiting after {@code main} returns.
  *
  * <p>The library is extracted from the jar into a private folder and opened with {@code dlopen}
  * through {@link SymbolLookup#libraryLookup}; java-llama.cpp's own loader is not used, because it
@@ -49,15 +53,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * verifies the known default values at load time, so a different build fails loudly instead of
  * writing fields at the wrong offsets.
  */
+@SuppressWarnings("restricted") // binding native code is what this class is for
 final class LlamaCppNative {
-    /** Folder inside the jar holding the Linux x86-64 build. */
+    /** Path of the Linux x86-64 build inside the jar. */
     static final String RESOURCE = "/de/kherud/llama/Linux/x86_64/libjllama.so";
 
-    // enum ggml_log_level
+    // enum ggml_log_level: NONE 0, DEBUG 1, INFO 2, WARN 3, ERROR 4, CONT 5 (continues the previous line)
     static final int LOG_LEVEL_DEBUG = 1;
-    static final int LOG_LEVEL_INFO = 2;
-    static final int LOG_LEVEL_WARN = 3;
-    static final int LOG_LEVEL_ERROR = 4;
     static final int LOG_LEVEL_CONT = 5;
 
     /** struct llama_model_params (64 bytes in b4916). */

@@ -49,9 +49,19 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * <p>Every call starts from an empty KV cache. The context size, batch sizes and KV type (F16, as in
  * llama-bench) are fixed at {@link #open}; the thread count is set per call. llama.cpp's log is
  * silent unless the system property {@value #VERBOSE_PROPERTY} is {@code true}; when loading fails,
- * its warning lines are put into the exception message. Instances are not thread-safe across
- * concurrent calls (methods are synchronized) and hold native memory until {@link #close}.
+ * its warning lines are put into the exception message. Methods are synchronized (concurrent callers
+ * take turns); an instance holds the model and its context in native memory until {@link #close}.
+ *
+ * <p>Comparing with it: for quantized weights llama.cpp's CPU backend also quantizes the activations
+ * inside matrix products (to Q8_0 for Q4_0/Q8_0 weights, to Q8_K for K-quants, and F16 weights take
+ * F16 activations), so its logits differ from an exact float computation over the same weights by
+ * more than rounding. Compare logits with a tolerance, and read a greedy mismatch at a step whose
+ * {@link Generation#margins() margin} is that small as a tie, not a bug.
+ *
+ * <p>Only {@link #assumeAvailable()} needs JUnit; code outside tests (the bench module) uses
+ * {@link #available()}. Needs {@code --enable-native-access=ALL-UNNAMED}.
  */
+@SuppressWarnings("restricted") // sizes the native logits and embeddings pointers llama.cpp returns
 public final class LlamaCppReference implements AutoCloseable {
     /** {@code laminar.llamacpp.verbose}: when {@code true}, llama.cpp's log goes to standard error. */
     public static final String VERBOSE_PROPERTY = "laminar.llamacpp.verbose";
@@ -317,6 +327,9 @@ public final class LlamaCppReference implements AutoCloseable {
      * @throws IllegalArgumentException if prompt plus steps do not fit the context
      */
     public synchronized Generation greedy(int[] prompt, int steps, int threads) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("steps=" + steps + " must not be negative");
+        }
         checkPrompt(prompt, prompt.length + Math.max(0, steps - 1));
         int[] out = new int[steps];
         float[] margins = new float[steps];
@@ -377,6 +390,7 @@ public final class LlamaCppReference implements AutoCloseable {
      * before the output head.
      */
     public synchronized float[] finalHidden(int[] tokens, int threads) {
+        ensureOpen();
         checkPrompt(tokens, tokens.length);
         try (Arena a = Arena.ofConfined()) {
             lib.setEmbeddings.invokeExact(ctx, true);

@@ -129,8 +129,9 @@ class LlamaCppReferenceTest {
     @Test
     void greedyStepsAgreeWithFreshLogitsOnASyntheticModel(@TempDir Path tmp) throws IOException {
         Path p = SyntheticModelWriter.write(ModelShape.TINY_LLAMA3, GgmlType.F32, 2, tmp.resolve("m.gguf"));
-        try (LlamaCppReference r = LlamaCppReference.open(p, LlamaCppReference.Options.DEFAULT.withContextLength(64))) {
-            int[] prompt = r.tokenize("a b c");
+        LlamaCppReference r = LlamaCppReference.open(p, LlamaCppReference.Options.DEFAULT.withContextLength(64));
+        int[] prompt = r.tokenize("a b c");
+        try {
             LlamaCppReference.Generation g = r.greedy(prompt, 12, 1);
             int[] seq = Arrays.copyOf(prompt, prompt.length + g.tokens().length);
             System.arraycopy(g.tokens(), 0, seq, prompt.length, g.tokens().length);
@@ -141,12 +142,13 @@ class LlamaCppReferenceTest {
                 assertEquals(g.tokens()[i], argmax(fresh), "step " + i);
                 assertArrayEquals(fresh, all[pos], 1e-3f, "position " + pos);
             }
-            float[] h = r.finalHidden(prompt, 1);
-            assertEquals(256, h.length);
+            assertEquals(256, r.finalHidden(prompt, 1).length);
+        } finally {
             r.close();
-            assertThrows(IllegalStateException.class, () -> r.greedy(prompt, 1, 1));
-            assertThrows(IllegalStateException.class, () -> r.tokenize("a"));
         }
+        assertThrows(IllegalStateException.class, () -> r.greedy(prompt, 1, 1));
+        assertThrows(IllegalStateException.class, () -> r.tokenize("a"));
+        r.close(); // a second close is harmless
     }
 
     static int argmax(float[] x) {
