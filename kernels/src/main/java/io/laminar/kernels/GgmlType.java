@@ -7,7 +7,8 @@ package io.laminar.kernels;
  * can compute with.
  *
  * <p>A quantized type stores {@link #blockSize()} elements in {@link #blockBytes()} bytes; the
- * layouts of the supported ones are described in {@link BlockLayouts}.
+ * layouts of the supported ones are described in {@link BlockQ8_0}, {@link BlockQ4_0},
+ * {@link BlockQ4_K}, {@link BlockQ6_K} and {@link BlockQ8_K} (the activation format of K-quants).
  */
 public enum GgmlType {
     F32(0, 1, 4, true),

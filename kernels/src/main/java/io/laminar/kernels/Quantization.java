@@ -18,7 +18,8 @@ public final class Quantization {
 
     /**
      * Encodes {@code n} floats from {@code src[srcOff..]} into {@code dst} at byte {@code dstOff} in
-     * {@code type}'s layout. {@code n} must be a whole number of blocks.
+     * {@code type}'s layout with ggml's deterministic reference quantizer ({@code quantize_row_<t>_ref}),
+     * so files we write match llama.cpp's byte for byte. {@code n} must be a whole number of blocks.
      */
     public static void quantizeRow(GgmlType type, float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         switch (type) {
@@ -33,6 +34,11 @@ public final class Quantization {
                     dst.set(I16, dstOff + 2L * i, floatToBf16(src[srcOff + i]));
                 }
             }
+            case Q8_0 -> BlockQ8_0.quantize_row_q8_0_ref(src, srcOff, dst, dstOff, n);
+            case Q4_0 -> BlockQ4_0.quantize_row_q4_0_ref(src, srcOff, dst, dstOff, n);
+            case Q4_K -> BlockQ4_K.quantize_row_q4_K_ref(src, srcOff, dst, dstOff, n);
+            case Q6_K -> BlockQ6_K.quantize_row_q6_K_ref(src, srcOff, dst, dstOff, n);
+            case Q8_K -> BlockQ8_K.quantize_row_q8_K_ref(src, srcOff, dst, dstOff, n);
             default -> throw new UnsupportedOperationException("quantizeRow type=" + type);
         }
     }
@@ -51,6 +57,11 @@ public final class Quantization {
                     dst[dstOff + i] = bf16ToFloat(src.get(I16, srcOff + 2L * i));
                 }
             }
+            case Q8_0 -> BlockQ8_0.dequantize_row_q8_0(src, srcOff, dst, dstOff, n);
+            case Q4_0 -> BlockQ4_0.dequantize_row_q4_0(src, srcOff, dst, dstOff, n);
+            case Q4_K -> BlockQ4_K.dequantize_row_q4_K(src, srcOff, dst, dstOff, n);
+            case Q6_K -> BlockQ6_K.dequantize_row_q6_K(src, srcOff, dst, dstOff, n);
+            case Q8_K -> BlockQ8_K.dequantize_row_q8_K(src, srcOff, dst, dstOff, n);
             default -> throw new UnsupportedOperationException("dequantizeRow type=" + type);
         }
     }

@@ -3,18 +3,36 @@ package io.laminar.kernels;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A weight matrix as a model file stores it: {@code rows} rows of {@code cols} elements, row-major,
- * each row a whole number of {@link GgmlType} blocks, in a memory segment that is usually a slice
- * of a memory-mapped file.
+ * A weight matrix: {@code rows} rows of {@code cols} elements of {@link GgmlType} {@code type}, in a
+ * memory segment that is usually a slice of a memory-mapped model file.
  *
- * @param name the tensor's name, for error messages
- * @param type the element type
- * @param rows output features
- * @param cols input features (the dot-product length)
- * @param data {@code rows * rowBytes()} bytes
+ * @param name   the tensor's name, for error messages
+ * @param type   the element type
+ * @param rows   output features
+ * @param cols   input features (the dot-product length)
+ * @param data   {@code rows * rowBytes()} bytes
+ * @param layout how the rows are arranged in {@code data}
  */
-public record WeightMatrix(String name, GgmlType type, int rows, int cols, MemorySegment data) {
+public record WeightMatrix(String name, GgmlType type, int rows, int cols, MemorySegment data, Layout layout) {
+    /** How a matrix's rows are arranged in its segment. Both layouts take the same number of bytes. */
+    public enum Layout {
+        /** ggml's layout, what model files store: row after row, each a run of blocks. */
+        ROWS,
+        /**
+         * Groups of 16 rows interleaved block column by block column ({@link BlockQ8_0x16},
+         * {@link BlockQ4_0x16}), then the last {@code rows % 16} rows as in {@link #ROWS}. Made by
+         * {@link CpuKernels#prepare}; Q8_0 and Q4_0 only.
+         */
+        INTERLEAVED_16
+    }
+
+    /** Rows per interleaved group. */
+    public static final int GROUP_ROWS = 16;
+
     public WeightMatrix {
+        if (layout == null) {
+            throw new IllegalArgumentException("tensor=" + name + ": layout is null");
+        }
         if (cols % type.blockSize() != 0) {
             throw new IllegalArgumentException("tensor=" + name + " type=" + type + ": cols=" + cols
                     + " is not a multiple of the block size " + type.blockSize());
@@ -24,6 +42,15 @@ public record WeightMatrix(String name, GgmlType type, int rows, int cols, Memor
             throw new IllegalArgumentException("tensor=" + name + ": " + data.byteSize() + " bytes, expected "
                     + expected + " for " + rows + "x" + cols + " " + type);
         }
+        if (layout == Layout.INTERLEAVED_16 && type != GgmlType.Q8_0 && type != GgmlType.Q4_0) {
+            throw new IllegalArgumentException("tensor=" + name + " type=" + type + ": layout=" + layout
+                    + " exists for Q8_0 and Q4_0 only");
+        }
+    }
+
+    /** A matrix in ggml's row layout. */
+    public WeightMatrix(String name, GgmlType type, int rows, int cols, MemorySegment data) {
+        this(name, type, rows, cols, data, Layout.ROWS);
     }
 
     /** Bytes of one row. */
@@ -31,8 +58,21 @@ public record WeightMatrix(String name, GgmlType type, int rows, int cols, Memor
         return type.bytesFor(cols);
     }
 
-    /** The segment of row {@code row}. */
+    /** Rows stored in interleaved groups: {@code rows - rows % 16} for {@link Layout#INTERLEAVED_16}, else 0. */
+    public int interleavedRows() {
+        return layout == Layout.INTERLEAVED_16 ? rows - rows % GROUP_ROWS : 0;
+    }
+
+    /**
+     * The segment of row {@code row}.
+     *
+     * @throws IllegalStateException if the row sits in an interleaved group
+     */
     public MemorySegment row(int row) {
+        if (row < interleavedRows()) {
+            throw new IllegalStateException("tensor=" + name + " layout=" + layout + ": row=" + row
+                    + " is interleaved with its group's rows");
+        }
         long rb = rowBytes();
         return data.asSlice(row * rb, rb);
     }

@@ -1,0 +1,183 @@
+package io.laminar.kernels;
+
+import static io.laminar.kernels.QuantMath.I8;
+import static io.laminar.kernels.QuantMath.LE;
+import static io.laminar.kernels.Simd.B128;
+import static io.laminar.kernels.Simd.F256;
+import static io.laminar.kernels.Simd.I256;
+import static io.laminar.kernels.Simd.S256;
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.B2S;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
+/**
+ * Row kernels for the K-quants ({@link BlockQ4_K}, {@link BlockQ6_K}) with Q8_K activations
+ * ({@link Activations.Kind#Q8_K}), following ggml's AVX2 {@code vec_dot_q4_K_q8_K} and
+ * {@code vec_dot_q6_K_q8_K} numerically: every super-block's scaled products are summed exactly in
+ * 32-bit integers, the minimums (Q4_K) and the -32 offset (Q6_K) go through the activation group sums,
+ * and only then does float arithmetic start.
+ *
+ * <p>Quants are unpacked in 16-bit lanes (16 bytes widened at a time), multiplied by the 16-bit
+ * activations, and pairs of lanes are summed into 32-bit lanes, where the sub-block scale multiplies
+ * them. Products stay within 16 bits: 15 * 127 * 2 for Q4_K, 63 * 127 for Q6_K's unsigned quants.
+ */
+final class GemmKQuants {
+    private GemmKQuants() {
+    }
+
+    static ShortVector bytes16(MemorySegment w, long off) {
+        return (ShortVector) ByteVector.fromMemorySegment(B128, w, off, LE).convertShape(B2S, S256, 0);
+    }
+
+    static void rowsQ4_K(MemorySegment w, long off, long rowBytes, int n, int cols, Activations a, int t0, int t1,
+            float[] y, int ldy, int yRow) {
+        int nsb = cols / 256;
+        for (int i = 0; i < n; i++) {
+            long ro = off + i * rowBytes;
+            for (int t = t0; t < t1; t++) {
+                y[t * ldy + yRow + i] = Simd.ENABLED
+                        ? dotQ4_K(w, ro, nsb, a, t * cols)
+                        : dotQ4_KGeneric(w, ro, nsb, a, t * cols);
+            }
+        }
+    }
+
+    static void rowsQ6_K(MemorySegment w, long off, long rowBytes, int n, int cols, Activations a, int t0, int t1,
+            float[] y, int ldy, int yRow) {
+        int nsb = cols / 256;
+        for (int i = 0; i < n; i++) {
+            long ro = off + i * rowBytes;
+            for (int t = t0; t < t1; t++) {
+                y[t * ldy + yRow + i] = Simd.ENABLED
+                        ? dotQ6_K(w, ro, nsb, a, t * cols)
+                        : dotQ6_KGeneric(w, ro, nsb, a, t * cols);
+            }
+        }
+    }
+
+    /** One Q4_K row against Q8_K activations starting at {@code qOff} (a multiple of 256). */
+    static float dotQ4_K(MemorySegment w, long ro, int nsb, Activations a, int qOff) {
+        short[] q = a.q;
+        FloatVector acc = FloatVector.zero(F256);
+        float accMin = 0;
+        for (int i = 0; i < nsb; i++) {
+            long xb = ro + (long) i * BlockQ4_K.BYTES;
+            int qb = qOff + 256 * i;
+            long sc = xb + BlockQ4_K.SCALES_OFFSET;
+            IntVector sumi = IntVector.zero(I256);
+            int summ = 0;
+            for (int g = 0; g < 4; g++) {
+                int sm1 = BlockQ4_K.scaleMin(w, sc, 2 * g);
+                int sm2 = BlockQ4_K.scaleMin(w, sc, 2 * g + 1);
+                ShortVector v0 = bytes16(w, xb + BlockQ4_K.QS_OFFSET + 32 * g);
+                ShortVector v1 = bytes16(w, xb + BlockQ4_K.QS_OFFSET + 32 * g + 16);
+                int ab = qb + 64 * g;
+                ShortVector pLo = v0.and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab))
+                        .add(v1.and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab + 16)));
+                ShortVector pHi = v0.lanewise(ASHR, 4).and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab + 32))
+                        .add(v1.lanewise(ASHR, 4).and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab + 48)));
+                sumi = sumi.add(BlockQ8_0.pairSum(pLo).mul(sm1 & 0xff)).add(BlockQ8_0.pairSum(pHi).mul(sm2 & 0xff));
+                int bs = qb / 16 + 4 * g;
+                summ += (sm1 >> 8) * (a.bsum[bs] + a.bsum[bs + 1]) + (sm2 >> 8) * (a.bsum[bs + 2] + a.bsum[bs + 3]);
+            }
+            float dy = a.d[qb / 256];
+            acc = ((FloatVector) sumi.convert(I2F, 0))
+                    .fma(FloatVector.broadcast(F256, QuantMath.fp16(w, xb + BlockQ4_K.D_OFFSET) * dy), acc);
+            accMin += QuantMath.fp16(w, xb + BlockQ4_K.DMIN_OFFSET) * dy * summ;
+        }
+        return acc.reduceLanes(ADD) - accMin;
+    }
+
+    static float dotQ4_KGeneric(MemorySegment w, long ro, int nsb, Activations a, int qOff) {
+        float sumf = 0;
+        for (int i = 0; i < nsb; i++) {
+            long xb = ro + (long) i * BlockQ4_K.BYTES;
+            int qb = qOff + 256 * i;
+            int sumi = 0;
+            int summ = 0;
+            for (int j = 0; j < 8; j++) {
+                int sm = BlockQ4_K.scaleMin(w, xb + BlockQ4_K.SCALES_OFFSET, j);
+                int isum = 0;
+                for (int l = 0; l < 32; l++) {
+                    int v = ((w.get(I8, xb + BlockQ4_K.QS_OFFSET + 32 * (j / 2) + l) & 0xff) >> (4 * (j & 1))) & 0xF;
+                    isum += v * a.q[qb + 32 * j + l];
+                }
+                sumi += (sm & 0xff) * isum;
+                summ += (sm >> 8) * (a.bsum[qb / 16 + 2 * j] + a.bsum[qb / 16 + 2 * j + 1]);
+            }
+            float dy = a.d[qb / 256];
+            sumf += QuantMath.fp16(w, xb + BlockQ4_K.D_OFFSET) * dy * sumi;
+            sumf -= QuantMath.fp16(w, xb + BlockQ4_K.DMIN_OFFSET) * dy * summ;
+        }
+        return sumf;
+    }
+
+    /**
+     * One Q6_K row against Q8_K activations. Quants are used unsigned (0..63) and the offset is taken
+     * out afterwards as {@code 32 * sum(scale * bsum)}, as ggml's AVX2 code does.
+     */
+    static float dotQ6_K(MemorySegment w, long ro, int nsb, Activations a, int qOff) {
+        short[] q = a.q;
+        FloatVector acc = FloatVector.zero(F256);
+        for (int i = 0; i < nsb; i++) {
+            long xb = ro + (long) i * BlockQ6_K.BYTES;
+            int qb = qOff + 256 * i;
+            long scales = xb + BlockQ6_K.SCALES_OFFSET;
+            IntVector sumi = IntVector.zero(I256);
+            for (int half = 0; half < 2; half++) {
+                long ql = xb + BlockQ6_K.QL_OFFSET + 64L * half;
+                long qh = xb + BlockQ6_K.QH_OFFSET + 32L * half;
+                int ab = qb + 128 * half;
+                for (int h = 0; h < 32; h += 16) {
+                    ShortVector l0 = bytes16(w, ql + h);
+                    ShortVector l1 = bytes16(w, ql + 32 + h);
+                    ShortVector hb = bytes16(w, qh + h);
+                    ShortVector q1 = l0.and((short) 0xF).or(hb.and((short) 3).lanewise(LSHL, 4));
+                    ShortVector q2 = l1.and((short) 0xF).or(hb.and((short) 0xC).lanewise(LSHL, 2));
+                    ShortVector q3 = l0.lanewise(ASHR, 4).and((short) 0xF).or(hb.and((short) 0x30));
+                    ShortVector q4 = l1.lanewise(ASHR, 4).and((short) 0xF).or(hb.lanewise(ASHR, 2).and((short) 0x30));
+                    int is = 8 * half + h / 16;
+                    sumi = sumi
+                            .add(BlockQ8_0.pairSum(q1.mul(ShortVector.fromArray(S256, q, ab + h))).mul(w.get(I8, scales + is)))
+                            .add(BlockQ8_0.pairSum(q2.mul(ShortVector.fromArray(S256, q, ab + 32 + h))).mul(w.get(I8, scales + is + 2)))
+                            .add(BlockQ8_0.pairSum(q3.mul(ShortVector.fromArray(S256, q, ab + 64 + h))).mul(w.get(I8, scales + is + 4)))
+                            .add(BlockQ8_0.pairSum(q4.mul(ShortVector.fromArray(S256, q, ab + 96 + h))).mul(w.get(I8, scales + is + 6)));
+                }
+            }
+            int offset = 0;
+            for (int j = 0; j < 16; j++) {
+                offset += w.get(I8, scales + j) * a.bsum[qb / 16 + j];
+            }
+            float d = QuantMath.fp16(w, xb + BlockQ6_K.D_OFFSET) * a.d[qb / 256];
+            acc = ((FloatVector) sumi.sub(IntVector.zero(I256).withLane(0, 32 * offset)).convert(I2F, 0))
+                    .fma(FloatVector.broadcast(F256, d), acc);
+        }
+        return acc.reduceLanes(ADD);
+    }
+
+    static float dotQ6_KGeneric(MemorySegment w, long ro, int nsb, Activations a, int qOff) {
+        float sumf = 0;
+        for (int i = 0; i < nsb; i++) {
+            long xb = ro + (long) i * BlockQ6_K.BYTES;
+            int qb = qOff + 256 * i;
+            int sumi = 0;
+            for (int j = 0; j < 16; j++) {
+                int isum = 0;
+                for (int ii = 0; ii < 16; ii++) {
+                    isum += (BlockQ6_K.quant(w, xb, 16 * j + ii) - 32) * a.q[qb + 16 * j + ii];
+                }
+                sumi += w.get(I8, xb + BlockQ6_K.SCALES_OFFSET + j) * isum;
+            }
+            sumf += QuantMath.fp16(w, xb + BlockQ6_K.D_OFFSET) * a.d[qb / 256] * sumi;
+        }
+        return sumf;
+    }
+}

@@ -1,0 +1,589 @@
+package io.laminar.kernels;
+
+import static io.laminar.kernels.QuantMath.I16;
+import static io.laminar.kernels.QuantMath.I8;
+import static io.laminar.kernels.QuantMath.LE;
+import static io.laminar.kernels.Simd.B128;
+import static io.laminar.kernels.Simd.F256;
+import static io.laminar.kernels.Simd.I256;
+import static io.laminar.kernels.Simd.S128;
+import static io.laminar.kernels.Simd.S256;
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.B2S;
+import static jdk.incubator.vector.VectorOperators.GE;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.S2I;
+import static jdk.incubator.vector.VectorOperators.XOR;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
+/**
+ * Matrix-times-activations kernels for Q4_0 weights and Q8_0 activations
+ * ({@link Activations.Kind#Q8_0_FOR_Q4_0}), with ggml's numerics: exact integer sum per block, then
+ * {@code d_w * d_a} and float accumulation.
+ *
+ * <p>The algebra that makes nibbles cheap. Byte {@code j} of a block holds {@code q_lo} (weight j)
+ * and {@code q_hi} (weight j+16). Flip its bit 7 and sign-extend it to 16 bits: that is
+ * {@code s = 16 h + q_lo} with {@code h = q_hi - 8}, and {@code s >> 4 = h}. With the activations
+ * prepared as {@code A1[j] = a[j]} and {@code A2[j] = a[j+16] - 16 a[j]}:
+ * <pre>
+ *   sum_j (q_lo - 8) a[j] + (q_hi - 8) a[j+16]  =  sum_j s A1[j] + h A2[j]  -  8 sum_j a[j]
+ * </pre>
+ * Two multiplies and one shift per 16 bytes, no masking. The per-block constant
+ * {@code -8 sum a} is {@link Activations#bias}. In 16-bit lanes the final value of each dot fits
+ * (|dot| <= 32 * 8 * 127 = 32512), and since 16-bit adds and multiplies are exact modulo 2^16 the
+ * intermediate wrap-around does not matter.
+ *
+ * <ul>
+ *   <li>{@link #rows}: ggml's row layout; lanes are 16 columns ({@code (s - 8) A1 + h A2} keeps each lane
+ *       in range), reduced per block.</li>
+ *   <li>{@link #x16}: the {@link BlockQ4_0x16} layout (bit 7 already flipped); lanes are 16 rows, each
+ *       lane accumulates its whole block in 16 bits starting from the bias, so per 16 bytes the work is a
+ *       load, a widening, a shift, two multiplies and two adds for 32 multiply-adds. Unrolled by hand
+ *       like {@link GemmQ8_0}; up to four tokens share each decoded column.</li>
+ * </ul>
+ */
+final class GemmQ4_0 {
+    private static final float TWO_POW_112 = 0x1p112f;
+
+    private GemmQ4_0() {
+    }
+
+    /** Sixteen bytes at {@code off} sign-extended to 16-bit lanes. */
+    static ShortVector column(MemorySegment w, long off) {
+        return (ShortVector) ByteVector.fromMemorySegment(B128, w, off, LE).convertShape(B2S, S256, 0);
+    }
+
+    /** Rows in ggml's layout, as {@link GemmQ8_0#rows}. */
+    static void rows(MemorySegment w, long off, long rowBytes, int n, int cols, Activations a, int t0, int t1,
+            float[] y, int ldy, int yRow) {
+        int nb = cols / 32;
+        for (int i = 0; i < n; i++) {
+            long ro = off + i * rowBytes;
+            for (int t = t0; t < t1; t++) {
+                y[t * ldy + yRow + i] = Simd.ENABLED
+                        ? dot(w, ro, nb, a.q, t * cols, a.d, t * nb)
+                        : dotGeneric(w, ro, nb, a.q, t * cols, a.d, t * nb);
+            }
+        }
+    }
+
+    static float dot(MemorySegment w, long ro, int nb, short[] q, int qOff, float[] d, int dOff) {
+        FloatVector acc = FloatVector.zero(F256);
+        for (int b = 0; b < nb; b++) {
+            long o = ro + (long) b * BlockQ4_0.BYTES;
+            int qb = qOff + 32 * b;
+            ShortVector s = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + BlockQ4_0.QS_OFFSET, LE)
+                    .lanewise(XOR, (byte) 0x80).convertShape(B2S, S256, 0);
+            ShortVector p = s.sub((short) 8).mul(ShortVector.fromArray(S256, q, qb))
+                    .add(s.lanewise(ASHR, 4).mul(ShortVector.fromArray(S256, q, qb + 16)));
+            float sc = QuantMath.fp16(w, o + BlockQ4_0.D_OFFSET) * d[dOff + b];
+            acc = ((FloatVector) BlockQ8_0.pairSum(p).convert(I2F, 0)).fma(FloatVector.broadcast(F256, sc), acc);
+        }
+        return acc.reduceLanes(ADD);
+    }
+
+    static float dotGeneric(MemorySegment w, long ro, int nb, short[] q, int qOff, float[] d, int dOff) {
+        float sumf = 0;
+        for (int b = 0; b < nb; b++) {
+            long o = ro + (long) b * BlockQ4_0.BYTES;
+            int sumi = 0;
+            for (int j = 0; j < 16; j++) {
+                int v = w.get(I8, o + BlockQ4_0.QS_OFFSET + j) & 0xff;
+                int a1 = q[qOff + 32 * b + j];
+                int ahi = q[qOff + 32 * b + 16 + j] + 16 * a1;
+                sumi += ((v & 0xF) - 8) * a1 + ((v >> 4) - 8) * ahi;
+            }
+            sumf += sumi * (QuantMath.fp16(w, o + BlockQ4_0.D_OFFSET) * d[dOff + b]);
+        }
+        return sumf;
+    }
+
+    /** One group of 16 rows in {@link BlockQ4_0x16} layout, as {@link GemmQ8_0#x16}, up to four tokens per pass. */
+    static void x16(MemorySegment w, long go, int cols, Activations a, int t0, int t1, float[] y, int ldy, int yRow) {
+        int nb = cols / 32;
+        if (!Simd.ENABLED) {
+            x16Generic(w, go, nb, a, cols, t0, t1, y, ldy, yRow);
+            return;
+        }
+        short[] tb = a.table();
+        int t = t0;
+        for (; t + 4 <= t1; t += 4) {
+            x16t4(w, go, nb, tb, 16 * t * cols, 16 * (t + 1) * cols, 16 * (t + 2) * cols, 16 * (t + 3) * cols,
+                    a.d, a.bias, t * nb, (t + 1) * nb, (t + 2) * nb, (t + 3) * nb,
+                    y, t * ldy + yRow, (t + 1) * ldy + yRow, (t + 2) * ldy + yRow, (t + 3) * ldy + yRow);
+        }
+        for (; t + 2 <= t1; t += 2) {
+            x16t2(w, go, nb, tb, 16 * t * cols, 16 * (t + 1) * cols, a.d, a.bias, t * nb, (t + 1) * nb,
+                    y, t * ldy + yRow, (t + 1) * ldy + yRow);
+        }
+        for (; t < t1; t++) {
+            x16t1(w, go, nb, tb, 16 * t * cols, a.d, a.bias, t * nb, y, t * ldy + yRow);
+        }
+    }
+
+    static void x16Generic(MemorySegment w, long go, int nb, Activations a, int cols, int t0, int t1,
+            float[] y, int ldy, int yRow) {
+        for (int t = t0; t < t1; t++) {
+            for (int r = 0; r < 16; r++) {
+                float sumf = 0;
+                for (int b = 0; b < nb; b++) {
+                    long o = go + (long) b * BlockQ4_0x16.BYTES;
+                    int sumi = 0;
+                    for (int j = 0; j < 16; j++) {
+                        int v = (w.get(I8, o + BlockQ4_0x16.QS_OFFSET + 16L * j + r) ^ 0x80) & 0xff;
+                        int a1 = a.q[t * cols + 32 * b + j];
+                        int ahi = a.q[t * cols + 32 * b + 16 + j] + 16 * a1;
+                        sumi += ((v & 0xF) - 8) * a1 + ((v >> 4) - 8) * ahi;
+                    }
+                    float dw = Float.float16ToFloat(w.get(I16, o + BlockQ4_0x16.D_OFFSET + 2L * BlockQ8_0x16.scaleSlot(r)));
+                    sumf += sumi * (dw * a.d[t * nb + b]);
+                }
+                y[t * ldy + yRow + r] = sumf;
+            }
+        }
+    }
+
+    /** 1 token(s) x 16 rows of Q4_0x16 weights at {@code go}; see the class comment. */
+    private static void x16t1(MemorySegment w, long go, int nb, short[] tb, int tb0, float[] d, short[] bias, int d0, float[] y, int y0) {
+        FloatVector accE0 = FloatVector.zero(F256);
+        FloatVector accO0 = FloatVector.zero(F256);
+        for (int b = 0; b < nb; b++) {
+            long o = go + (long) b * BlockQ4_0x16.BYTES;
+            int a0 = tb0 + 512 * b;
+            ShortVector acc0 = ShortVector.broadcast(S256, bias[d0 + b]);
+            ShortVector s;
+            ShortVector h;
+            s = column(w, o + 32);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 256)));
+            s = column(w, o + 48);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 272)));
+            s = column(w, o + 64);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 288)));
+            s = column(w, o + 80);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 304)));
+            s = column(w, o + 96);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 320)));
+            s = column(w, o + 112);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 336)));
+            s = column(w, o + 128);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 352)));
+            s = column(w, o + 144);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 368)));
+            s = column(w, o + 160);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 384)));
+            s = column(w, o + 176);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 400)));
+            s = column(w, o + 192);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 416)));
+            s = column(w, o + 208);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 432)));
+            s = column(w, o + 224);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 448)));
+            s = column(w, o + 240);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 464)));
+            s = column(w, o + 256);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 480)));
+            s = column(w, o + 272);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 496)));
+            IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, o, LE).convertShape(S2I, I256, 0);
+            IntVector mE = hE.and(0x7FFF);
+            FloatVector sE = mE.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
+                    .blend(mE.lanewise(LSHL, 13).or(0x7F800000), mE.compare(GE, 0x7C00))
+                    .or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+            IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, o + 16, LE).convertShape(S2I, I256, 0);
+            IntVector mO = hO.and(0x7FFF);
+            FloatVector sO = mO.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
+                    .blend(mO.lanewise(LSHL, 13).or(0x7F800000), mO.compare(GE, 0x7C00))
+                    .or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+            IntVector x;
+            x = acc0.reinterpretAsInts();
+            float da0 = d[d0 + b];
+            accE0 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da0), accE0);
+            accO0 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da0), accO0);
+        }
+        y[y0 + 0] = accE0.lane(0);
+        y[y0 + 1] = accO0.lane(0);
+        y[y0 + 2] = accE0.lane(1);
+        y[y0 + 3] = accO0.lane(1);
+        y[y0 + 4] = accE0.lane(2);
+        y[y0 + 5] = accO0.lane(2);
+        y[y0 + 6] = accE0.lane(3);
+        y[y0 + 7] = accO0.lane(3);
+        y[y0 + 8] = accE0.lane(4);
+        y[y0 + 9] = accO0.lane(4);
+        y[y0 + 10] = accE0.lane(5);
+        y[y0 + 11] = accO0.lane(5);
+        y[y0 + 12] = accE0.lane(6);
+        y[y0 + 13] = accO0.lane(6);
+        y[y0 + 14] = accE0.lane(7);
+        y[y0 + 15] = accO0.lane(7);
+    }
+
+    /** 2 token(s) x 16 rows of Q4_0x16 weights at {@code go}; see the class comment. */
+    private static void x16t2(MemorySegment w, long go, int nb, short[] tb, int tb0, int tb1, float[] d, short[] bias, int d0, int d1, float[] y, int y0, int y1) {
+        FloatVector accE0 = FloatVector.zero(F256);
+        FloatVector accO0 = FloatVector.zero(F256);
+        FloatVector accE1 = FloatVector.zero(F256);
+        FloatVector accO1 = FloatVector.zero(F256);
+        for (int b = 0; b < nb; b++) {
+            long o = go + (long) b * BlockQ4_0x16.BYTES;
+            int a0 = tb0 + 512 * b;
+            ShortVector acc0 = ShortVector.broadcast(S256, bias[d0 + b]);
+            int a1 = tb1 + 512 * b;
+            ShortVector acc1 = ShortVector.broadcast(S256, bias[d1 + b]);
+            ShortVector s;
+            ShortVector h;
+            s = column(w, o + 32);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 256)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 256)));
+            s = column(w, o + 48);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 272)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 272)));
+            s = column(w, o + 64);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 288)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 288)));
+            s = column(w, o + 80);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 304)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 304)));
+            s = column(w, o + 96);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 320)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 320)));
+            s = column(w, o + 112);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 336)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 336)));
+            s = column(w, o + 128);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 352)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 352)));
+            s = column(w, o + 144);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 368)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 368)));
+            s = column(w, o + 160);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 384)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 384)));
+            s = column(w, o + 176);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 400)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 400)));
+            s = column(w, o + 192);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 416)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 416)));
+            s = column(w, o + 208);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 432)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 432)));
+            s = column(w, o + 224);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 448)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 448)));
+            s = column(w, o + 240);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 464)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 464)));
+            s = column(w, o + 256);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 480)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 480)));
+            s = column(w, o + 272);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 496)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 496)));
+            IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, o, LE).convertShape(S2I, I256, 0);
+            IntVector mE = hE.and(0x7FFF);
+            FloatVector sE = mE.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
+                    .blend(mE.lanewise(LSHL, 13).or(0x7F800000), mE.compare(GE, 0x7C00))
+                    .or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+            IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, o + 16, LE).convertShape(S2I, I256, 0);
+            IntVector mO = hO.and(0x7FFF);
+            FloatVector sO = mO.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
+                    .blend(mO.lanewise(LSHL, 13).or(0x7F800000), mO.compare(GE, 0x7C00))
+                    .or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+            IntVector x;
+            x = acc0.reinterpretAsInts();
+            float da0 = d[d0 + b];
+            accE0 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da0), accE0);
+            accO0 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da0), accO0);
+            x = acc1.reinterpretAsInts();
+            float da1 = d[d1 + b];
+            accE1 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da1), accE1);
+            accO1 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da1), accO1);
+        }
+        y[y0 + 0] = accE0.lane(0);
+        y[y0 + 1] = accO0.lane(0);
+        y[y0 + 2] = accE0.lane(1);
+        y[y0 + 3] = accO0.lane(1);
+        y[y0 + 4] = accE0.lane(2);
+        y[y0 + 5] = accO0.lane(2);
+        y[y0 + 6] = accE0.lane(3);
+        y[y0 + 7] = accO0.lane(3);
+        y[y0 + 8] = accE0.lane(4);
+        y[y0 + 9] = accO0.lane(4);
+        y[y0 + 10] = accE0.lane(5);
+        y[y0 + 11] = accO0.lane(5);
+        y[y0 + 12] = accE0.lane(6);
+        y[y0 + 13] = accO0.lane(6);
+        y[y0 + 14] = accE0.lane(7);
+        y[y0 + 15] = accO0.lane(7);
+        y[y1 + 0] = accE1.lane(0);
+        y[y1 + 1] = accO1.lane(0);
+        y[y1 + 2] = accE1.lane(1);
+        y[y1 + 3] = accO1.lane(1);
+        y[y1 + 4] = accE1.lane(2);
+        y[y1 + 5] = accO1.lane(2);
+        y[y1 + 6] = accE1.lane(3);
+        y[y1 + 7] = accO1.lane(3);
+        y[y1 + 8] = accE1.lane(4);
+        y[y1 + 9] = accO1.lane(4);
+        y[y1 + 10] = accE1.lane(5);
+        y[y1 + 11] = accO1.lane(5);
+        y[y1 + 12] = accE1.lane(6);
+        y[y1 + 13] = accO1.lane(6);
+        y[y1 + 14] = accE1.lane(7);
+        y[y1 + 15] = accO1.lane(7);
+    }
+
+    /** 4 token(s) x 16 rows of Q4_0x16 weights at {@code go}; see the class comment. */
+    private static void x16t4(MemorySegment w, long go, int nb, short[] tb, int tb0, int tb1, int tb2, int tb3, float[] d, short[] bias, int d0, int d1, int d2, int d3, float[] y, int y0, int y1, int y2, int y3) {
+        FloatVector accE0 = FloatVector.zero(F256);
+        FloatVector accO0 = FloatVector.zero(F256);
+        FloatVector accE1 = FloatVector.zero(F256);
+        FloatVector accO1 = FloatVector.zero(F256);
+        FloatVector accE2 = FloatVector.zero(F256);
+        FloatVector accO2 = FloatVector.zero(F256);
+        FloatVector accE3 = FloatVector.zero(F256);
+        FloatVector accO3 = FloatVector.zero(F256);
+        for (int b = 0; b < nb; b++) {
+            long o = go + (long) b * BlockQ4_0x16.BYTES;
+            int a0 = tb0 + 512 * b;
+            ShortVector acc0 = ShortVector.broadcast(S256, bias[d0 + b]);
+            int a1 = tb1 + 512 * b;
+            ShortVector acc1 = ShortVector.broadcast(S256, bias[d1 + b]);
+            int a2 = tb2 + 512 * b;
+            ShortVector acc2 = ShortVector.broadcast(S256, bias[d2 + b]);
+            int a3 = tb3 + 512 * b;
+            ShortVector acc3 = ShortVector.broadcast(S256, bias[d3 + b]);
+            ShortVector s;
+            ShortVector h;
+            s = column(w, o + 32);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 256)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 256)));
+            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 256)));
+            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 256)));
+            s = column(w, o + 48);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 272)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 272)));
+            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 272)));
+            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 272)));
+            s = column(w, o + 64);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 288)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 288)));
+            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 288)));
+            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 288)));
+            s = column(w, o + 80);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 304)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 304)));
+            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 304)));
+            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 304)));
+            s = column(w, o + 96);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 320)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 320)));
+            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 320)));
+            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 320)));
+            s = column(w, o + 112);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 336)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 336)));
+            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 336)));
+            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 336)));
+            s = column(w, o + 128);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 352)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 352)));
+            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 352)));
+            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 352)));
+            s = column(w, o + 144);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 368)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 368)));
+            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 368)));
+            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 368)));
+            s = column(w, o + 160);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 384)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 384)));
+            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 384)));
+            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 384)));
+            s = column(w, o + 176);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 400)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 400)));
+            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 400)));
+            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 400)));
+            s = column(w, o + 192);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 416)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 416)));
+            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 416)));
+            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 416)));
+            s = column(w, o + 208);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 432)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 432)));
+            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 432)));
+            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 432)));
+            s = column(w, o + 224);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 448)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 448)));
+            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 448)));
+            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 448)));
+            s = column(w, o + 240);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 464)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 464)));
+            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 464)));
+            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 464)));
+            s = column(w, o + 256);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 480)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 480)));
+            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 480)));
+            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 480)));
+            s = column(w, o + 272);
+            h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 496)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 496)));
+            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 496)));
+            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 496)));
+            IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, o, LE).convertShape(S2I, I256, 0);
+            IntVector mE = hE.and(0x7FFF);
+            FloatVector sE = mE.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
+                    .blend(mE.lanewise(LSHL, 13).or(0x7F800000), mE.compare(GE, 0x7C00))
+                    .or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+            IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, o + 16, LE).convertShape(S2I, I256, 0);
+            IntVector mO = hO.and(0x7FFF);
+            FloatVector sO = mO.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
+                    .blend(mO.lanewise(LSHL, 13).or(0x7F800000), mO.compare(GE, 0x7C00))
+                    .or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+            IntVector x;
+            x = acc0.reinterpretAsInts();
+            float da0 = d[d0 + b];
+            accE0 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da0), accE0);
+            accO0 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da0), accO0);
+            x = acc1.reinterpretAsInts();
+            float da1 = d[d1 + b];
+            accE1 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da1), accE1);
+            accO1 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da1), accO1);
+            x = acc2.reinterpretAsInts();
+            float da2 = d[d2 + b];
+            accE2 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da2), accE2);
+            accO2 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da2), accO2);
+            x = acc3.reinterpretAsInts();
+            float da3 = d[d3 + b];
+            accE3 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da3), accE3);
+            accO3 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da3), accO3);
+        }
+        y[y0 + 0] = accE0.lane(0);
+        y[y0 + 1] = accO0.lane(0);
+        y[y0 + 2] = accE0.lane(1);
+        y[y0 + 3] = accO0.lane(1);
+        y[y0 + 4] = accE0.lane(2);
+        y[y0 + 5] = accO0.lane(2);
+        y[y0 + 6] = accE0.lane(3);
+        y[y0 + 7] = accO0.lane(3);
+        y[y0 + 8] = accE0.lane(4);
+        y[y0 + 9] = accO0.lane(4);
+        y[y0 + 10] = accE0.lane(5);
+        y[y0 + 11] = accO0.lane(5);
+        y[y0 + 12] = accE0.lane(6);
+        y[y0 + 13] = accO0.lane(6);
+        y[y0 + 14] = accE0.lane(7);
+        y[y0 + 15] = accO0.lane(7);
+        y[y1 + 0] = accE1.lane(0);
+        y[y1 + 1] = accO1.lane(0);
+        y[y1 + 2] = accE1.lane(1);
+        y[y1 + 3] = accO1.lane(1);
+        y[y1 + 4] = accE1.lane(2);
+        y[y1 + 5] = accO1.lane(2);
+        y[y1 + 6] = accE1.lane(3);
+        y[y1 + 7] = accO1.lane(3);
+        y[y1 + 8] = accE1.lane(4);
+        y[y1 + 9] = accO1.lane(4);
+        y[y1 + 10] = accE1.lane(5);
+        y[y1 + 11] = accO1.lane(5);
+        y[y1 + 12] = accE1.lane(6);
+        y[y1 + 13] = accO1.lane(6);
+        y[y1 + 14] = accE1.lane(7);
+        y[y1 + 15] = accO1.lane(7);
+        y[y2 + 0] = accE2.lane(0);
+        y[y2 + 1] = accO2.lane(0);
+        y[y2 + 2] = accE2.lane(1);
+        y[y2 + 3] = accO2.lane(1);
+        y[y2 + 4] = accE2.lane(2);
+        y[y2 + 5] = accO2.lane(2);
+        y[y2 + 6] = accE2.lane(3);
+        y[y2 + 7] = accO2.lane(3);
+        y[y2 + 8] = accE2.lane(4);
+        y[y2 + 9] = accO2.lane(4);
+        y[y2 + 10] = accE2.lane(5);
+        y[y2 + 11] = accO2.lane(5);
+        y[y2 + 12] = accE2.lane(6);
+        y[y2 + 13] = accO2.lane(6);
+        y[y2 + 14] = accE2.lane(7);
+        y[y2 + 15] = accO2.lane(7);
+        y[y3 + 0] = accE3.lane(0);
+        y[y3 + 1] = accO3.lane(0);
+        y[y3 + 2] = accE3.lane(1);
+        y[y3 + 3] = accO3.lane(1);
+        y[y3 + 4] = accE3.lane(2);
+        y[y3 + 5] = accO3.lane(2);
+        y[y3 + 6] = accE3.lane(3);
+        y[y3 + 7] = accO3.lane(3);
+        y[y3 + 8] = accE3.lane(4);
+        y[y3 + 9] = accO3.lane(4);
+        y[y3 + 10] = accE3.lane(5);
+        y[y3 + 11] = accO3.lane(5);
+        y[y3 + 12] = accE3.lane(6);
+        y[y3 + 13] = accO3.lane(6);
+        y[y3 + 14] = accE3.lane(7);
+        y[y3 + 15] = accO3.lane(7);
+    }
+
+}

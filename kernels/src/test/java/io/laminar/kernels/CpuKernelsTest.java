@@ -1,0 +1,215 @@
+package io.laminar.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * {@link CpuKernels#matmul} against a per-row reference built from the format classes alone:
+ * dequantized weights times activations quantized the ggml way and dequantized, summed in double.
+ * That is mathematically the value the kernels compute (exact integer sums scaled per block), so
+ * the tolerance is the float accumulation bound of {@link VecDotTest#accumulationBound}. Results
+ * must also be bit-identical whatever the thread count, since each output is computed by one thread
+ * in a fixed order.
+ */
+class CpuKernelsTest {
+    @ParameterizedTest
+    @CsvSource({
+            "F32, 37, 96", "F16, 37, 96", "BF16, 21, 64",
+            "Q8_0, 37, 96", "Q8_0, 83, 256", "Q8_0, 64, 64",
+            "Q4_0, 37, 96", "Q4_0, 83, 256", "Q4_0, 48, 64",
+            "Q4_K, 37, 256", "Q4_K, 19, 512",
+            "Q6_K, 37, 256", "Q6_K, 19, 512"})
+    void matmulEqualsPerRowReference(GgmlType type, int rows, int cols) {
+        int maxTokens = 7;
+        float[] wf = TestData.gaussian(rows * 31L + cols, rows * cols, 0.05f);
+        MemorySegment data = Arena.ofAuto().allocate(type.bytesFor((long) rows * cols), 64);
+        for (int r = 0; r < rows; r++) {
+            Quantization.quantizeRow(type, wf, r * cols, cols, data, r * type.bytesFor(cols));
+        }
+        WeightMatrix w = new WeightMatrix("w", type, rows, cols, data);
+        float[] x = TestData.gaussian(cols, maxTokens * cols, 1f);
+        for (int t = 0; t < 2; t++) {
+            x[t * cols + 3] = 9f; // an outlier per block keeps the quantization honest
+        }
+        double[][] ref = new double[maxTokens][rows];
+        double[][] abs = new double[maxTokens][rows];
+        reference(w, x, maxTokens, ref, abs);
+
+        float[] baseline = null;
+        for (int threads = 1; threads <= 3; threads++) {
+            try (CpuKernels k = new CpuKernels(threads, maxTokens, cols)) {
+                WeightMatrix prepared = k.prepare(w);
+                for (WeightMatrix m : new WeightMatrix[] {w, prepared}) {
+                    for (int nTokens : new int[] {1, 2, 5, 7}) {
+                        float[] y = new float[nTokens * rows];
+                        k.matmul(m, x, nTokens, y);
+                        int nb = cols / type.blockSize();
+                        for (int t = 0; t < nTokens; t++) {
+                            for (int r = 0; r < rows; r++) {
+                                double bound = VecDotTest.accumulationBound(Math.max(nb, cols / 8), abs[t][r]);
+                                assertTrue(Math.abs(y[t * rows + r] - ref[t][r]) <= bound,
+                                        type + " " + m.layout() + " threads=" + threads + " nTokens=" + nTokens + " t=" + t
+                                                + " r=" + r + ": " + y[t * rows + r] + " vs " + ref[t][r] + " (bound " + bound + ")");
+                            }
+                        }
+                        if (m == prepared && nTokens == 7) {
+                            if (baseline == null) {
+                                baseline = y;
+                            } else {
+                                assertArrayEquals(baseline, y, type + " threads=" + threads + " differs from threads=1");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** ref[t][r] = sum_c W'[r][c] * x'[t][c] with W' dequantized and x' as ggml's vec_dot_type sees it. */
+    static void reference(WeightMatrix w, float[] x, int nTokens, double[][] ref, double[][] abs) {
+        int cols = w.cols();
+        float[] row = new float[cols];
+        float[] xa = activationsAsSeen(w.type(), x, nTokens, cols);
+        for (int r = 0; r < w.rows(); r++) {
+            Quantization.dequantizeRow(w.type(), w.data(), r * w.rowBytes(), row, 0, cols);
+            for (int t = 0; t < nTokens; t++) {
+                double s = 0;
+                double a = 0;
+                for (int c = 0; c < cols; c++) {
+                    double p = (double) row[c] * xa[t * cols + c];
+                    s += p;
+                    a += Math.abs(p);
+                }
+                ref[t][r] = s;
+                abs[t][r] = a;
+            }
+        }
+    }
+
+    static float[] activationsAsSeen(GgmlType type, float[] x, int nTokens, int cols) {
+        float[] out = new float[nTokens * cols];
+        for (int t = 0; t < nTokens; t++) {
+            int off = t * cols;
+            switch (type) {
+                case F32 -> System.arraycopy(x, off, out, off, cols);
+                case F16 -> FloatDots.roundToF16(x, off, out, off, cols);
+                case BF16 -> FloatDots.roundToBf16(x, off, out, off, cols);
+                case Q8_0, Q4_0 -> {
+                    MemorySegment q = Arena.ofAuto().allocate(GgmlType.Q8_0.bytesFor(cols));
+                    BlockQ8_0.quantize_row_q8_0(x, off, q, 0, cols);
+                    BlockQ8_0.dequantize_row_q8_0(q, 0, out, off, cols);
+                }
+                case Q4_K, Q6_K -> {
+                    MemorySegment q = Arena.ofAuto().allocate(GgmlType.Q8_K.bytesFor(cols));
+                    BlockQ8_K.quantize_row_q8_K_ref(x, off, q, 0, cols);
+                    BlockQ8_K.dequantize_row_q8_K(q, 0, out, off, cols);
+                }
+                default -> throw new IllegalArgumentException("type=" + type);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void prepareInterleavesQ8_0AndQ4_0AndRoundTrips() {
+        for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0}) {
+            int rows = 35;
+            int cols = 64;
+            float[] wf = TestData.gaussian(5, rows * cols, 1f);
+            MemorySegment data = Arena.ofAuto().allocate(type.bytesFor((long) rows * cols));
+            for (int r = 0; r < rows; r++) {
+                Quantization.quantizeRow(type, wf, r * cols, cols, data, r * type.bytesFor(cols));
+            }
+            WeightMatrix w = new WeightMatrix("w", type, rows, cols, data);
+            try (CpuKernels k = new CpuKernels(1, 1, cols)) {
+                WeightMatrix p = k.prepare(w);
+                assertEquals(WeightMatrix.Layout.INTERLEAVED_16, p.layout());
+                assertEquals(32, p.interleavedRows());
+                assertSame(p, k.prepare(p));
+                MemorySegment back = Arena.ofAuto().allocate(data.byteSize());
+                long rb = w.rowBytes();
+                for (int g = 0; g < 2; g++) {
+                    if (type == GgmlType.Q8_0) {
+                        BlockQ8_0x16.unpack(p.data(), g * 16 * rb, cols / 32, back, g * 16 * rb, rb);
+                    } else {
+                        BlockQ4_0x16.unpack(p.data(), g * 16 * rb, cols / 32, back, g * 16 * rb, rb);
+                    }
+                }
+                MemorySegment.copy(p.data(), 32 * rb, back, 32 * rb, 3 * rb);
+                assertEquals(-1, data.mismatch(back), type + " interleaving does not round-trip");
+                assertThrows(IllegalStateException.class, () -> p.row(0));
+                assertEquals(rb, p.row(33).byteSize());
+            }
+        }
+        WeightMatrix f32 = new WeightMatrix("f", GgmlType.F32, 2, 8, Arena.ofAuto().allocate(64));
+        try (CpuKernels k = new CpuKernels(1, 1, 8)) {
+            assertSame(f32, k.prepare(f32));
+        }
+    }
+
+    @Test
+    void parallelForCoversEveryIndexOnce() {
+        for (int threads = 1; threads <= 3; threads++) {
+            try (CpuKernels k = new CpuKernels(threads, 1, 32)) {
+                for (int n : new int[] {0, 1, 2, 3, 7, 100}) {
+                    AtomicIntegerArray seen = new AtomicIntegerArray(Math.max(n, 1));
+                    k.parallelFor(n, (from, to) -> {
+                        for (int i = from; i < to; i++) {
+                            seen.incrementAndGet(i);
+                        }
+                    });
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(1, seen.get(i), "threads=" + threads + " n=" + n + " i=" + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void workerExceptionsReachTheCaller() {
+        try (CpuKernels k = new CpuKernels(3, 1, 32)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> k.parallelFor(3, (from, to) -> {
+                if (from == 2) {
+                    throw new IllegalStateException("boom in worker");
+                }
+            }));
+            assertEquals("boom in worker", e.getMessage());
+            int[] count = new int[1];
+            k.parallelFor(3, (from, to) -> {
+                synchronized (count) {
+                    count[0] += to - from;
+                }
+            });
+            assertEquals(3, count[0], "the pool keeps working after a failure");
+        }
+    }
+
+    @Test
+    void argumentsAreChecked() {
+        WeightMatrix w = new WeightMatrix("wq", GgmlType.Q8_0, 4, 64, Arena.ofAuto().allocate(4L * 68));
+        try (CpuKernels k = new CpuKernels(2, 2, 64)) {
+            assertThrows(IllegalArgumentException.class, () -> k.matmul(w, new float[64], 3, new float[12]));
+            assertThrows(IllegalArgumentException.class, () -> k.matmul(w, new float[63], 1, new float[4]));
+            assertThrows(IllegalArgumentException.class, () -> k.matmul(w, new float[64], 1, new float[3]));
+        }
+        try (CpuKernels k = new CpuKernels(1, 2, 32)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> k.matmul(w, new float[64], 1, new float[4]));
+            assertTrue(e.getMessage().contains("maxCols=32"), e.getMessage());
+        }
+        CpuKernels closed = new CpuKernels(2, 1, 64);
+        closed.close();
+        assertThrows(IllegalStateException.class, () -> closed.matmul(w, new float[64], 1, new float[4]));
+    }
+}

@@ -1,0 +1,54 @@
+package io.laminar.kernels;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+
+/** Deterministic test inputs. */
+final class TestData {
+    private TestData() {
+    }
+
+    static float[] gaussian(long seed, int n, float sigma) {
+        Random rnd = new Random(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) rnd.nextGaussian() * sigma;
+        }
+        return x;
+    }
+
+    /** ggml's test-quantize-fns data: {@code 0.1 + 2 cos(i + offset)}. */
+    static float[] cosine(float offset, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (0.1 + 2 * Math.cos(i + offset));
+        }
+        return x;
+    }
+
+    /** {@code x} quantized to {@code type} in a fresh segment. */
+    static MemorySegment quantize(GgmlType type, float[] x) {
+        MemorySegment s = Arena.ofAuto().allocate(type.bytesFor(x.length), 64);
+        Quantization.quantizeRow(type, x, 0, x.length, s, 0);
+        return s;
+    }
+
+    static float[] dequantize(GgmlType type, MemorySegment s, int n) {
+        float[] y = new float[n];
+        Quantization.dequantizeRow(type, s, 0, y, 0, n);
+        return y;
+    }
+
+    /** sqrt(mean((a-b)^2)) / sqrt(mean(a^2)). */
+    static double relRmse(float[] a, float[] b) {
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = a[i] - b[i];
+            num += d * d;
+            den += (double) a[i] * a[i];
+        }
+        return Math.sqrt(num / den);
+    }
+}
