@@ -7,6 +7,7 @@ import io.laminar.actors.stage.StageActor;
 import io.laminar.actors.stage.StepHeader;
 import io.laminar.model.arch.ModelConfig;
 import io.laminar.model.exec.KvCache;
+import io.laminar.model.exec.KvPrecision;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.StageRunner;
 import io.laminar.model.gguf.GgufFile;
@@ -48,7 +49,8 @@ public final class StageFactory {
         long bytesPerBlock = 2L * range.size() * KV_BLOCK_SIZE * config.kvDim() * Float.BYTES;
         int useful = cap.maxSequences() * ((context + KV_BLOCK_SIZE - 1) / KV_BLOCK_SIZE);
         int blocks = (int) Math.min(useful, Math.max(1, kvBytes / bytesPerBlock));
-        KvCache kv = new KvCache(range.size(), config.kvDim(), KV_BLOCK_SIZE, blocks, cap.maxSequences(), context);
+        KvCache kv = new KvCache(range.size(), config.kvDim(), KV_BLOCK_SIZE, blocks, cap.maxSequences(), context,
+                KvPrecision.F16);
         StageRunner runner = new StageRunner(config, weights, lane.kernels(), kv, cap.maxBatch());
         String name = system.address().hostPort() + "[" + range + "]";
         return system.systemActorOf(StageActor.create(runner, lane, name, settings.modelId(), beforeStep),

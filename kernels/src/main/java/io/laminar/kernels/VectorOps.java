@@ -70,18 +70,15 @@ public final class VectorOps {
      * The sum of squares is accumulated in double, as ggml does, so long rows lose no precision.
      */
     public static void rmsNorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
+        // As ggml: each square rounded to float, summed in double, in order. The order matters: a
+        // last-bit difference here can flip a rounding in the next layer's activation quantization.
         double ss = 0;
+        for (int i = 0; i < n; i++) {
+            float v = x[xOff + i];
+            ss += v * v;
+        }
         int i = 0;
-        FloatVector acc = FloatVector.zero(F);
-        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector v = FloatVector.fromArray(F, x, xOff + i);
-            acc = v.fma(v, acc);
-        }
-        ss += acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            ss += (double) x[xOff + i] * x[xOff + i];
-        }
-        float scale = (float) (1.0 / Math.sqrt(ss / n + eps));
+        float scale = 1.0f / (float) Math.sqrt((float) (ss / n) + eps);
         FloatVector vs = FloatVector.broadcast(F, scale);
         i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
@@ -129,6 +126,13 @@ public final class VectorOps {
             sum += e;
         }
         scale(x, off, (float) (1.0 / sum), n);
+    }
+
+    /** Rounds {@code x[off, off+n)} to the nearest half-precision value (kept as floats). */
+    public static void roundToHalf(float[] x, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            x[i] = Float.float16ToFloat(Float.floatToFloat16(x[i]));
+        }
     }
 
     /** Index of the largest of {@code x[off, off+n)} (the first, on ties). */

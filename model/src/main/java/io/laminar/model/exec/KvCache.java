@@ -13,6 +13,7 @@ import java.util.Arrays;
 public final class KvCache {
     private final int layers;
     private final int kvDim;
+    private final KvPrecision precision;
     private final int blockSize;
     private final int blockCount;
     private final int maxBlocksPerSequence;
@@ -30,8 +31,10 @@ public final class KvCache {
      * @param blockCount     blocks in the pool (the memory budget)
      * @param maxSequences   slots: sequences that may hold blocks at once
      * @param maxContext     the longest sequence a slot may hold
+     * @param precision      the precision of keys and values
      */
-    public KvCache(int layers, int kvDim, int blockSize, int blockCount, int maxSequences, int maxContext) {
+    public KvCache(int layers, int kvDim, int blockSize, int blockCount, int maxSequences, int maxContext,
+                   KvPrecision precision) {
         long floatsPerLayer = (long) blockCount * blockSize * kvDim;
         if (floatsPerLayer > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("KV cache of " + blockCount + " blocks x " + blockSize
@@ -39,6 +42,7 @@ public final class KvCache {
         }
         this.layers = layers;
         this.kvDim = kvDim;
+        this.precision = precision;
         this.blockSize = blockSize;
         this.blockCount = blockCount;
         this.maxBlocksPerSequence = (maxContext + blockSize - 1) / blockSize;
@@ -57,7 +61,12 @@ public final class KvCache {
     public static KvCache forContext(int layers, int kvDim, int maxSequences, int context) {
         int blockSize = 16;
         int perSequence = (context + blockSize - 1) / blockSize;
-        return new KvCache(layers, kvDim, blockSize, perSequence * maxSequences, maxSequences, context);
+        return new KvCache(layers, kvDim, blockSize, perSequence * maxSequences, maxSequences, context,
+                KvPrecision.F16);
+    }
+
+    public KvPrecision precision() {
+        return precision;
     }
 
     public int blockSize() {

@@ -25,6 +25,7 @@ public final class StageRunner {
     private final KvCache kv;
     private final Rope rope;
     private final int maxBatch;
+    private final boolean halfKv;
 
     // Activation buffers, [maxBatch x width].
     private final float[] xb;
@@ -46,6 +47,7 @@ public final class StageRunner {
         this.kv = kv;
         this.rope = new Rope(config.rope());
         this.maxBatch = maxBatch;
+        this.halfKv = kv.precision() == KvPrecision.F16;
         this.xb = new float[maxBatch * Math.max(c.dim(), c.qDim())];
         this.q = new float[maxBatch * c.qDim()];
         this.k = new float[maxBatch * c.kvDim()];
@@ -142,6 +144,11 @@ public final class StageRunner {
             // Rotate, then store this position's key and value in the cache.
             rope.rotate(q, t * qDim, c.heads(), headDim, ropeCos, ropeSin, t * rope.pairs());
             rope.rotate(k, t * kvDim, c.kvHeads(), headDim, ropeCos, ropeSin, t * rope.pairs());
+            if (halfKv) {
+                VectorOps.roundToHalf(q, t * qDim, qDim);
+                VectorOps.roundToHalf(k, t * kvDim, kvDim);
+                VectorOps.roundToHalf(v, t * kvDim, kvDim);
+            }
             int off = kv.offset(batch.slot(t), batch.position(t));
             System.arraycopy(k, t * kvDim, kv.keys(l), off, kvDim);
             System.arraycopy(v, t * kvDim, kv.values(l), off, kvDim);
@@ -221,6 +228,9 @@ public final class StageRunner {
                         s[p] = VectorOps.dot(q, qo, keys, kv.offset(slot, p) + kvOff, headDim) * scale;
                     }
                     VectorOps.softmax(s, 0, len);
+                    if (halfKv) {
+                        VectorOps.roundToHalf(s, 0, len);
+                    }
                     java.util.Arrays.fill(att, qo, qo + headDim, 0f);
                     for (int p = 0; p < len; p++) {
                         VectorOps.axpy(s[p], values, kv.offset(slot, p) + kvOff, att, qo, headDim);

@@ -4,6 +4,7 @@ import io.laminar.kernels.GgmlType;
 import io.laminar.kernels.Quantization;
 import io.laminar.model.gguf.GgufFile;
 import io.laminar.model.gguf.GgufValue;
+import io.laminar.model.gguf.GgufQuantizer;
 import io.laminar.model.gguf.GgufWriter;
 
 import java.io.IOException;
@@ -384,10 +385,7 @@ public final class SyntheticModelWriter {
                 t = GgmlType.Q6_K;
             }
         }
-        if (cols % t.blockSize() != 0) {
-            t = cols % GgmlType.Q8_0.blockSize() == 0 && t.quantized() ? GgmlType.Q8_0 : GgmlType.F16;
-        }
-        return t;
+        return GgufQuantizer.storedTypeFor(t, cols);
     }
 
     private static void fillVector(MemorySegment out, TensorSpec t, long tensorSeed, float mean, float std) {
