@@ -1,5 +1,6 @@
 package io.laminar.schemas.codec;
 
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongConsumer;
@@ -16,9 +17,15 @@ import org.slf4j.LoggerFactory;
  * initialized: they hold for every Avro decoder in the JVM and cannot differ per consumer. So they
  * are settings of the process, not Kafka-style keys. {@link #install()} (run by every Laminar codec
  * before its first decode) sets each property that is not already set to the default below; a value
- * given on the command line ({@code -Dorg.apache.avro.limits.string.maxLength=...}) wins. If Avro was
- * initialized before {@code install()} ran, the limits in force are whatever was set then; install
- * checks and logs a warning naming the property.
+ * given on the command line ({@code -Dorg.apache.avro.limits.string.maxLength=...}) wins.
+ *
+ * <p>Avro may well be initialized before that: building any record with a default (the generated
+ * {@code newBuilder().build()}) decodes the default and so loads {@link SystemLimitException} with
+ * the properties as they were. {@code install()} therefore checks, by probing Avro's checks, that
+ * the values are in force, and if not makes Avro re-read them through its package-private
+ * {@code SystemLimitException.resetLimits()} (the hook Avro's own tests use; it only re-reads the
+ * properties). Should that hook ever go away, install logs a warning naming each property, and the
+ * cure is to pass them with {@code -D} on the java command line.
  */
 public final class AvroLimits {
 
@@ -75,13 +82,31 @@ public final class AvroLimits {
             setIfAbsent(COLLECTION_ITEMS_MAX_LENGTH_PROPERTY, DEFAULT_COLLECTION_ITEMS_MAX_LENGTH);
             setIfAbsent(COLLECTION_ITEMS_MAX_ALLOCATION_PROPERTY, DEFAULT_COLLECTION_ITEMS_MAX_ALLOCATION);
             installed = true;
-            for (String property : notEnforced()) {
-                LOG.warn("Avro limit {}={} is not in force: Avro was initialized before Laminar set it;"
+            List<String> wrong = notEnforced();
+            if (!wrong.isEmpty() && rereadProperties()) {
+                LOG.debug("Avro was initialized before Laminar set its limits; made it re-read {}", wrong);
+                wrong = notEnforced();
+            }
+            for (String property : wrong) {
+                LOG.warn("Avro limit {}={} is not in force (Avro was initialized before Laminar set it);"
                         + " pass it as -D{}={} on the java command line", property,
                         System.getProperty(property), property, System.getProperty(property));
             }
         }
         return notEnforced();
+    }
+
+    /** Makes Avro re-read its limit properties; false when its hook for that cannot be called. */
+    private static boolean rereadProperties() {
+        try {
+            Method reset = SystemLimitException.class.getDeclaredMethod("resetLimits");
+            reset.setAccessible(true);
+            reset.invoke(null);
+            return true;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.debug("cannot call SystemLimitException.resetLimits()", e);
+            return false;
+        }
     }
 
     /** The properties whose current value Avro does not enforce, found by probing its checks. */
