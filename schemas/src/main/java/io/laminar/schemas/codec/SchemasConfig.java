@@ -34,9 +34,9 @@ public final class SchemasConfig extends AbstractConfig {
     /** {@code laminar.request.max.bytes}: the largest record value decoded. */
     public static final String REQUEST_MAX_BYTES_CONFIG = "laminar.request.max.bytes";
     public static final String REQUEST_MAX_BYTES_DOC = "Largest request record value, in bytes, that is decoded;"
-            + " a larger one is rejected with INVALID_REQUEST (its request_id is still read when it comes first)."
-            + " Also bounds a JSON document's length and any one JSON string. The default matches Kafka's default"
-            + " message size.";
+            + " a larger one is rejected with INVALID_REQUEST (its request_id is still read). Also bounds the length"
+            + " of JSON documents (requests, and response events in the response deserializer). The default matches"
+            + " Kafka's default message size; above 4 MiB raise org.apache.avro.limits.string.maxLength too.";
     public static final int DEFAULT_REQUEST_MAX_BYTES = 1024 * 1024;
 
     /** {@code laminar.request.max.prompt.chars}: the longest prompt accepted. */
@@ -185,6 +185,11 @@ public final class SchemasConfig extends AbstractConfig {
         return getList(SCHEMAS_EXTRA_FILES_CONFIG);
     }
 
+    private static String defaultText(ConfigDef.ConfigKey key) {
+        String text = ConfigDef.convertToString(key.defaultValue, key.type);
+        return text == null || text.isEmpty() ? "\"\"" : text;
+    }
+
     /** Prints the settings as the Markdown table in docs/schemas.md. */
     public static void main(String[] args) {
         System.out.print(markdownTable());
@@ -198,7 +203,7 @@ public final class SchemasConfig extends AbstractConfig {
             String validator = key.validator == null ? "" : key.validator.toString();
             out.append("| `").append(key.name).append("` | ")
                     .append(key.type.name().toLowerCase(java.util.Locale.ROOT)).append(" | `")
-                    .append(ConfigDef.convertToString(key.defaultValue, key.type)).append("` | ")
+                    .append(defaultText(key)).append("` | ")
                     .append(validator).append(" | ")
                     .append(key.documentation).append(" |\n");
         }
