@@ -1,0 +1,107 @@
+package io.laminar.schemas.codec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.laminar.schemas.ErrorCode;
+import io.laminar.schemas.ResponseEvent;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import org.apache.avro.Schema;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.MissingSchemaException;
+import org.apache.avro.message.SchemaStore;
+
+/**
+ * Encodes response events in either format and decodes them (format detected per record) for
+ * clients. Decoding is a tolerant reader: unknown JSON fields are skipped and enum symbols newer
+ * than this schema read as UNRECOGNIZED, as Avro's resolution does for single-object records.
+ *
+ * <p>Thread-safe.
+ */
+public final class ResponseCodec {
+
+    static {
+        AvroLimits.install();
+    }
+
+    private final BinaryMessageDecoder<ResponseEvent> avroDecoder;
+    private final BinaryMessageEncoder<ResponseEvent> avroEncoder;
+    private final AvroJson json;
+
+    /** A codec with default limits and the built-in known schemas. */
+    public ResponseCodec() {
+        this(SchemasConfig.defaults());
+    }
+
+    public ResponseCodec(SchemasConfig config) {
+        this(config, WireSchemas.store(WireSchemas.response(), config));
+    }
+
+    /** A codec that accepts the writer schemas {@code store} knows. */
+    public ResponseCodec(SchemasConfig config, SchemaStore store) {
+        AvroLimits.install();
+        Schema schema = WireSchemas.response();
+        this.avroDecoder = new BinaryMessageDecoder<>(TrustedSpecificData.INSTANCE, schema, store);
+        this.avroEncoder = new BinaryMessageEncoder<>(TrustedSpecificData.INSTANCE, schema);
+        this.json = new AvroJson(TrustedSpecificData.INSTANCE, config.requestMaxBytes(), config.jsonMaxDepth());
+    }
+
+    /** The event in the given format; throws IllegalArgumentException when it does not fit the schema. */
+    public byte[] encode(ResponseEvent event, WireFormat format) {
+        return switch (format) {
+            case AVRO -> {
+                try {
+                    ByteBuffer buffer = avroEncoder.encode(event);
+                    byte[] bytes = new byte[buffer.remaining()];
+                    buffer.get(bytes);
+                    yield bytes;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("event does not fit the schema: " + e.getMessage(), e);
+                }
+            }
+            case JSON -> json.write(event, WireSchemas.response());
+        };
+    }
+
+    /**
+     * Decodes one record value.
+     *
+     * @throws WireDecodeException UNKNOWN_SCHEMA for an unknown fingerprint, UNDECODABLE for anything
+     *                             else that is not a response event
+     */
+    public ResponseEvent decode(byte[] value) {
+        Optional<WireFormat> format = WireFormat.detect(value);
+        if (format.isEmpty()) {
+            throw new WireDecodeException(ErrorCode.UNDECODABLE,
+                    "neither JSON nor Avro single-object encoding", null);
+        }
+        return switch (format.get()) {
+            case AVRO -> decodeAvro(value);
+            case JSON -> decodeJson(value);
+        };
+    }
+
+    private ResponseEvent decodeAvro(byte[] value) {
+        try {
+            return avroDecoder.decode(value);
+        } catch (MissingSchemaException e) {
+            throw new WireDecodeException(ErrorCode.UNKNOWN_SCHEMA, "writer schema with fingerprint "
+                    + String.format("%016x", RequestCodec.fingerprint(value)) + " is unknown here", e);
+        } catch (IOException | RuntimeException e) {
+            throw new WireDecodeException(ErrorCode.UNDECODABLE, RequestCodec.rootMessage(e), e);
+        }
+    }
+
+    private ResponseEvent decodeJson(byte[] value) {
+        try {
+            JsonNode node = json.parse(value);
+            return (ResponseEvent) json.read(node, WireSchemas.response(), true);
+        } catch (IOException | RuntimeException | AvroJson.MappingException e) {
+            throw new WireDecodeException(ErrorCode.UNDECODABLE, RequestCodec.rootMessage(e), e);
+        }
+    }
+}
