@@ -2,6 +2,7 @@ package io.laminar.model;
 
 import io.laminar.model.arch.ModelConfig;
 import io.laminar.model.chat.ChatMessage;
+import io.laminar.model.chat.ChatPrompt;
 import io.laminar.model.chat.ChatTemplate;
 import io.laminar.model.gguf.GgufFile;
 import io.laminar.model.tokenizer.Tokenizer;
@@ -56,18 +57,9 @@ public final class LoadedModel implements AutoCloseable {
         return chatTemplate;
     }
 
-    /**
-     * Renders {@code messages} with the chat template and tokenizes the result, parsing the
-     * template's special tokens; BOS is added only when the model wants it and the template did
-     * not already write it.
-     */
+    /** Chat messages to prompt ids with the model's template (see {@link ChatPrompt}). */
     public int[] encodeChat(java.util.List<ChatMessage> messages) {
-        String rendered = chatTemplate().render(messages, true);
-        int[] ids = tokenizer.encode(rendered, tokenizer.addBos(), true);
-        if (ids.length >= 2 && ids[0] == tokenizer.bos() && ids[1] == tokenizer.bos()) {
-            return java.util.Arrays.copyOfRange(ids, 1, ids.length);
-        }
-        return ids;
+        return ChatPrompt.encode(tokenizer, chatTemplate(), messages);
     }
 
     @Override

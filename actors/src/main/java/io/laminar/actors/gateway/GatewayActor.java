@@ -1,0 +1,328 @@
+package io.laminar.actors.gateway;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
+import io.laminar.actors.scheduler.PipelineScheduler;
+import io.laminar.actors.scheduler.SequenceEvent;
+import io.laminar.model.generate.FinishReason;
+import io.laminar.model.sampling.SamplingParams;
+import io.laminar.model.tokenizer.StreamingDecoder;
+import io.laminar.schemas.ErrorCode;
+import io.laminar.schemas.InferenceRequest;
+import io.laminar.schemas.ResponseEvent;
+import io.laminar.schemas.codec.RequestDecodeResult;
+import io.laminar.schemas.codec.RequestDefaults;
+import io.laminar.schemas.codec.ResponseEvents;
+import org.apache.kafka.common.TopicPartition;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Serves the requests one gateway reads: turns each record into a pipeline request, turns the
+ * pipeline's token ids into text (holding back what may start a stop string), writes token, finish
+ * and error events keyed by request id, copies bad records to the dead-letter topic, enforces
+ * deadlines, and marks a record done (so its offset may be committed) only when its last event is
+ * written. Kafka I/O happens elsewhere: records arrive from the {@link RequestPoller}'s thread,
+ * writes go through a {@link ResponseWriter} whose acknowledgements come back as messages.
+ */
+public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
+
+    /** Messages the gateway actor receives. */
+    public interface Command {
+    }
+
+    /** A record read from the requests topic. */
+    record RecordRead(RequestPoller.Received record) implements Command {
+    }
+
+    /** An event from the pipeline about one of our requests. */
+    private record PipelineEvent(SequenceEvent event) implements Command {
+    }
+
+    /** A write to Kafka finished ({@code failure} null when acknowledged). */
+    record Written(String session, Throwable failure) implements Command {
+    }
+
+    private record DeadlinePassed(String session) implements Command {
+    }
+
+    /** The state of one record being served. */
+    private final class Session {
+        final String id;
+        final TopicPartition partition;
+        final long offset;
+        final long receivedAtMs;
+        String requestId;
+        Map<String, String> metadata = Map.of();
+        StreamingDecoder decoder;
+        StopStringFilter filter;
+        int promptTokens;
+        int tokensSent;
+        long firstTokenAtMs;
+        int pendingWrites;
+        boolean finalQueued;
+        boolean submitted;
+        boolean writeFailed;
+        FinishReason endedBy;
+        io.laminar.schemas.FinishReason stopReason;
+
+        Session(String id, TopicPartition partition, long offset, long receivedAtMs) {
+            this.id = id;
+            this.partition = partition;
+            this.offset = offset;
+            this.receivedAtMs = receivedAtMs;
+        }
+    }
+
+    private final ActorRef<PipelineScheduler.Command> scheduler;
+    private final PromptEncoder prompts;
+    private final ResponseWriter writer;
+    private final int context;
+    private final Completion completion;
+    private final TimerScheduler<Command> timers;
+    private final ActorRef<SequenceEvent> events;
+    private final OffsetTracker offsets = new OffsetTracker();
+    private final Map<String, Session> sessions = new HashMap<>();
+
+    /** What the gateway tells the poller when records are done. */
+    interface Completion {
+        /** A record was served; everything before {@code committableOffset} of {@code tp} is done. */
+        void finished(TopicPartition tp, long committableOffset);
+
+        /** A record's events could not be written: it no longer counts as in flight, and its offset stays uncommitted. */
+        void abandoned();
+    }
+
+    private GatewayActor(ActorContext<Command> context, TimerScheduler<Command> timers,
+                         ActorRef<PipelineScheduler.Command> scheduler, PromptEncoder prompts, ResponseWriter writer,
+                         int maxContext, Completion completion) {
+        super(context);
+        this.timers = timers;
+        this.scheduler = scheduler;
+        this.prompts = prompts;
+        this.writer = writer;
+        this.context = maxContext;
+        this.completion = completion;
+        this.events = context.messageAdapter(SequenceEvent.class, PipelineEvent::new);
+    }
+
+    static Behavior<Command> create(ActorRef<PipelineScheduler.Command> scheduler, PromptEncoder prompts,
+                                    ResponseWriter writer, int maxContext, Completion completion) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+                new GatewayActor(ctx, timers, scheduler, prompts, writer, maxContext, completion)));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(RecordRead.class, this::onRecord)
+                .onMessage(PipelineEvent.class, this::onPipelineEvent)
+                .onMessage(Written.class, this::onWritten)
+                .onMessage(DeadlinePassed.class, this::onDeadline)
+                .build();
+    }
+
+    // ---- records in -------------------------------------------------------------------------
+
+    private Behavior<Command> onRecord(RecordRead m) {
+        RequestPoller.Received r = m.record();
+        String id = r.partition().topic() + "/" + r.partition().partition() + "/" + r.offset();
+        Session s = new Session(id, r.partition(), r.offset(), r.receivedAtMs());
+        sessions.put(id, s);
+        offsets.started(r.partition(), r.offset());
+        switch (r.decoded()) {
+            case RequestDecodeResult.Rejected rej -> {
+                s.requestId = rej.requestId() != null ? rej.requestId() : keyText(r.key());
+                s.metadata = rej.metadata();
+                refuse(s, r, rej.code(), rej.message());
+            }
+            case RequestDecodeResult.Accepted acc -> start(s, r, acc.request());
+        }
+        return this;
+    }
+
+    private void start(Session s, RequestPoller.Received r, InferenceRequest req) {
+        s.requestId = req.getRequestId();
+        s.metadata = req.getMetadata();
+        int[] ids;
+        try {
+            ids = prompts.encode(req);
+        } catch (RuntimeException e) {
+            refuse(s, r, ErrorCode.INVALID_REQUEST, "the chat template refused the messages: " + e.getMessage());
+            return;
+        }
+        if (ids.length >= context) {
+            refuse(s, r, ErrorCode.PROMPT_TOO_LONG, "the prompt has " + ids.length
+                    + " tokens but the context holds " + context + " (prompt and at least one generated token)");
+            return;
+        }
+        s.promptTokens = ids.length;
+        s.decoder = StreamingDecoder.continuing(prompts.tokenizer());
+        s.filter = new StopStringFilter(req.getStop());
+        long deadline = RequestDefaults.deadlineEpochMs(req, r.receivedAtMs());
+        if (deadline != Long.MAX_VALUE) {
+            long wait = deadline - System.currentTimeMillis();
+            if (wait <= 0) {
+                s.stopReason = io.laminar.schemas.FinishReason.DEADLINE;
+                finish(s, 0, 0);
+                return;
+            }
+            timers.startSingleTimer(s.id, new DeadlinePassed(s.id), Duration.ofMillis(wait));
+        }
+        SamplingParams sampling = new SamplingParams(RequestDefaults.temperature(req), RequestDefaults.topK(req),
+                RequestDefaults.topP(req), RequestDefaults.minP(req), RequestDefaults.repeatPenalty(req),
+                RequestDefaults.repeatLastN(req),
+                RequestDefaults.seed(req).orElseGet(() -> ThreadLocalRandom.current().nextLong()));
+        s.submitted = true;
+        scheduler.tell(new PipelineScheduler.Submit(s.id, ids, RequestDefaults.maxTokens(req), sampling, events));
+    }
+
+    /** Answers a record that cannot be served: an error event, and the raw record to the dead-letter topic. */
+    private void refuse(Session s, RequestPoller.Received r, ErrorCode code, String message) {
+        s.finalQueued = true;
+        write(s, ResponseEvents.error(s.requestId, s.metadata, code, message, System.currentTimeMillis()));
+        s.pendingWrites++;
+        writer.deadLetter(r, code, message, s.id, this::acknowledge);
+        getContext().getLog().debug("refused {} ({}): {}", s.id, code, message);
+    }
+
+    // ---- pipeline events --------------------------------------------------------------------
+
+    private Behavior<Command> onPipelineEvent(PipelineEvent m) {
+        Session s = sessions.get(m.event().requestId());
+        if (s == null || s.finalQueued) {
+            return this;
+        }
+        switch (m.event()) {
+            case SequenceEvent.Token t -> onToken(s, t);
+            case SequenceEvent.Finished f -> {
+                if (s.filter.stopped()) {
+                    s.stopReason = io.laminar.schemas.FinishReason.STOP_STRING;
+                } else {
+                    releaseText(s, s.filter.flush());
+                }
+                s.endedBy = f.reason();
+                finish(s, f.promptNanos(), f.generateNanos());
+            }
+            case SequenceEvent.Failed f -> {
+                s.finalQueued = true;
+                timers.cancel(s.id);
+                write(s, ResponseEvents.error(s.requestId, s.metadata, errorCode(f.code()), f.message(),
+                        System.currentTimeMillis()));
+            }
+        }
+        return this;
+    }
+
+    private void onToken(Session s, SequenceEvent.Token t) {
+        if (s.firstTokenAtMs == 0) {
+            s.firstTokenAtMs = System.currentTimeMillis();
+        }
+        String piece = s.decoder.accept(t.tokenId());
+        boolean wasStopped = s.filter.stopped();
+        releaseText(s, s.filter.accept(t.index(), t.tokenId(), piece));
+        if (!wasStopped && s.filter.stopped()) {
+            scheduler.tell(new PipelineScheduler.Cancel(s.id));
+        }
+    }
+
+    private void releaseText(Session s, List<StopStringFilter.Released> released) {
+        long now = System.currentTimeMillis();
+        for (StopStringFilter.Released r : released) {
+            write(s, ResponseEvents.token(s.requestId, s.metadata, r.index(), r.tokenId(), r.text(), null, now));
+            s.tokensSent++;
+        }
+    }
+
+    private Behavior<Command> onDeadline(DeadlinePassed m) {
+        Session s = sessions.get(m.session());
+        if (s != null && !s.finalQueued && s.stopReason == null) {
+            s.stopReason = io.laminar.schemas.FinishReason.DEADLINE;
+            scheduler.tell(new PipelineScheduler.Cancel(s.id));
+        }
+        return this;
+    }
+
+    private void finish(Session s, long promptNanos, long generateNanos) {
+        s.finalQueued = true;
+        timers.cancel(s.id);
+        long now = System.currentTimeMillis();
+        Long ttft = s.firstTokenAtMs == 0 ? null : s.firstTokenAtMs - s.receivedAtMs;
+        long queueMs = ttft == null ? now - s.receivedAtMs : Math.max(0, ttft - promptNanos / 1_000_000);
+        double tps = generateNanos > 0 && s.tokensSent > 1 ? (s.tokensSent - 1) * 1e9 / generateNanos : 0;
+        write(s, ResponseEvents.finish(s.requestId, s.metadata, finishReason(s),
+                ResponseEvents.usage(s.promptTokens, s.tokensSent),
+                ResponseEvents.timings(queueMs, ttft, now - s.receivedAtMs, tps), now));
+    }
+
+    private io.laminar.schemas.FinishReason finishReason(Session s) {
+        if (s.stopReason != null) {
+            return s.stopReason;
+        }
+        return switch (s.endedBy) {
+            case STOP -> io.laminar.schemas.FinishReason.STOP;
+            case LENGTH -> io.laminar.schemas.FinishReason.LENGTH;
+            case CONTEXT -> io.laminar.schemas.FinishReason.CONTEXT;
+            case CANCELLED -> io.laminar.schemas.FinishReason.CANCELLED;
+        };
+    }
+
+    private static ErrorCode errorCode(SequenceEvent.ErrorCode code) {
+        return switch (code) {
+            case INVALID_REQUEST -> ErrorCode.INVALID_REQUEST;
+            case PROMPT_TOO_LONG -> ErrorCode.PROMPT_TOO_LONG;
+            case PIPELINE_NOT_READY -> ErrorCode.PIPELINE_NOT_READY;
+            case STAGE_FAILED, STAGE_LOST -> ErrorCode.STAGE_FAILED;
+        };
+    }
+
+    // ---- writes and completion --------------------------------------------------------------
+
+    private void write(Session s, ResponseEvent event) {
+        s.pendingWrites++;
+        writer.respond(s.requestId, event, s.id, this::acknowledge);
+    }
+
+    /** Called on a producer thread: turn the acknowledgement into a message. */
+    private void acknowledge(String session, Throwable failure) {
+        getContext().getSelf().tell(new Written(session, failure));
+    }
+
+    private Behavior<Command> onWritten(Written m) {
+        Session s = sessions.get(m.session());
+        if (s == null) {
+            return this;
+        }
+        if (m.failure() != null) {
+            // The producer gave up after its retries: the record's offset is never committed, so it is
+            // served again after a restart (at least once), and the gateway stops committing past it.
+            getContext().getLog().error("writing an event of {} failed: {}", s.id, m.failure().toString());
+            s.writeFailed = true;
+        }
+        s.pendingWrites--;
+        if (s.finalQueued && s.pendingWrites == 0) {
+            sessions.remove(s.id);
+            if (s.writeFailed) {
+                completion.abandoned();
+            } else {
+                offsets.finished(s.partition, s.offset);
+                completion.finished(s.partition, offsets.committable(s.partition));
+            }
+        }
+        return this;
+    }
+
+    private static String keyText(byte[] key) {
+        return key == null ? null : new String(key, StandardCharsets.UTF_8);
+    }
+}

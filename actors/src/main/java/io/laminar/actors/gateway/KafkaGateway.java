@@ -1,0 +1,84 @@
+package io.laminar.actors.gateway;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Props;
+import io.laminar.actors.scheduler.PipelineScheduler;
+import io.laminar.schemas.codec.RequestCodec;
+import io.laminar.schemas.kafka.ResponseSerializer;
+import org.apache.kafka.common.TopicPartition;
+
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Kafka in and out for one model: a consumer-group member that reads requests, a
+ * {@link GatewayActor} that serves them through the scheduler, and an idempotent producer for the
+ * responses. Any number of gateways may share the requests topic's partitions.
+ *
+ * <p>Delivery: at least once. A record's offset is committed only after its final event (or error)
+ * is acknowledged by Kafka, so a process that dies mid-generation has its unfinished requests
+ * served again by whichever gateway gets the partition; their events repeat with the same
+ * (request id, token index), which is how a consumer drops the duplicates.
+ */
+public final class KafkaGateway implements AutoCloseable {
+    private final RequestPoller poller;
+    private final ResponseWriter writer;
+    private final Thread pollerThread;
+    private final ActorRef<GatewayActor.Command> actor;
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    /**
+     * @param maxContext the longest prompt (in tokens) plus one that the pipeline accepts
+     * @param schemaConfig settings of the request decoder and response encoder ({@code laminar.request.*},
+     *                     {@code laminar.response.*})
+     */
+    public KafkaGateway(ActorSystem<?> system, ActorRef<PipelineScheduler.Command> scheduler, PromptEncoder prompts,
+                        int maxContext, GatewaySettings settings, Map<String, ?> schemaConfig) {
+        ResponseSerializer serializer = new ResponseSerializer();
+        serializer.configure(schemaConfig, false);
+        RequestCodec codec = new RequestCodec(new io.laminar.schemas.codec.SchemasConfig(schemaConfig));
+        this.writer = new ResponseWriter(settings, serializer);
+        RequestPoller[] pollerRef = new RequestPoller[1];
+        GatewayActor.Completion completion = new GatewayActor.Completion() {
+            @Override
+            public void finished(TopicPartition tp, long committableOffset) {
+                inFlight.decrementAndGet();
+                pollerRef[0].commitUpTo(tp, committableOffset);
+            }
+
+            @Override
+            public void abandoned() {
+                inFlight.decrementAndGet();
+            }
+        };
+        this.actor = system.systemActorOf(GatewayActor.create(scheduler, prompts, writer, maxContext, completion),
+                "kafka-gateway-" + System.identityHashCode(this), Props.empty());
+        this.poller = new RequestPoller(settings, codec, r -> actor.tell(new GatewayActor.RecordRead(r)), inFlight);
+        pollerRef[0] = poller;
+        this.pollerThread = new Thread(poller, "laminar-request-poller");
+        this.pollerThread.setDaemon(true);
+        this.pollerThread.start();
+    }
+
+    /** Requests read and not yet finished. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Whether the consumer is paused because {@link GatewaySettings#maxInFlight()} requests are in flight. */
+    public boolean paused() {
+        return poller.paused();
+    }
+
+    @Override
+    public void close() {
+        poller.stop();
+        try {
+            pollerThread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        writer.close();
+    }
+}

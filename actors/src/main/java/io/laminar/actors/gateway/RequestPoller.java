@@ -1,0 +1,162 @@
+package io.laminar.actors.gateway;
+
+import io.laminar.schemas.codec.RequestCodec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * The gateway's Kafka consumer, on a thread of its own (a consumer blocks in {@code poll} and is
+ * not thread-safe, so it stays out of actors). It decodes each record, hands it on, commits the
+ * offsets the gateway marks as done, and applies backpressure: when as many requests are in flight
+ * as allowed it pauses every partition instead of buffering, and resumes once a quarter of them
+ * have finished.
+ */
+final class RequestPoller implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(RequestPoller.class);
+    private static final Duration POLL = Duration.ofMillis(50);
+
+    /** A record as read: where it came from, its bytes and what they decode to. */
+    record Received(TopicPartition partition, long offset, byte[] key, byte[] value,
+                    io.laminar.schemas.codec.RequestDecodeResult decoded, long receivedAtMs) {
+    }
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String topic;
+    private final RequestCodec codec;
+    private final Consumer<Received> sink;
+    private final AtomicInteger inFlight;
+    private final int maxInFlight;
+    private final Map<TopicPartition, Long> toCommit = new ConcurrentHashMap<>();
+    private volatile boolean running = true;
+    private volatile boolean paused;
+
+    RequestPoller(GatewaySettings settings, RequestCodec codec, Consumer<Received> sink, AtomicInteger inFlight) {
+        Map<String, Object> config = new HashMap<>(settings.consumerConfig());
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // Never more records in hand than the gateway may take on.
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(1, settings.maxInFlight()));
+        this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.topic = settings.requestsTopic();
+        this.codec = codec;
+        this.sink = sink;
+        this.inFlight = inFlight;
+        this.maxInFlight = settings.maxInFlight();
+    }
+
+    /** Marks everything before {@code offset} of {@code tp} as done; committed on the poller's thread. */
+    void commitUpTo(TopicPartition tp, long offset) {
+        toCommit.merge(tp, offset, Math::max);
+    }
+
+    void stop() {
+        running = false;
+        consumer.wakeup();
+    }
+
+    @Override
+    public void run() {
+        consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                commitPending(true);
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                if (paused) {
+                    consumer.pause(partitions);
+                }
+            }
+        });
+        try {
+            while (running) {
+                applyBackpressure();
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    inFlight.incrementAndGet();
+                    sink.accept(new Received(new TopicPartition(r.topic(), r.partition()), r.offset(), r.key(),
+                            r.value(), codec.decode(r.value() != null ? r.value() : new byte[0]),
+                            System.currentTimeMillis()));
+                }
+                commitPending(false);
+            }
+        } catch (WakeupException e) {
+            // stop() was called.
+        } catch (RuntimeException e) {
+            LOG.error("request consumer stopped: {}", e.toString(), e);
+        } finally {
+            try {
+                commitPending(true);
+            } catch (RuntimeException e) {
+                LOG.warn("final commit failed: {}", e.toString());
+            }
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void applyBackpressure() {
+        int n = inFlight.get();
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (!paused && n >= maxInFlight) {
+            consumer.pause(assigned);
+            paused = true;
+            LOG.debug("paused {} partitions: {} requests in flight", assigned.size(), n);
+        } else if (paused && n <= maxInFlight - Math.max(1, maxInFlight / 4)) {
+            consumer.resume(assigned);
+            paused = false;
+            LOG.debug("resumed {} partitions: {} requests in flight", assigned.size(), n);
+        }
+    }
+
+    /** Whether the poller is holding its partitions paused. */
+    boolean paused() {
+        return paused;
+    }
+
+    private void commitPending(boolean sync) {
+        if (toCommit.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        Set<TopicPartition> assigned = consumer.assignment();
+        for (Map.Entry<TopicPartition, Long> e : toCommit.entrySet()) {
+            if (assigned.contains(e.getKey())) {
+                offsets.put(e.getKey(), new OffsetAndMetadata(e.getValue()));
+            }
+            toCommit.remove(e.getKey(), e.getValue());
+        }
+        if (offsets.isEmpty()) {
+            return;
+        }
+        if (sync) {
+            consumer.commitSync(offsets);
+        } else {
+            consumer.commitAsync(offsets, (o, e) -> {
+                if (e != null) {
+                    LOG.warn("offset commit failed (the records will be read again): {}", e.toString());
+                }
+            });
+        }
+    }
+}
