@@ -8,14 +8,23 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Streaming LLM inference on the JVM.",
-        subcommands = {GenerateCommand.class, BenchCommand.class, NodeCommand.class, ClusterCommand.class,
+        subcommands = {GenerateCommand.class, BenchCommand.class, ServeCommand.class, NodeCommand.class, ClusterCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (Throwable t) {
+            // An Error escaping picocli (a missing class, out of memory) must still end the process,
+            // whose non-daemon threads (a Kafka broker, actors) would otherwise keep it alive.
+            t.printStackTrace();
+            code = 70;
+        }
+        System.exit(code);
     }
 
     /** The configured command line, also used by tests. */

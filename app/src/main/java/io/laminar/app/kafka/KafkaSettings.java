@@ -180,6 +180,14 @@ public final class KafkaSettings {
         return new KafkaSettings(client, topicProperties);
     }
 
+    /** A copy with one more client-side setting (e.g. {@code laminar.response.format} from a command-line flag). */
+    public KafkaSettings with(String key, String value) {
+        Map<String, String> all = new LinkedHashMap<>(clientProperties);
+        all.putAll(topicProperties);
+        all.put(key, value);
+        return of(all);
+    }
+
     /** The configured {@code bootstrap.servers}; empty means none was given (start an embedded broker). */
     public Optional<String> bootstrapServers() {
         return Optional.ofNullable(clientProperties.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG))

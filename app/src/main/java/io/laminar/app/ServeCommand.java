@@ -1,0 +1,90 @@
+package io.laminar.app;
+
+import io.laminar.actors.HostSettings;
+import io.laminar.actors.gateway.GatewaySettings;
+import io.laminar.app.kafka.KafkaSettings;
+import io.laminar.app.serve.LaminarServer;
+import io.laminar.model.exec.LayerRange;
+import io.laminar.model.gguf.GgufFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code laminar serve}: requests from Kafka, tokens back to Kafka, until stopped. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serves a model over Kafka: reads requests (Avro or JSON) from laminar.requests and streams",
+                "token events to laminar.responses. Without --bootstrap-servers it starts a single-node Kafka",
+                "broker inside the process and prints 'kafka bootstrap: HOST:PORT' once ready. Runs until Ctrl-C."})
+public final class ServeCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...",
+            description = "An existing Kafka cluster (default: start an embedded broker).")
+    String bootstrapServers;
+
+    @Option(names = "--kafka-config", paramLabel = "FILE",
+            description = "Properties file with any Kafka client setting (SASL/SSL too) and laminar.topic.* / laminar.response.* keys.")
+    Path kafkaConfig;
+
+    @Option(names = "--kafka-port", defaultValue = "0", description = "Port of the embedded broker; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int kafkaPort;
+
+    @Option(names = "--kafka-dir", description = "Where the embedded broker keeps its data (default: a temporary folder, deleted on exit).")
+    Path kafkaDir;
+
+    @Option(names = "--max-in-flight", defaultValue = "" + GatewaySettings.DEFAULT_MAX_IN_FLIGHT,
+            description = "Requests served at once; beyond this the gateway pauses its partitions (default: ${DEFAULT-VALUE}).")
+    int maxInFlight;
+
+    @Option(names = "--max-sequences", defaultValue = "16", description = "Sequences decoded together (KV slots) (default: ${DEFAULT-VALUE}).")
+    int maxSequences;
+
+    @Option(names = "--group-id", defaultValue = GatewaySettings.DEFAULT_GROUP_ID,
+            description = "Consumer group the gateways share (default: ${DEFAULT-VALUE}).")
+    String groupId;
+
+    @Option(names = "--response-format", description = "avro (single-object encoding, the default) or json.")
+    String responseFormat;
+
+    @Override
+    public Integer call() throws Exception {
+        model.validate();
+        LaminarServer.Options options = options(model, bootstrapServers, kafkaConfig, responseFormat, kafkaPort,
+                kafkaDir, maxInFlight, maxSequences, groupId);
+        try (LaminarServer server = LaminarServer.start(options)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+            System.out.println("kafka bootstrap: " + server.bootstrapServers());
+            System.out.println("laminar serve: " + model.model.getFileName() + " ready; requests on "
+                    + server.kafka().requestsTopic() + ", responses on " + server.kafka().responsesTopic());
+            System.out.flush();
+            server.pipeline().system().getWhenTerminated().toCompletableFuture().join();
+        }
+        return 0;
+    }
+
+    static LaminarServer.Options options(ModelOptions model, String bootstrapServers, Path kafkaConfig,
+                                         String responseFormat, int kafkaPort, Path kafkaDir, int maxInFlight,
+                                         int maxSequences, String groupId) throws Exception {
+        KafkaSettings kafka = kafkaConfig != null ? KafkaSettings.load(kafkaConfig) : KafkaSettings.defaults();
+        if (bootstrapServers != null) {
+            kafka = kafka.withBootstrapServers(bootstrapServers);
+        }
+        if (responseFormat != null) {
+            kafka = kafka.with(io.laminar.schemas.codec.SchemasConfig.RESPONSE_FORMAT_CONFIG, responseFormat);
+        }
+        int layers;
+        int context;
+        try (GgufFile f = GgufFile.open(model.model)) {
+            layers = io.laminar.model.arch.ModelConfig.fromGguf(f).layers();
+            context = Math.min(model.context, io.laminar.model.arch.ModelConfig.fromGguf(f).contextLength());
+        }
+        HostSettings host = HostSettings.local(model.model, List.of(LayerRange.split(layers, model.stages)),
+                model.threads).withBatch(Math.min(model.batch, context), maxSequences, context);
+        return new LaminarServer.Options(model.model, host, kafka, kafkaPort, kafkaDir, maxInFlight, groupId);
+    }
+}

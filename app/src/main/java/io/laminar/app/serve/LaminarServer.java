@@ -1,0 +1,135 @@
+package io.laminar.app.serve;
+
+import io.laminar.actors.HostSettings;
+import io.laminar.actors.PipelineClient;
+import io.laminar.actors.PipelineHost;
+import io.laminar.actors.gateway.GatewaySettings;
+import io.laminar.actors.gateway.KafkaGateway;
+import io.laminar.actors.gateway.PromptEncoder;
+import io.laminar.app.kafka.EmbeddedKafka;
+import io.laminar.app.kafka.KafkaSettings;
+import io.laminar.app.kafka.TopicSetup;
+import io.laminar.model.chat.ChatTemplate;
+import io.laminar.model.gguf.GgufFile;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The main job: Kafka in, the pipeline, Kafka out. Starts (unless given an existing cluster) an
+ * embedded single-node Kafka broker, creates the topics, starts the model's pipeline in this
+ * process and a gateway reading the requests topic. {@link #bootstrapServers()} is where clients
+ * connect.
+ */
+public final class LaminarServer implements AutoCloseable {
+    /**
+     * @param model          the GGUF file
+     * @param host           the pipeline this process hosts (stages, capacity)
+     * @param kafka          Kafka client and topic settings; without bootstrap servers an embedded broker is started
+     * @param embeddedPort   port of the embedded broker (0: any free port)
+     * @param embeddedLogDir where the embedded broker keeps its data (null: a temporary folder)
+     * @param maxInFlight    requests the gateway serves at once before pausing its partitions
+     * @param groupId        the gateways' consumer group
+     */
+    public record Options(Path model, HostSettings host, KafkaSettings kafka, int embeddedPort, Path embeddedLogDir,
+                          int maxInFlight, String groupId) {
+    }
+
+    private final EmbeddedKafka broker;
+    private final PipelineHost pipeline;
+    private final KafkaGateway gateway;
+    private final String bootstrapServers;
+    private final KafkaSettings kafka;
+
+    private LaminarServer(EmbeddedKafka broker, PipelineHost pipeline, KafkaGateway gateway, String bootstrapServers,
+                          KafkaSettings kafka) {
+        this.broker = broker;
+        this.pipeline = pipeline;
+        this.gateway = gateway;
+        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
+    }
+
+    public static LaminarServer start(Options o) throws IOException, InterruptedException {
+        EmbeddedKafka broker = null;
+        PipelineHost pipeline = null;
+        try {
+            KafkaSettings kafka = o.kafka();
+            if (kafka.bootstrapServers().isEmpty()) {
+                EmbeddedKafka.Builder b = EmbeddedKafka.builder().port(o.embeddedPort());
+                if (o.embeddedLogDir() != null) {
+                    b.logDir(o.embeddedLogDir());
+                }
+                broker = b.start();
+                kafka = kafka.withBootstrapServers(broker.bootstrapServers());
+            }
+            TopicSetup.ensure(kafka);
+            pipeline = PipelineHost.start(o.host());
+            PipelineClient client = new PipelineClient(pipeline.system(), pipeline.scheduler());
+            client.awaitReady(Duration.ofSeconds(60));
+            ChatTemplate template;
+            int context;
+            try (GgufFile f = GgufFile.open(o.model())) {
+                template = ChatTemplate.fromGguf(f.metadata(), pipeline.tokenizer());
+            }
+            context = Math.min(o.host().capacity().context(), pipeline.config().contextLength());
+            Map<String, Object> schemaConfig = new HashMap<>();
+            GatewaySettings gs = new GatewaySettings(kafka.requestsTopic(), kafka.responsesTopic(),
+                    kafka.deadLetterTopic(), o.groupId(), o.maxInFlight(),
+                    clientOnly(kafka.consumerConfig(o.groupId()), schemaConfig),
+                    clientOnly(kafka.producerConfig(), schemaConfig));
+            KafkaGateway gateway = new KafkaGateway(pipeline.system(), pipeline.scheduler(),
+                    new PromptEncoder(pipeline.tokenizer(), template), context, gs, schemaConfig);
+            return new LaminarServer(broker, pipeline, gateway, kafka.bootstrapServers().orElseThrow(), kafka);
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            if (pipeline != null) {
+                pipeline.close();
+            }
+            if (broker != null) {
+                broker.close();
+            }
+            throw e;
+        }
+    }
+
+    /** Splits Laminar's own keys ({@code laminar.*}, for the codecs) from what the Kafka client takes. */
+    private static Map<String, Object> clientOnly(Map<String, Object> config, Map<String, Object> laminarKeys) {
+        Map<String, Object> client = new HashMap<>();
+        config.forEach((k, v) -> {
+            if (k.startsWith("laminar.")) {
+                laminarKeys.put(k, v);
+            } else {
+                client.put(k, v);
+            }
+        });
+        return client;
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public KafkaSettings kafka() {
+        return kafka;
+    }
+
+    public PipelineHost pipeline() {
+        return pipeline;
+    }
+
+    public KafkaGateway gateway() {
+        return gateway;
+    }
+
+    @Override
+    public void close() {
+        gateway.close();
+        pipeline.close();
+        if (broker != null) {
+            broker.close();
+        }
+    }
+}
