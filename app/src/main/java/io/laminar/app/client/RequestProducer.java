@@ -1,0 +1,41 @@
+package io.laminar.app.client;
+
+import io.laminar.schemas.InferenceRequest;
+import io.laminar.schemas.codec.WireFormat;
+import io.laminar.schemas.kafka.RequestSerializer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+/** Sends requests, keyed by request id, in Avro single-object encoding or JSON. */
+public final class RequestProducer implements AutoCloseable {
+    private final KafkaProducer<String, InferenceRequest> producer;
+    private final String topic;
+
+    public RequestProducer(Map<String, Object> producerConfig, String topic, WireFormat format) {
+        Map<String, Object> config = new HashMap<>(producerConfig);
+        config.keySet().removeIf(k -> k.startsWith("laminar."));
+        this.producer = new KafkaProducer<>(config, new StringSerializer(), new RequestSerializer(format));
+        this.topic = topic;
+    }
+
+    /** Sends and waits for the broker's acknowledgement. */
+    public void send(InferenceRequest request) throws InterruptedException {
+        try {
+            producer.send(new ProducerRecord<>(topic, request.getRequestId(), request)).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("could not send request " + request.getRequestId() + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+    }
+}

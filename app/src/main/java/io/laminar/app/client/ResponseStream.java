@@ -1,0 +1,97 @@
+package io.laminar.app.client;
+
+import io.laminar.schemas.EventType;
+import io.laminar.schemas.ResponseEvent;
+import io.laminar.schemas.codec.ResponseCodec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Reads the responses topic from its current end, without a consumer group: what a client that
+ * just sent requests needs to see their events. Events are decoded (Avro or JSON) and deduplicated
+ * by (request id, token index) / (request id, type), so a request served twice after a crash reads
+ * once.
+ */
+public final class ResponseStream implements AutoCloseable {
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final ResponseCodec codec = new ResponseCodec();
+    private final Set<String> seen = new HashSet<>();
+    private int duplicates;
+
+    /** Positions at the end of {@code topic} now; call before producing the requests. */
+    public ResponseStream(Map<String, Object> consumerConfig, String topic) {
+        Map<String, Object> config = new HashMap<>(consumerConfig);
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.keySet().removeIf(k -> k.startsWith("laminar."));
+        this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo p : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+            partitions.add(new TopicPartition(topic, p.partition()));
+        }
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        for (TopicPartition tp : partitions) {
+            consumer.position(tp, Duration.ofSeconds(30)); // resolve "end" now, before any request is sent
+        }
+    }
+
+    /**
+     * Hands each new event to {@code sink} until every request in {@code requestIds} has finished
+     * or failed, or {@code timeout} passes. Returns the ids that did not end in time.
+     */
+    public Set<String> follow(Set<String> requestIds, Duration timeout, Consumer<ResponseEvent> sink) {
+        Set<String> open = new HashSet<>(requestIds);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!open.isEmpty() && System.nanoTime() < deadline) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
+                ResponseEvent e;
+                try {
+                    e = codec.decode(r.value());
+                } catch (RuntimeException bad) {
+                    continue;
+                }
+                String id = e.getRequestId();
+                if (id == null || !requestIds.contains(id) || !seen.add(dedupKey(e))) {
+                    if (id != null && requestIds.contains(id)) {
+                        duplicates++;
+                    }
+                    continue;
+                }
+                sink.accept(e);
+                if (e.getType() == EventType.FINISH || e.getType() == EventType.ERROR) {
+                    open.remove(id);
+                }
+            }
+        }
+        return open;
+    }
+
+    /** Events dropped because they repeated one already seen. */
+    public int duplicates() {
+        return duplicates;
+    }
+
+    private static String dedupKey(ResponseEvent e) {
+        return e.getRequestId() + "|" + e.getType() + "|"
+                + (e.getType() == EventType.TOKEN ? e.getToken().getTokenIndex() : -1);
+    }
+
+    @Override
+    public void close() {
+        consumer.close(Duration.ofSeconds(5));
+    }
+}

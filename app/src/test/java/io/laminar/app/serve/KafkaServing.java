@@ -1,0 +1,82 @@
+package io.laminar.app.serve;
+
+import io.laminar.actors.HostSettings;
+import io.laminar.app.client.RequestProducer;
+import io.laminar.app.client.ResponseStream;
+import io.laminar.app.kafka.KafkaSettings;
+import io.laminar.model.exec.LayerRange;
+import io.laminar.schemas.EventType;
+import io.laminar.schemas.InferenceRequest;
+import io.laminar.schemas.ResponseEvent;
+import io.laminar.schemas.codec.WireFormat;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Test helper: a {@link LaminarServer} on an embedded broker, and ways to talk to it. */
+final class KafkaServing {
+    private KafkaServing() {
+    }
+
+    static LaminarServer start(Path model, int maxInFlight, String responseFormat) throws Exception {
+        HostSettings host = HostSettings.local(model, List.of(new LayerRange(0, 5)), 1).withBatch(64, 8, 512);
+        KafkaSettings kafka = KafkaSettings.defaults().with("laminar.response.format", responseFormat);
+        return LaminarServer.start(new LaminarServer.Options(model, host, kafka, 0, null, maxInFlight,
+                "laminar-test-" + System.nanoTime()));
+    }
+
+    static InferenceRequest greedy(String id, String prompt, int maxTokens) {
+        return InferenceRequest.newBuilder().setRequestId(id).setPrompt(prompt).setMaxTokens(maxTokens)
+                .setTemperature(0f).build();
+    }
+
+    /** Events per request, in arrival order, once every request ended. */
+    static Map<String, List<ResponseEvent>> collect(ResponseStream stream, Set<String> ids, Duration timeout) {
+        Map<String, List<ResponseEvent>> byId = new ConcurrentHashMap<>();
+        Set<String> open = stream.follow(ids, timeout, e ->
+                byId.computeIfAbsent(e.getRequestId(), k -> new ArrayList<>()).add(e));
+        if (!open.isEmpty()) {
+            throw new AssertionError("no final event for " + open + " within " + timeout);
+        }
+        return byId;
+    }
+
+    static int[] tokenIds(List<ResponseEvent> events) {
+        return events.stream().filter(e -> e.getType() == EventType.TOKEN)
+                .mapToInt(e -> e.getToken().getTokenId()).toArray();
+    }
+
+    static String text(List<ResponseEvent> events) {
+        StringBuilder sb = new StringBuilder();
+        events.stream().filter(e -> e.getType() == EventType.TOKEN).forEach(e -> sb.append(e.getToken().getText()));
+        return sb.toString();
+    }
+
+    static ResponseStream responses(LaminarServer s) {
+        return new ResponseStream(s.kafka().consumerConfig("unused"), s.kafka().responsesTopic());
+    }
+
+    static RequestProducer producer(LaminarServer s, WireFormat format) {
+        return new RequestProducer(s.kafka().producerConfig(), s.kafka().requestsTopic(), format);
+    }
+
+    /** A producer of raw bytes, for records no serializer would write. */
+    static KafkaProducer<byte[], byte[]> rawProducer(LaminarServer s) {
+        Map<String, Object> config = new HashMap<>(s.kafka().producerConfig());
+        config.keySet().removeIf(k -> k.startsWith("laminar."));
+        return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    static void sendRaw(KafkaProducer<byte[], byte[]> p, LaminarServer s, String key, byte[] value) throws Exception {
+        p.send(new ProducerRecord<>(s.kafka().requestsTopic(), key == null ? null : key.getBytes(), value)).get();
+    }
+}
