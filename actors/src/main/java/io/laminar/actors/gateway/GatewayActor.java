@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Serves the requests one gateway reads: turns each record into a pipeline request, turns the
@@ -182,9 +181,22 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         SamplingParams sampling = new SamplingParams(RequestDefaults.temperature(req), RequestDefaults.topK(req),
                 RequestDefaults.topP(req), RequestDefaults.minP(req), RequestDefaults.repeatPenalty(req),
                 RequestDefaults.repeatLastN(req),
-                RequestDefaults.seed(req).orElseGet(() -> ThreadLocalRandom.current().nextLong()));
+                RequestDefaults.seed(req).orElseGet(() -> defaultSeed(s, req)));
         s.submitted = true;
         scheduler.tell(new PipelineScheduler.Submit(s.id, ids, RequestDefaults.maxTokens(req), sampling, events));
+    }
+
+    /**
+     * The seed of a request that gave none: derived from the record, not drawn at random, so that a
+     * record served again after a crash generates the same tokens and its repeated events
+     * (same request id and token index) are true duplicates.
+     */
+    private static long defaultSeed(Session s, InferenceRequest req) {
+        long h = 0x9E3779B97F4A7C15L;
+        for (char c : (req.getRequestId() + "@" + s.id).toCharArray()) {
+            h = (h ^ c) * 0x100000001B3L;
+        }
+        return h;
     }
 
     /** Answers a record that cannot be served: an error event, and the raw record to the dead-letter topic. */

@@ -1,0 +1,141 @@
+package io.laminar.app;
+
+import io.laminar.actors.SoloRuns;
+import io.laminar.app.client.RequestProducer;
+import io.laminar.app.client.ResponseStream;
+import io.laminar.app.kafka.EmbeddedKafka;
+import io.laminar.app.kafka.KafkaSettings;
+import io.laminar.app.kafka.TopicSetup;
+import io.laminar.model.testing.TestData;
+import io.laminar.model.tokenizer.Tokenizer;
+import io.laminar.model.tokenizer.Tokenizers;
+import io.laminar.schemas.EventType;
+import io.laminar.schemas.InferenceRequest;
+import io.laminar.schemas.ResponseEvent;
+import io.laminar.schemas.codec.WireFormat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The serving process dies (SIGKILL) in the middle of generating; a new one takes over its
+ * partitions. Every request still completes, its repeated events are identified by (request id,
+ * token index), and after deduplication each request's tokens equal its solo run.
+ */
+class ServeRestartIT {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void everyRequestCompletesAfterTheServerIsKilledMidGeneration() throws Exception {
+        Path model = TestData.stories260K();
+        Tokenizer tokenizer = Tokenizers.fromGguf(model);
+        String[] prompts = {"Once upon a time", "Lily saw a", "The dog", "Tom and Sue"};
+        int length = 400;
+        int[][] promptIds = new int[prompts.length][];
+        int[] lengths = new int[prompts.length];
+        for (int i = 0; i < prompts.length; i++) {
+            promptIds[i] = tokenizer.encode(prompts[i], true, true);
+            lengths[i] = length;
+        }
+        int[][] expected = SoloRuns.greedy(model, promptIds, lengths, 512);
+        try (EmbeddedKafka broker = EmbeddedKafka.start()) {
+            KafkaSettings kafka = KafkaSettings.defaults().withBootstrapServers(broker.bootstrapServers());
+            TopicSetup.ensure(kafka);
+            // A short session lets the group notice the killed member in seconds, not the default 45.
+            Path config = tmp.resolve("kafka.properties");
+            Files.writeString(config, "consumer.session.timeout.ms=6000\nconsumer.heartbeat.interval.ms=1000\n");
+            Set<String> ids = new HashSet<>();
+            Map<String, List<ResponseEvent>> events = new ConcurrentHashMap<>();
+            try (ResponseStream stream = new ResponseStream(kafka.consumerConfig("unused"), kafka.responsesTopic())) {
+                Process first = serve(model, broker, config, tmp.resolve("first.log"));
+                try (RequestProducer producer = new RequestProducer(kafka.producerConfig(), kafka.requestsTopic(),
+                        WireFormat.AVRO)) {
+                    for (int i = 0; i < prompts.length; i++) {
+                        producer.send(InferenceRequest.newBuilder().setRequestId("r" + i).setPrompt(prompts[i])
+                                .setMaxTokens(length).setTemperature(0f).build());
+                        ids.add("r" + i);
+                    }
+                }
+                // Once tokens flow, kill the server without warning.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (events.values().stream().mapToInt(List::size).sum() < 20 && System.nanoTime() < deadline) {
+                    stream.follow(ids, Duration.ofMillis(20), e -> events.computeIfAbsent(e.getRequestId(),
+                            k -> new ArrayList<>()).add(e));
+                }
+                first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                int finishedBeforeCrash = (int) events.values().stream()
+                        .filter(l -> l.getLast().getType() == EventType.FINISH).count();
+                assertTrue(finishedBeforeCrash < prompts.length, "the kill must interrupt generation");
+
+                Process second = serve(model, broker, config, tmp.resolve("second.log"));
+                try {
+                    Set<String> open = stream.follow(ids, Duration.ofSeconds(180), e ->
+                            events.computeIfAbsent(e.getRequestId(), k -> new ArrayList<>()).add(e));
+                    assertTrue(open.isEmpty(), "unfinished after restart: " + open + "\n"
+                            + Files.readString(tmp.resolve("second.log")));
+                    assertTrue(stream.duplicates() > 0, "re-served requests repeat events, identified as duplicates");
+                } finally {
+                    second.destroy();
+                    second.waitFor(20, TimeUnit.SECONDS);
+                }
+            }
+            for (int i = 0; i < prompts.length; i++) {
+                List<ResponseEvent> ev = events.get("r" + i);
+                assertEquals(EventType.FINISH, ev.getLast().getType());
+                int[] tokens = ev.stream().filter(e -> e.getType() == EventType.TOKEN)
+                        .mapToInt(e -> e.getToken().getTokenId()).toArray();
+                assertArrayEquals(expected[i], tokens, "request r" + i + " after deduplication");
+            }
+        }
+    }
+
+    private static Process serve(Path model, EmbeddedKafka broker, Path config, Path log) throws Exception {
+        Path jar = Path.of(System.getProperty("laminar.jar", "target/laminar.jar"));
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-jar", jar.toString(), "serve", "-m", model.toString(),
+                "--bootstrap-servers", broker.bootstrapServers(), "--kafka-config", config.toString(),
+                "--threads", "1", "--group-id", "restart-test"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        // Wait for the ready line, copying the output to the log.
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
+        StringBuilder seen = new StringBuilder();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        String line;
+        while (System.nanoTime() < deadline && (line = out.readLine()) != null) {
+            seen.append(line).append('\n');
+            if (line.startsWith("laminar serve:")) {
+                Thread drain = new Thread(() -> {
+                    try {
+                        out.transferTo(java.io.Writer.nullWriter());
+                    } catch (java.io.IOException ignored) {
+                        // The process ended.
+                    }
+                });
+                drain.setDaemon(true);
+                drain.start();
+                Files.writeString(log, seen);
+                return p;
+            }
+        }
+        Files.writeString(log, seen);
+        throw new AssertionError("serve did not become ready:\n" + seen);
+    }
+}
