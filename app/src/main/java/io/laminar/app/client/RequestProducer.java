@@ -20,6 +20,9 @@ public final class RequestProducer implements AutoCloseable {
     public RequestProducer(Map<String, Object> producerConfig, String topic, WireFormat format) {
         Map<String, Object> config = new HashMap<>(producerConfig);
         config.keySet().removeIf(k -> k.startsWith("laminar."));
+        // A client sends one request at a time and waits for it: batching would only add latency
+        // (Kafka 4's default linger.ms is 5).
+        config.putIfAbsent("linger.ms", 0);
         this.producer = new KafkaProducer<>(config, new StringSerializer(), new RequestSerializer(format));
         this.topic = topic;
     }
