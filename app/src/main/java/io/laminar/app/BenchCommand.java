@@ -18,8 +18,7 @@ import java.util.concurrent.Callable;
 
 /** {@code laminar bench}: prompt processing and generation speed, as llama-bench reports them. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measures prompt processing (ppN) and generation (tgN) speed in tokens/s, llama-bench style:",
-                "random tokens from an empty cache, one warm-up, then repetitions reported as median and spread."})
+        description = "Measures prompt processing (ppN) and generation (tgN) speed in tokens/s, llama-bench style: random tokens from an empty cache, one warm-up, then repetitions reported as median and spread.")
 public final class BenchCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;

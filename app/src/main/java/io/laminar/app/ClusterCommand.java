@@ -26,9 +26,7 @@ import java.util.concurrent.CompletableFuture;
  * when the pipeline is ready, runs the given prompts, and stops every member on exit or Ctrl-C.
  */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
-        description = {"Starts N member processes on 127.0.0.1: one scheduler and N-1 stages splitting the layers.",
-                "Waits until the pipeline is ready, generates for each --prompt, then keeps running until",
-                "Ctrl-C (or exits at once with --exit). Every member is stopped when this command ends."})
+        description = "Starts N member processes on 127.0.0.1: one scheduler and N-1 stages splitting the layers. Waits until the pipeline is ready, generates for each --prompt, then keeps running until Ctrl-C (or exits at once with --exit). Every member is stopped when this command ends.")
 public final class ClusterCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, required = true, description = "GGUF model file.")
     Path model;
@@ -36,10 +34,10 @@ public final class ClusterCommand implements Callable<Integer> {
     @Option(names = "--nodes", defaultValue = "3", description = "Member processes: 1 scheduler + N-1 stages (default: ${DEFAULT-VALUE}).")
     int nodes;
 
-    @Option(names = {"-p", "--prompt"}, description = "Prompt(s) to generate for, concurrently, once ready.")
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "Prompt(s) to generate for, concurrently, once ready.")
     List<String> prompts = new ArrayList<>();
 
-    @Option(names = {"-n", "--n-predict"}, defaultValue = "64", description = "Tokens per prompt (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "64", description = "Tokens per prompt (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
     @Option(names = {"-t", "--threads"}, defaultValue = "1", description = "Kernel threads per member (default: ${DEFAULT-VALUE}).")

@@ -29,8 +29,7 @@ import java.util.concurrent.Callable;
  * streams arriving on the responses topic, interleaved, as they are generated.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Starts the embedded default (an in-process Kafka broker and a local pipeline), sends a few",
-                "prompts concurrently through Kafka and shows their streams interleaving live."})
+        description = "Starts the embedded default (an in-process Kafka broker and a local pipeline), sends a few prompts concurrently through Kafka and shows their streams interleaving live.")
 public final class DemoCommand implements Callable<Integer> {
     /** The small real chat model the demo runs when no -m is given. */
     public static final String DEFAULT_MODEL = "hf:bartowski/SmolLM2-135M-Instruct-GGUF/SmolLM2-135M-Instruct-Q8_0.gguf";
@@ -38,10 +37,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = {"-n", "--max-tokens"}, defaultValue = "96", description = "Tokens per prompt (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "96", description = "Tokens per prompt (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = {"-p", "--prompt"}, description = "Prompts to send instead of the built-in ones (repeatable).")
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "Prompts to send instead of the built-in ones (repeatable).")
     List<String> prompts = new ArrayList<>();
 
     @Override

@@ -30,9 +30,7 @@ import java.util.concurrent.CompletableFuture;
 
 /** {@code laminar generate}: completes a prompt, streaming the text as it is produced. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Generates text from a prompt and streams it to stdout as it is produced.",
-                "Greedy decoding is --temp 0. With --chat the prompt is a user message rendered with the",
-                "model's own chat template, and generation stops at the model's end-of-turn token."})
+        description = "Generates text from a prompt and streams it to stdout as it is produced. Greedy decoding is --temp 0. With --chat the prompt is a user message rendered with the model's own chat template, and generation stops at the model's end-of-turn token.")
 public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
@@ -40,7 +38,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-p", "--prompt"}, required = true, description = "The prompt text.")
     String prompt;
 
-    @Option(names = {"-n", "--n-predict"}, defaultValue = "128", description = "Tokens to generate at most (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "128", description = "Tokens to generate at most (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
     @Option(names = "--temp", defaultValue = "0.8", description = "Temperature; 0 is greedy (default: ${DEFAULT-VALUE}).")

@@ -10,7 +10,7 @@ public final class ModelOptions {
     Path model;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "T",
-            description = "Worker threads for the kernels (default: available processors, ${DEFAULT-VALUE}).")
+            description = "Worker threads for the kernels (default: the number of available processors).")
     int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--stages", paramLabel = "K", defaultValue = "1",

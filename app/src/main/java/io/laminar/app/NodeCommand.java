@@ -16,9 +16,7 @@ import java.util.concurrent.Callable;
 
 /** {@code laminar node}: one cluster member hosting stages and/or the scheduler, until stopped. */
 @Command(name = "node", mixinStandardHelpOptions = true,
-        description = {"Starts a cluster member: a stage hosting a layer range, the model's scheduler, or both.",
-                "Members find each other through --seed-nodes; the pipeline is ready once every layer is hosted.",
-                "Runs until stopped (Ctrl-C or SIGTERM)."})
+        description = "Starts a cluster member: a stage hosting a layer range, the model's scheduler, or both. Members find each other through --seed-nodes; the pipeline is ready once every layer is hosted. Runs until stopped (Ctrl-C or SIGTERM).")
 public final class NodeCommand implements Callable<Integer> {
     enum Role { stage, scheduler }
 
@@ -31,8 +29,7 @@ public final class NodeCommand implements Callable<Integer> {
     List<String> layers = new ArrayList<>();
 
     @Option(names = "--memory-budget-mb", defaultValue = "0", paramLabel = "MIB",
-            description = {"Instead of --layers: memory this stage offers for weights and KV cache; the scheduler",
-                    "splits the layers over such nodes in proportion to their budgets."})
+            description = "Instead of --layers: memory this stage offers for weights and KV cache; the scheduler splits the layers over such nodes in proportion to their budgets.")
     long memoryBudgetMb;
 
     @Option(names = {"-m", "--model"}, required = true, description = "GGUF model file (each node maps its own copy).")
@@ -51,7 +48,7 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Members to join; none starts a new cluster with this node as its first member.")
     List<String> seedNodes = new ArrayList<>();
 
-    @Option(names = {"-t", "--threads"}, description = "Kernel worker threads (default: available processors).")
+    @Option(names = {"-t", "--threads"}, description = "Kernel worker threads (default: the number of available processors).")
     int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = {"-c", "--ctx-size"}, defaultValue = "4096", description = "Context size per sequence (default: ${DEFAULT-VALUE}).")

@@ -23,8 +23,7 @@ import java.util.concurrent.Callable;
 
 /** {@code laminar prompt}: sends one request to a serving Laminar and prints the tokens as they arrive. */
 @Command(name = "prompt", mixinStandardHelpOptions = true,
-        description = {"Sends a prompt to the requests topic of a running 'laminar serve' and prints the generated",
-                "text as its token events arrive on the responses topic."})
+        description = "Sends a prompt to the requests topic of a running 'laminar serve' and prints the generated text as its token events arrive on the responses topic.")
 public final class PromptCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "TEXT", description = "The prompt.")
     String text;
@@ -35,7 +34,7 @@ public final class PromptCommand implements Callable<Integer> {
     @Option(names = "--kafka-config", paramLabel = "FILE", description = "Kafka client properties (SASL/SSL...) and topic names.")
     Path kafkaConfig;
 
-    @Option(names = {"-n", "--max-tokens"}, defaultValue = "128", description = "Tokens to generate at most (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "128", description = "Tokens to generate at most (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
     @Option(names = "--temp", description = "Temperature; 0 is greedy (default: the server's, 0.8).")

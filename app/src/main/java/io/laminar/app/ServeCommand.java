@@ -16,9 +16,7 @@ import java.util.concurrent.Callable;
 
 /** {@code laminar serve}: requests from Kafka, tokens back to Kafka, until stopped. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serves a model over Kafka: reads requests (Avro or JSON) from laminar.requests and streams",
-                "token events to laminar.responses. Without --bootstrap-servers it starts a single-node Kafka",
-                "broker inside the process and prints 'kafka bootstrap: HOST:PORT' once ready. Runs until Ctrl-C."})
+        description = "Serves a model over Kafka: reads requests (Avro or JSON) from laminar.requests and streams token events to laminar.responses. Without --bootstrap-servers it starts a single-node Kafka broker inside the process and prints 'kafka bootstrap: HOST:PORT' once ready. Runs until Ctrl-C.")
 public final class ServeCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
