@@ -181,7 +181,12 @@ final class HfDownloader {
                 closeQuietly(response);
                 throw httpError(ref, response);
             }
-            Received received = receive(ref, opened, partial);
+            Received received;
+            try {
+                received = receive(ref, opened, partial);
+            } finally {
+                closeQuietly(response);   // on every path: an unread body would keep HttpClient.close() waiting
+            }
             verifyAndMove(ref, opened.uri(), partial, target, received.expected(), received.sha());
             return;
         }

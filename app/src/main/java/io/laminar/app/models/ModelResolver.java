@@ -292,22 +292,27 @@ public final class ModelResolver {
      *
      * @return the size of the file made the partial file, or -1 when none was
      */
-    private long keepOrDiscardUnverified(Path target) throws IOException {
-        if (!Files.isRegularFile(target)) {
+    private long keepOrDiscardUnverified(Path target) {
+        try {
+            if (!Files.isRegularFile(target)) {
+                return -1;
+            }
+            Optional<ChecksumFile> verified = ChecksumFile.read(target);
+            long size = Files.size(target);
+            if (verified.isEmpty()) {
+                err.println(target + " has no " + ChecksumFile.SUFFIX + " record of a verified download; verifying it against the server");
+                Files.move(target, HfDownloader.partialPath(target), StandardCopyOption.REPLACE_EXISTING);
+                return size;
+            }
+            err.println(target + " is " + String.format(Locale.ROOT, "%,d", size) + " bytes but was "
+                    + String.format(Locale.ROOT, "%,d", verified.get().size()) + " when it was verified; downloading it again");
+            Files.delete(target);
+            Files.deleteIfExists(ChecksumFile.pathFor(target));
             return -1;
+        } catch (IOException e) {
+            throw new ModelResolveException(Reason.CACHE_IO, "could not move or delete the unverified " + target + " (" + e
+                    + "); delete it by hand, or set " + CACHE_DIR_ENV + " to another folder", e);
         }
-        Optional<ChecksumFile> verified = ChecksumFile.read(target);
-        long size = Files.size(target);
-        if (verified.isEmpty()) {
-            err.println(target + " has no " + ChecksumFile.SUFFIX + " record of a verified download; verifying it against the server");
-            Files.move(target, HfDownloader.partialPath(target), StandardCopyOption.REPLACE_EXISTING);
-            return size;
-        }
-        err.println(target + " is " + String.format(Locale.ROOT, "%,d", size) + " bytes but was "
-                + String.format(Locale.ROOT, "%,d", verified.get().size()) + " when it was verified; downloading it again");
-        Files.delete(target);
-        Files.deleteIfExists(ChecksumFile.pathFor(target));
-        return -1;
     }
 
     /**
