@@ -41,7 +41,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (repetitions < 1) {
             throw new IllegalArgumentException("--repetitions must be at least 1");
         }
-        try (GgufFile file = GgufFile.open(model.model)) {
+        try (GgufFile file = GgufFile.open(model.path())) {
             ModelConfig config = ModelConfig.fromGguf(file);
             int context = Math.max(promptTokens, genTokens) + 1;
             try (LocalPipeline pipeline = new LocalPipeline(file, config,

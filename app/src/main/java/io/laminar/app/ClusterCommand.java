@@ -28,8 +28,9 @@ import java.util.concurrent.CompletableFuture;
 @Command(name = "cluster", mixinStandardHelpOptions = true,
         description = "Starts N member processes on 127.0.0.1: one scheduler and N-1 stages splitting the layers. Waits until the pipeline is ready, generates for each --prompt, then keeps running until Ctrl-C (or exits at once with --exit). Every member is stopped when this command ends.")
 public final class ClusterCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true, description = "GGUF model file.")
-    Path model;
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
+            description = "A GGUF file, or hf:ORG/REPO/FILE.gguf.")
+    String modelRef;
 
     @Option(names = "--nodes", defaultValue = "3", description = "Member processes: 1 scheduler + N-1 stages (default: ${DEFAULT-VALUE}).")
     int nodes;
@@ -48,6 +49,7 @@ public final class ClusterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Path model = new io.laminar.app.models.ModelResolver().resolve(modelRef);
         if (nodes < 2) {
             throw new IllegalArgumentException("--nodes must be at least 2 (a scheduler and a stage)");
         }

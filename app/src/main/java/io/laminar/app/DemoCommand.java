@@ -29,6 +29,9 @@ import java.util.concurrent.Callable;
  * streams arriving on the responses topic, interleaved, as they are generated.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
+        footer = {"", "Without -m the demo runs " + DemoCommand.DEFAULT_MODEL + ",",
+                "downloaded once into the model cache; offline, pass a local file, e.g.",
+                "  ./laminar demo -m ../shared/testdata/models/stories260K.gguf"},
         description = "Starts the embedded default (an in-process Kafka broker and a local pipeline), sends a few prompts concurrently through Kafka and shows their streams interleaving live.")
 public final class DemoCommand implements Callable<Integer> {
     /** The small real chat model the demo runs when no -m is given. */
@@ -45,9 +48,12 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (model.model == null) {
+            model.model = DEFAULT_MODEL;
+        }
         model.validate();
         boolean chat;
-        try (GgufFile f = GgufFile.open(model.model)) {
+        try (GgufFile f = GgufFile.open(model.path())) {
             chat = f.metadata().has("tokenizer.chat_template");
         }
         List<String> texts = !prompts.isEmpty() ? prompts : chat

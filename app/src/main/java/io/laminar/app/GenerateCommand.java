@@ -76,7 +76,7 @@ public final class GenerateCommand implements Callable<Integer> {
         model.validate();
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN,
                 seed != null ? seed : System.nanoTime());
-        try (LoadedModel m = LoadedModel.open(model.model)) {
+        try (LoadedModel m = LoadedModel.open(model.path())) {
             int[] promptIds = encodePrompt(m);
             int context = Math.min(model.context, m.config().contextLength());
             if (promptIds.length >= context) {
@@ -94,7 +94,7 @@ public final class GenerateCommand implements Callable<Integer> {
                     out.flush();
                 }
             };
-            HostSettings settings = HostSettings.local(model.model,
+            HostSettings settings = HostSettings.local(model.path(),
                     List.of(LayerRange.split(m.config().layers(), model.stages)), model.threads)
                     .withBatch(Math.min(model.batch, context), 1, context);
             try (PipelineHost host = PipelineHost.start(settings)) {

@@ -2,12 +2,17 @@ package io.laminar.app;
 
 import picocli.CommandLine.Option;
 
+import io.laminar.app.models.ModelResolver;
+
 import java.nio.file.Path;
 
 /** Options every command that runs a model shares. */
 public final class ModelOptions {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "GGUF model file.")
-    Path model;
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
+            description = "A GGUF file, or hf:ORG/REPO/FILE.gguf[@REVISION] (downloaded once into the model cache).")
+    String model;
+
+    private Path resolved;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "T",
             description = "Worker threads for the kernels (default: the number of available processors).")
@@ -24,6 +29,17 @@ public final class ModelOptions {
     @Option(names = {"-b", "--batch-size"}, paramLabel = "N", defaultValue = "512",
             description = "Most tokens per forward step; longer prompts are processed in chunks (default: ${DEFAULT-VALUE}).")
     int batch;
+
+    /** The model file: a local path, or the cached download of an hf: reference (fetched on first use). */
+    Path path() {
+        if (resolved == null) {
+            if (model == null) {
+                throw new IllegalArgumentException("no model given: pass -m MODEL.gguf (or -m hf:ORG/REPO/FILE.gguf)");
+            }
+            resolved = new ModelResolver().resolve(model);
+        }
+        return resolved;
+    }
 
     void validate() {
         if (threads < 1) {

@@ -32,8 +32,9 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Instead of --layers: memory this stage offers for weights and KV cache; the scheduler splits the layers over such nodes in proportion to their budgets.")
     long memoryBudgetMb;
 
-    @Option(names = {"-m", "--model"}, required = true, description = "GGUF model file (each node maps its own copy).")
-    Path model;
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
+            description = "A GGUF file (each node maps its own copy), or hf:ORG/REPO/FILE.gguf.")
+    String modelRef;
 
     @Option(names = "--model-id", description = "Name shared by the model's stages and scheduler (default: file name).")
     String modelId;
@@ -75,6 +76,7 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Path model = new io.laminar.app.models.ModelResolver().resolve(modelRef);
         boolean stage = roles.contains(Role.stage);
         boolean scheduler = roles.contains(Role.scheduler);
         if (stage && layers.isEmpty() && memoryBudgetMb <= 0) {

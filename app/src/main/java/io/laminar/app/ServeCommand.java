@@ -57,7 +57,7 @@ public final class ServeCommand implements Callable<Integer> {
         try (LaminarServer server = LaminarServer.start(options)) {
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));
             System.out.println("kafka bootstrap: " + server.bootstrapServers());
-            System.out.println("laminar serve: " + model.model.getFileName() + " ready; requests on "
+            System.out.println("laminar serve: " + model.path().getFileName() + " ready; requests on "
                     + server.kafka().requestsTopic() + ", responses on " + server.kafka().responsesTopic());
             System.out.flush();
             server.pipeline().system().getWhenTerminated().toCompletableFuture().join();
@@ -77,12 +77,13 @@ public final class ServeCommand implements Callable<Integer> {
         }
         int layers;
         int context;
-        try (GgufFile f = GgufFile.open(model.model)) {
+        Path file = model.path();
+        try (GgufFile f = GgufFile.open(file)) {
             layers = io.laminar.model.arch.ModelConfig.fromGguf(f).layers();
             context = Math.min(model.context, io.laminar.model.arch.ModelConfig.fromGguf(f).contextLength());
         }
-        HostSettings host = HostSettings.local(model.model, List.of(LayerRange.split(layers, model.stages)),
+        HostSettings host = HostSettings.local(model.path(), List.of(LayerRange.split(layers, model.stages)),
                 model.threads).withBatch(Math.min(model.batch, context), maxSequences, context);
-        return new LaminarServer.Options(model.model, host, kafka, kafkaPort, kafkaDir, maxInFlight, groupId);
+        return new LaminarServer.Options(model.path(), host, kafka, kafkaPort, kafkaDir, maxInFlight, groupId);
     }
 }
