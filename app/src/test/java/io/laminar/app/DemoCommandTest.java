@@ -30,7 +30,7 @@ class DemoCommandTest {
         assertEquals(4, out.split("\\(LENGTH, 8 tokens", -1).length - 1, out);
         // Token lines of different requests interleave: the streams run at the same time.
         int firstOf4 = out.indexOf("[demo-4] ");
-        int lastOf1 = out.lastIndexOf("[demo-1] ", out.indexOf("\n\n[demo-1]"));
+        int lastOf1 = out.lastIndexOf("[demo-1] ", out.lastIndexOf("\n\n[demo-1]"));
         assertTrue(firstOf4 > 0 && firstOf4 < lastOf1, "streams interleave:\n" + out);
     }
 }

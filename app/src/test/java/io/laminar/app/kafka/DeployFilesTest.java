@@ -142,7 +142,8 @@ class DeployFilesTest {
         assumeTrue(serve != null, "no `serve` command in this build yet; the compose arguments are checked once it exists");
         List<String> command = new ArrayList<>();
         DeployFiles.compose().path("services").path("laminar").path("command").forEach(n -> command.add(n.asText()));
-        serve.parseArgs(command.subList(1, command.size()).toArray(String[]::new));
+        // Parsed from the top, as `laminar serve ...` is: a subcommand alone lacks its parent's state.
+        Main.commandLine().parseArgs(command.toArray(String[]::new));
     }
 
     @Test
