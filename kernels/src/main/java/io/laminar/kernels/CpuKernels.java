@@ -63,7 +63,8 @@ public final class CpuKernels implements AutoCloseable {
     /**
      * {@code w} in the layout {@link #matmul} is fastest with: Q8_0 and Q4_0 are copied into
      * {@link WeightMatrix.Layout#INTERLEAVED_16} in memory that lives as long as the returned matrix is
-     * reachable; other types, and matrices already interleaved, are returned as they are.
+     * reachable; other types, matrices already interleaved, and the rare matrix with a non-finite block
+     * scale are returned as they are.
      */
     public WeightMatrix prepare(WeightMatrix w) {
         return prepare(w, Arena.ofAuto());
@@ -71,7 +72,8 @@ public final class CpuKernels implements AutoCloseable {
 
     /** As {@link #prepare(WeightMatrix)}, allocating the interleaved copy in {@code arena}. */
     public WeightMatrix prepare(WeightMatrix w, Arena arena) {
-        if (w.layout() != WeightMatrix.Layout.ROWS || (w.type() != GgmlType.Q8_0 && w.type() != GgmlType.Q4_0)) {
+        if (w.layout() != WeightMatrix.Layout.ROWS || (w.type() != GgmlType.Q8_0 && w.type() != GgmlType.Q4_0)
+                || !finiteScales(w)) {
             return w;
         }
         MemorySegment dst = arena.allocate(w.data().byteSize(), 64);
@@ -89,6 +91,23 @@ public final class CpuKernels implements AutoCloseable {
         long tail = groups * groupBytes;
         MemorySegment.copy(w.data(), tail, dst, tail, w.data().byteSize() - tail);
         return new WeightMatrix(w.name(), w.type(), w.rows(), w.cols(), dst, WeightMatrix.Layout.INTERLEAVED_16);
+    }
+
+    /**
+     * Whether every block scale is a finite fp16. The interleaved kernels widen scales with integer
+     * operations that are exact for finite values only; a matrix with an infinite or NaN scale (which
+     * makes llama.cpp's results non-finite too) stays in the row layout, whose kernels handle them.
+     */
+    private static boolean finiteScales(WeightMatrix w) {
+        MemorySegment s = w.data();
+        long size = s.byteSize();
+        int bb = w.type().blockBytes();
+        for (long o = 0; o < size; o += bb) {
+            if ((s.get(QuantMath.I16, o) & 0x7C00) == 0x7C00) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public void matmul(WeightMatrix w, float[] x, int nTokens, float[] y) {

@@ -11,7 +11,6 @@ import static io.laminar.kernels.Simd.S256;
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
-import static jdk.incubator.vector.VectorOperators.GE;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.S2I;
@@ -45,8 +44,8 @@ import jdk.incubator.vector.ShortVector;
  *       in range), reduced per block.</li>
  *   <li>{@link #x16}: the {@link BlockQ4_0x16} layout (bit 7 already flipped); lanes are 16 rows, each
  *       lane accumulates its whole block in 16 bits starting from the bias, so per 16 bytes the work is a
- *       load, a widening, a shift, two multiplies and two adds for 32 multiply-adds. Unrolled by hand
- *       like {@link GemmQ8_0}; up to four tokens share each decoded column.</li>
+ *       load, a widening, a shift, two multiplies and two adds for 32 multiply-adds. One flat loop, as in
+ *       {@link GemmQ8_0}; up to four tokens share each decoded column.</li>
  * </ul>
  */
 final class GemmQ4_0 {
@@ -154,75 +153,30 @@ final class GemmQ4_0 {
     private static void x16t1(MemorySegment w, long go, int nb, short[] tb, int tb0, float[] d, short[] bias, int d0, float[] y, int y0) {
         FloatVector accE0 = FloatVector.zero(F256);
         FloatVector accO0 = FloatVector.zero(F256);
-        for (int b = 0; b < nb; b++) {
-            long o = go + (long) b * BlockQ4_0x16.BYTES;
-            int a0 = tb0 + 512 * b;
-            ShortVector acc0 = ShortVector.broadcast(S256, bias[d0 + b]);
-            ShortVector s;
-            ShortVector h;
-            s = column(w, o + 32);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 256)));
-            s = column(w, o + 48);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 272)));
-            s = column(w, o + 64);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 288)));
-            s = column(w, o + 80);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 304)));
-            s = column(w, o + 96);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 320)));
-            s = column(w, o + 112);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 336)));
-            s = column(w, o + 128);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 352)));
-            s = column(w, o + 144);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 368)));
-            s = column(w, o + 160);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 384)));
-            s = column(w, o + 176);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 400)));
-            s = column(w, o + 192);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 416)));
-            s = column(w, o + 208);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 432)));
-            s = column(w, o + 224);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 448)));
-            s = column(w, o + 240);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 464)));
-            s = column(w, o + 256);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 480)));
-            s = column(w, o + 272);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 496)));
-            IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, o, LE).convertShape(S2I, I256, 0);
-            IntVector mE = hE.and(0x7FFF);
-            FloatVector sE = mE.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
-                    .blend(mE.lanewise(LSHL, 13).or(0x7F800000), mE.compare(GE, 0x7C00))
-                    .or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
-            IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, o + 16, LE).convertShape(S2I, I256, 0);
-            IntVector mO = hO.and(0x7FFF);
-            FloatVector sO = mO.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
-                    .blend(mO.lanewise(LSHL, 13).or(0x7F800000), mO.compare(GE, 0x7C00))
-                    .or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
-            IntVector x;
-            x = acc0.reinterpretAsInts();
-            float da0 = d[d0 + b];
-            accE0 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da0), accE0);
-            accO0 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da0), accO0);
+        ShortVector acc0 = ShortVector.broadcast(S256, bias[d0]);
+        long o = go + BlockQ4_0x16.QS_OFFSET;
+        int a = 0;
+        for (int i = 0; i < 16 * nb; i++, o += 16, a += 16) {
+            ShortVector s = (ShortVector) ByteVector.fromMemorySegment(B128, w, o, LE).convertShape(B2S, S256, 0);
+            ShortVector h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, tb0 + a))).add(h.mul(ShortVector.fromArray(S256, tb, tb0 + a + 256)));
+            if ((i & 15) == 15) {
+                long so = o + 16 - BlockQ4_0x16.BYTES;
+                int b = i >> 4;
+                IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, so, LE).convertShape(S2I, I256, 0);
+                FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, so + 16, LE).convertShape(S2I, I256, 0);
+                FloatVector sO = hO.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector x0 = acc0.reinterpretAsInts();
+                float da0 = d[d0 + b];
+                accE0 = ((FloatVector) x0.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da0), accE0);
+                accO0 = ((FloatVector) x0.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da0), accO0);
+                acc0 = ShortVector.broadcast(S256, bias[d0 + Math.min(b + 1, nb - 1)]);
+                o += BlockQ4_0x16.QS_OFFSET;
+                a += 256;
+            }
         }
         y[y0 + 0] = accE0.lane(0);
         y[y0 + 1] = accO0.lane(0);
@@ -246,99 +200,39 @@ final class GemmQ4_0 {
     private static void x16t2(MemorySegment w, long go, int nb, short[] tb, int tb0, int tb1, float[] d, short[] bias, int d0, int d1, float[] y, int y0, int y1) {
         FloatVector accE0 = FloatVector.zero(F256);
         FloatVector accO0 = FloatVector.zero(F256);
+        ShortVector acc0 = ShortVector.broadcast(S256, bias[d0]);
         FloatVector accE1 = FloatVector.zero(F256);
         FloatVector accO1 = FloatVector.zero(F256);
-        for (int b = 0; b < nb; b++) {
-            long o = go + (long) b * BlockQ4_0x16.BYTES;
-            int a0 = tb0 + 512 * b;
-            ShortVector acc0 = ShortVector.broadcast(S256, bias[d0 + b]);
-            int a1 = tb1 + 512 * b;
-            ShortVector acc1 = ShortVector.broadcast(S256, bias[d1 + b]);
-            ShortVector s;
-            ShortVector h;
-            s = column(w, o + 32);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 256)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 256)));
-            s = column(w, o + 48);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 272)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 272)));
-            s = column(w, o + 64);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 288)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 288)));
-            s = column(w, o + 80);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 304)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 304)));
-            s = column(w, o + 96);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 320)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 320)));
-            s = column(w, o + 112);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 336)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 336)));
-            s = column(w, o + 128);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 352)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 352)));
-            s = column(w, o + 144);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 368)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 368)));
-            s = column(w, o + 160);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 384)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 384)));
-            s = column(w, o + 176);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 400)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 400)));
-            s = column(w, o + 192);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 416)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 416)));
-            s = column(w, o + 208);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 432)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 432)));
-            s = column(w, o + 224);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 448)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 448)));
-            s = column(w, o + 240);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 464)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 464)));
-            s = column(w, o + 256);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 480)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 480)));
-            s = column(w, o + 272);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 496)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 496)));
-            IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, o, LE).convertShape(S2I, I256, 0);
-            IntVector mE = hE.and(0x7FFF);
-            FloatVector sE = mE.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
-                    .blend(mE.lanewise(LSHL, 13).or(0x7F800000), mE.compare(GE, 0x7C00))
-                    .or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
-            IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, o + 16, LE).convertShape(S2I, I256, 0);
-            IntVector mO = hO.and(0x7FFF);
-            FloatVector sO = mO.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
-                    .blend(mO.lanewise(LSHL, 13).or(0x7F800000), mO.compare(GE, 0x7C00))
-                    .or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
-            IntVector x;
-            x = acc0.reinterpretAsInts();
-            float da0 = d[d0 + b];
-            accE0 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da0), accE0);
-            accO0 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da0), accO0);
-            x = acc1.reinterpretAsInts();
-            float da1 = d[d1 + b];
-            accE1 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da1), accE1);
-            accO1 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da1), accO1);
+        ShortVector acc1 = ShortVector.broadcast(S256, bias[d1]);
+        long o = go + BlockQ4_0x16.QS_OFFSET;
+        int a = 0;
+        for (int i = 0; i < 16 * nb; i++, o += 16, a += 16) {
+            ShortVector s = (ShortVector) ByteVector.fromMemorySegment(B128, w, o, LE).convertShape(B2S, S256, 0);
+            ShortVector h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, tb0 + a))).add(h.mul(ShortVector.fromArray(S256, tb, tb0 + a + 256)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, tb1 + a))).add(h.mul(ShortVector.fromArray(S256, tb, tb1 + a + 256)));
+            if ((i & 15) == 15) {
+                long so = o + 16 - BlockQ4_0x16.BYTES;
+                int b = i >> 4;
+                IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, so, LE).convertShape(S2I, I256, 0);
+                FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, so + 16, LE).convertShape(S2I, I256, 0);
+                FloatVector sO = hO.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector x0 = acc0.reinterpretAsInts();
+                float da0 = d[d0 + b];
+                accE0 = ((FloatVector) x0.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da0), accE0);
+                accO0 = ((FloatVector) x0.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da0), accO0);
+                acc0 = ShortVector.broadcast(S256, bias[d0 + Math.min(b + 1, nb - 1)]);
+                IntVector x1 = acc1.reinterpretAsInts();
+                float da1 = d[d1 + b];
+                accE1 = ((FloatVector) x1.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da1), accE1);
+                accO1 = ((FloatVector) x1.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da1), accO1);
+                acc1 = ShortVector.broadcast(S256, bias[d1 + Math.min(b + 1, nb - 1)]);
+                o += BlockQ4_0x16.QS_OFFSET;
+                a += 256;
+            }
         }
         y[y0 + 0] = accE0.lane(0);
         y[y0 + 1] = accO0.lane(0);
@@ -378,147 +272,57 @@ final class GemmQ4_0 {
     private static void x16t4(MemorySegment w, long go, int nb, short[] tb, int tb0, int tb1, int tb2, int tb3, float[] d, short[] bias, int d0, int d1, int d2, int d3, float[] y, int y0, int y1, int y2, int y3) {
         FloatVector accE0 = FloatVector.zero(F256);
         FloatVector accO0 = FloatVector.zero(F256);
+        ShortVector acc0 = ShortVector.broadcast(S256, bias[d0]);
         FloatVector accE1 = FloatVector.zero(F256);
         FloatVector accO1 = FloatVector.zero(F256);
+        ShortVector acc1 = ShortVector.broadcast(S256, bias[d1]);
         FloatVector accE2 = FloatVector.zero(F256);
         FloatVector accO2 = FloatVector.zero(F256);
+        ShortVector acc2 = ShortVector.broadcast(S256, bias[d2]);
         FloatVector accE3 = FloatVector.zero(F256);
         FloatVector accO3 = FloatVector.zero(F256);
-        for (int b = 0; b < nb; b++) {
-            long o = go + (long) b * BlockQ4_0x16.BYTES;
-            int a0 = tb0 + 512 * b;
-            ShortVector acc0 = ShortVector.broadcast(S256, bias[d0 + b]);
-            int a1 = tb1 + 512 * b;
-            ShortVector acc1 = ShortVector.broadcast(S256, bias[d1 + b]);
-            int a2 = tb2 + 512 * b;
-            ShortVector acc2 = ShortVector.broadcast(S256, bias[d2 + b]);
-            int a3 = tb3 + 512 * b;
-            ShortVector acc3 = ShortVector.broadcast(S256, bias[d3 + b]);
-            ShortVector s;
-            ShortVector h;
-            s = column(w, o + 32);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 256)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 256)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 256)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 256)));
-            s = column(w, o + 48);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 272)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 272)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 272)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 272)));
-            s = column(w, o + 64);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 288)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 288)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 288)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 288)));
-            s = column(w, o + 80);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 304)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 304)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 304)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 304)));
-            s = column(w, o + 96);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 320)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 320)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 320)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 320)));
-            s = column(w, o + 112);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 336)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 336)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 336)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 336)));
-            s = column(w, o + 128);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 352)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 352)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 352)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 352)));
-            s = column(w, o + 144);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 368)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 368)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 368)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 368)));
-            s = column(w, o + 160);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 384)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 384)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 384)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 384)));
-            s = column(w, o + 176);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 400)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 400)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 400)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 400)));
-            s = column(w, o + 192);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 416)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 416)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 416)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 416)));
-            s = column(w, o + 208);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 432)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 432)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 432)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 432)));
-            s = column(w, o + 224);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 448)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 448)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 448)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 448)));
-            s = column(w, o + 240);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 464)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 464)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 464)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 464)));
-            s = column(w, o + 256);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 480)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 480)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 480)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 480)));
-            s = column(w, o + 272);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 496)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 496)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 496)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 496)));
-            IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, o, LE).convertShape(S2I, I256, 0);
-            IntVector mE = hE.and(0x7FFF);
-            FloatVector sE = mE.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
-                    .blend(mE.lanewise(LSHL, 13).or(0x7F800000), mE.compare(GE, 0x7C00))
-                    .or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
-            IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, o + 16, LE).convertShape(S2I, I256, 0);
-            IntVector mO = hO.and(0x7FFF);
-            FloatVector sO = mO.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
-                    .blend(mO.lanewise(LSHL, 13).or(0x7F800000), mO.compare(GE, 0x7C00))
-                    .or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
-            IntVector x;
-            x = acc0.reinterpretAsInts();
-            float da0 = d[d0 + b];
-            accE0 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da0), accE0);
-            accO0 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da0), accO0);
-            x = acc1.reinterpretAsInts();
-            float da1 = d[d1 + b];
-            accE1 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da1), accE1);
-            accO1 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da1), accO1);
-            x = acc2.reinterpretAsInts();
-            float da2 = d[d2 + b];
-            accE2 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da2), accE2);
-            accO2 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da2), accO2);
-            x = acc3.reinterpretAsInts();
-            float da3 = d[d3 + b];
-            accE3 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da3), accE3);
-            accO3 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da3), accO3);
+        ShortVector acc3 = ShortVector.broadcast(S256, bias[d3]);
+        long o = go + BlockQ4_0x16.QS_OFFSET;
+        int a = 0;
+        for (int i = 0; i < 16 * nb; i++, o += 16, a += 16) {
+            ShortVector s = (ShortVector) ByteVector.fromMemorySegment(B128, w, o, LE).convertShape(B2S, S256, 0);
+            ShortVector h = s.lanewise(ASHR, 4);
+            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, tb0 + a))).add(h.mul(ShortVector.fromArray(S256, tb, tb0 + a + 256)));
+            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, tb1 + a))).add(h.mul(ShortVector.fromArray(S256, tb, tb1 + a + 256)));
+            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, tb2 + a))).add(h.mul(ShortVector.fromArray(S256, tb, tb2 + a + 256)));
+            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, tb3 + a))).add(h.mul(ShortVector.fromArray(S256, tb, tb3 + a + 256)));
+            if ((i & 15) == 15) {
+                long so = o + 16 - BlockQ4_0x16.BYTES;
+                int b = i >> 4;
+                IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, so, LE).convertShape(S2I, I256, 0);
+                FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, so + 16, LE).convertShape(S2I, I256, 0);
+                FloatVector sO = hO.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector x0 = acc0.reinterpretAsInts();
+                float da0 = d[d0 + b];
+                accE0 = ((FloatVector) x0.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da0), accE0);
+                accO0 = ((FloatVector) x0.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da0), accO0);
+                acc0 = ShortVector.broadcast(S256, bias[d0 + Math.min(b + 1, nb - 1)]);
+                IntVector x1 = acc1.reinterpretAsInts();
+                float da1 = d[d1 + b];
+                accE1 = ((FloatVector) x1.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da1), accE1);
+                accO1 = ((FloatVector) x1.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da1), accO1);
+                acc1 = ShortVector.broadcast(S256, bias[d1 + Math.min(b + 1, nb - 1)]);
+                IntVector x2 = acc2.reinterpretAsInts();
+                float da2 = d[d2 + b];
+                accE2 = ((FloatVector) x2.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da2), accE2);
+                accO2 = ((FloatVector) x2.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da2), accO2);
+                acc2 = ShortVector.broadcast(S256, bias[d2 + Math.min(b + 1, nb - 1)]);
+                IntVector x3 = acc3.reinterpretAsInts();
+                float da3 = d[d3 + b];
+                accE3 = ((FloatVector) x3.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da3), accE3);
+                accO3 = ((FloatVector) x3.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da3), accO3);
+                acc3 = ShortVector.broadcast(S256, bias[d3 + Math.min(b + 1, nb - 1)]);
+                o += BlockQ4_0x16.QS_OFFSET;
+                a += 256;
+            }
         }
         y[y0 + 0] = accE0.lane(0);
         y[y0 + 1] = accO0.lane(0);

@@ -11,7 +11,6 @@ import static io.laminar.kernels.Simd.S256;
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
-import static jdk.incubator.vector.VectorOperators.GE;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.S2I;
@@ -41,9 +40,11 @@ import jdk.incubator.vector.ShortVector;
  *   <li>{@link #x16}: the {@link BlockQ8_0x16} layout. Lanes are rows: one vector holds column k of 16
  *       rows and is multiplied by activation k repeated 16 times (a load from {@link Activations#table},
  *       no shuffle), so 16 dot products advance together and the fixed costs are paid once per 16 rows.
- *       About a third fewer instructions per weight than {@link #rows}. Each block's 16 column pairs
- *       are unrolled by hand: C2 does not fully unroll the loop and its loop overhead per block was
- *       measured at ~30%.</li>
+ *       About a third fewer instructions per weight than {@link #rows}. The kernels run one flat loop
+ *       over column pairs with the per-block work under a branch taken every 16th pair: a nested
+ *       per-block loop costs ~30% in C2's loop setup, and fully unrolled block bodies exceed C2's
+ *       inlining budget, after which Vector API calls stop being intrinsified and every vector is
+ *       boxed (tens of MB allocated per call).</li>
  * </ul>
  */
 final class GemmQ8_0 {
@@ -145,107 +146,32 @@ final class GemmQ8_0 {
     private static void x16t1(MemorySegment w, long go, int nb, short[] tb, int tb0, float[] d, int d0, float[] y, int y0) {
         FloatVector accE0 = FloatVector.zero(F256);
         FloatVector accO0 = FloatVector.zero(F256);
-        for (int b = 0; b < nb; b++) {
-            long o = go + (long) b * BlockQ8_0x16.BYTES;
-            int a0 = tb0 + 512 * b;
-            IntVector iE0 = IntVector.zero(I256);
-            IntVector iO0 = IntVector.zero(I256);
-            ShortVector w0;
-            ShortVector w1;
-            IntVector x;
-            w0 = column(w, o + 32);
-            w1 = column(w, o + 48);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 0)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 16))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 64);
-            w1 = column(w, o + 80);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 32)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 48))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 96);
-            w1 = column(w, o + 112);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 64)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 80))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 128);
-            w1 = column(w, o + 144);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 96)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 112))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 160);
-            w1 = column(w, o + 176);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 128)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 144))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 192);
-            w1 = column(w, o + 208);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 160)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 176))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 224);
-            w1 = column(w, o + 240);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 192)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 208))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 256);
-            w1 = column(w, o + 272);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 224)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 240))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 288);
-            w1 = column(w, o + 304);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 256)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 272))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 320);
-            w1 = column(w, o + 336);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 288)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 304))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 352);
-            w1 = column(w, o + 368);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 320)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 336))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 384);
-            w1 = column(w, o + 400);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 352)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 368))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 416);
-            w1 = column(w, o + 432);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 384)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 400))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 448);
-            w1 = column(w, o + 464);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 416)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 432))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 480);
-            w1 = column(w, o + 496);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 448)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 464))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 512);
-            w1 = column(w, o + 528);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 480)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 496))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, o, LE).convertShape(S2I, I256, 0);
-            IntVector mE = hE.and(0x7FFF);
-            FloatVector sE = mE.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
-                    .blend(mE.lanewise(LSHL, 13).or(0x7F800000), mE.compare(GE, 0x7C00))
-                    .or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
-            IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, o + 16, LE).convertShape(S2I, I256, 0);
-            IntVector mO = hO.and(0x7FFF);
-            FloatVector sO = mO.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
-                    .blend(mO.lanewise(LSHL, 13).or(0x7F800000), mO.compare(GE, 0x7C00))
-                    .or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
-            float da0 = d[d0 + b];
-            accE0 = ((FloatVector) iE0.convert(I2F, 0)).fma(sE.mul(da0), accE0);
-            accO0 = ((FloatVector) iO0.convert(I2F, 0)).fma(sO.mul(da0), accO0);
+        IntVector iE0 = IntVector.zero(I256);
+        IntVector iO0 = IntVector.zero(I256);
+        long o = go + BlockQ8_0x16.QS_OFFSET;
+        int a = 0;
+        for (int i = 0; i < 16 * nb; i++, o += 32, a += 32) {
+            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o, LE).convertShape(B2S, S256, 0);
+            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 16, LE).convertShape(B2S, S256, 0);
+            IntVector x0 = w0.mul(ShortVector.fromArray(S256, tb, tb0 + a)).add(w1.mul(ShortVector.fromArray(S256, tb, tb0 + a + 16))).reinterpretAsInts();
+            iO0 = iO0.add(x0.lanewise(ASHR, 16));
+            iE0 = iE0.add(x0.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            if ((i & 15) == 15) {
+                long so = o + 32 - BlockQ8_0x16.BYTES;
+                int b = i >> 4;
+                IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, so, LE).convertShape(S2I, I256, 0);
+                FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, so + 16, LE).convertShape(S2I, I256, 0);
+                FloatVector sO = hO.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                float da0 = d[d0 + b];
+                accE0 = ((FloatVector) iE0.convert(I2F, 0)).fma(sE.mul(da0), accE0);
+                accO0 = ((FloatVector) iO0.convert(I2F, 0)).fma(sO.mul(da0), accO0);
+                iE0 = IntVector.zero(I256);
+                iO0 = IntVector.zero(I256);
+                o += BlockQ8_0x16.QS_OFFSET;
+            }
         }
         y[y0 + 0] = accE0.lane(0);
         y[y0 + 1] = accO0.lane(0);
@@ -269,163 +195,44 @@ final class GemmQ8_0 {
     private static void x16t2(MemorySegment w, long go, int nb, short[] tb, int tb0, int tb1, float[] d, int d0, int d1, float[] y, int y0, int y1) {
         FloatVector accE0 = FloatVector.zero(F256);
         FloatVector accO0 = FloatVector.zero(F256);
+        IntVector iE0 = IntVector.zero(I256);
+        IntVector iO0 = IntVector.zero(I256);
         FloatVector accE1 = FloatVector.zero(F256);
         FloatVector accO1 = FloatVector.zero(F256);
-        for (int b = 0; b < nb; b++) {
-            long o = go + (long) b * BlockQ8_0x16.BYTES;
-            int a0 = tb0 + 512 * b;
-            IntVector iE0 = IntVector.zero(I256);
-            IntVector iO0 = IntVector.zero(I256);
-            int a1 = tb1 + 512 * b;
-            IntVector iE1 = IntVector.zero(I256);
-            IntVector iO1 = IntVector.zero(I256);
-            ShortVector w0;
-            ShortVector w1;
-            IntVector x;
-            w0 = column(w, o + 32);
-            w1 = column(w, o + 48);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 0)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 16))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            x = w0.mul(ShortVector.fromArray(S256, tb, a1 + 0)).add(w1.mul(ShortVector.fromArray(S256, tb, a1 + 16))).reinterpretAsInts();
-            iO1 = iO1.add(x.lanewise(ASHR, 16));
-            iE1 = iE1.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 64);
-            w1 = column(w, o + 80);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 32)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 48))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            x = w0.mul(ShortVector.fromArray(S256, tb, a1 + 32)).add(w1.mul(ShortVector.fromArray(S256, tb, a1 + 48))).reinterpretAsInts();
-            iO1 = iO1.add(x.lanewise(ASHR, 16));
-            iE1 = iE1.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 96);
-            w1 = column(w, o + 112);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 64)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 80))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            x = w0.mul(ShortVector.fromArray(S256, tb, a1 + 64)).add(w1.mul(ShortVector.fromArray(S256, tb, a1 + 80))).reinterpretAsInts();
-            iO1 = iO1.add(x.lanewise(ASHR, 16));
-            iE1 = iE1.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 128);
-            w1 = column(w, o + 144);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 96)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 112))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            x = w0.mul(ShortVector.fromArray(S256, tb, a1 + 96)).add(w1.mul(ShortVector.fromArray(S256, tb, a1 + 112))).reinterpretAsInts();
-            iO1 = iO1.add(x.lanewise(ASHR, 16));
-            iE1 = iE1.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 160);
-            w1 = column(w, o + 176);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 128)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 144))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            x = w0.mul(ShortVector.fromArray(S256, tb, a1 + 128)).add(w1.mul(ShortVector.fromArray(S256, tb, a1 + 144))).reinterpretAsInts();
-            iO1 = iO1.add(x.lanewise(ASHR, 16));
-            iE1 = iE1.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 192);
-            w1 = column(w, o + 208);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 160)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 176))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            x = w0.mul(ShortVector.fromArray(S256, tb, a1 + 160)).add(w1.mul(ShortVector.fromArray(S256, tb, a1 + 176))).reinterpretAsInts();
-            iO1 = iO1.add(x.lanewise(ASHR, 16));
-            iE1 = iE1.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 224);
-            w1 = column(w, o + 240);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 192)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 208))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            x = w0.mul(ShortVector.fromArray(S256, tb, a1 + 192)).add(w1.mul(ShortVector.fromArray(S256, tb, a1 + 208))).reinterpretAsInts();
-            iO1 = iO1.add(x.lanewise(ASHR, 16));
-            iE1 = iE1.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 256);
-            w1 = column(w, o + 272);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 224)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 240))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            x = w0.mul(ShortVector.fromArray(S256, tb, a1 + 224)).add(w1.mul(ShortVector.fromArray(S256, tb, a1 + 240))).reinterpretAsInts();
-            iO1 = iO1.add(x.lanewise(ASHR, 16));
-            iE1 = iE1.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 288);
-            w1 = column(w, o + 304);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 256)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 272))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            x = w0.mul(ShortVector.fromArray(S256, tb, a1 + 256)).add(w1.mul(ShortVector.fromArray(S256, tb, a1 + 272))).reinterpretAsInts();
-            iO1 = iO1.add(x.lanewise(ASHR, 16));
-            iE1 = iE1.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 320);
-            w1 = column(w, o + 336);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 288)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 304))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            x = w0.mul(ShortVector.fromArray(S256, tb, a1 + 288)).add(w1.mul(ShortVector.fromArray(S256, tb, a1 + 304))).reinterpretAsInts();
-            iO1 = iO1.add(x.lanewise(ASHR, 16));
-            iE1 = iE1.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 352);
-            w1 = column(w, o + 368);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 320)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 336))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            x = w0.mul(ShortVector.fromArray(S256, tb, a1 + 320)).add(w1.mul(ShortVector.fromArray(S256, tb, a1 + 336))).reinterpretAsInts();
-            iO1 = iO1.add(x.lanewise(ASHR, 16));
-            iE1 = iE1.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 384);
-            w1 = column(w, o + 400);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 352)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 368))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            x = w0.mul(ShortVector.fromArray(S256, tb, a1 + 352)).add(w1.mul(ShortVector.fromArray(S256, tb, a1 + 368))).reinterpretAsInts();
-            iO1 = iO1.add(x.lanewise(ASHR, 16));
-            iE1 = iE1.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 416);
-            w1 = column(w, o + 432);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 384)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 400))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            x = w0.mul(ShortVector.fromArray(S256, tb, a1 + 384)).add(w1.mul(ShortVector.fromArray(S256, tb, a1 + 400))).reinterpretAsInts();
-            iO1 = iO1.add(x.lanewise(ASHR, 16));
-            iE1 = iE1.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 448);
-            w1 = column(w, o + 464);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 416)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 432))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            x = w0.mul(ShortVector.fromArray(S256, tb, a1 + 416)).add(w1.mul(ShortVector.fromArray(S256, tb, a1 + 432))).reinterpretAsInts();
-            iO1 = iO1.add(x.lanewise(ASHR, 16));
-            iE1 = iE1.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 480);
-            w1 = column(w, o + 496);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 448)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 464))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            x = w0.mul(ShortVector.fromArray(S256, tb, a1 + 448)).add(w1.mul(ShortVector.fromArray(S256, tb, a1 + 464))).reinterpretAsInts();
-            iO1 = iO1.add(x.lanewise(ASHR, 16));
-            iE1 = iE1.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            w0 = column(w, o + 512);
-            w1 = column(w, o + 528);
-            x = w0.mul(ShortVector.fromArray(S256, tb, a0 + 480)).add(w1.mul(ShortVector.fromArray(S256, tb, a0 + 496))).reinterpretAsInts();
-            iO0 = iO0.add(x.lanewise(ASHR, 16));
-            iE0 = iE0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            x = w0.mul(ShortVector.fromArray(S256, tb, a1 + 480)).add(w1.mul(ShortVector.fromArray(S256, tb, a1 + 496))).reinterpretAsInts();
-            iO1 = iO1.add(x.lanewise(ASHR, 16));
-            iE1 = iE1.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, o, LE).convertShape(S2I, I256, 0);
-            IntVector mE = hE.and(0x7FFF);
-            FloatVector sE = mE.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
-                    .blend(mE.lanewise(LSHL, 13).or(0x7F800000), mE.compare(GE, 0x7C00))
-                    .or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
-            IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, o + 16, LE).convertShape(S2I, I256, 0);
-            IntVector mO = hO.and(0x7FFF);
-            FloatVector sO = mO.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
-                    .blend(mO.lanewise(LSHL, 13).or(0x7F800000), mO.compare(GE, 0x7C00))
-                    .or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
-            float da0 = d[d0 + b];
-            accE0 = ((FloatVector) iE0.convert(I2F, 0)).fma(sE.mul(da0), accE0);
-            accO0 = ((FloatVector) iO0.convert(I2F, 0)).fma(sO.mul(da0), accO0);
-            float da1 = d[d1 + b];
-            accE1 = ((FloatVector) iE1.convert(I2F, 0)).fma(sE.mul(da1), accE1);
-            accO1 = ((FloatVector) iO1.convert(I2F, 0)).fma(sO.mul(da1), accO1);
+        IntVector iE1 = IntVector.zero(I256);
+        IntVector iO1 = IntVector.zero(I256);
+        long o = go + BlockQ8_0x16.QS_OFFSET;
+        int a = 0;
+        for (int i = 0; i < 16 * nb; i++, o += 32, a += 32) {
+            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o, LE).convertShape(B2S, S256, 0);
+            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 16, LE).convertShape(B2S, S256, 0);
+            IntVector x0 = w0.mul(ShortVector.fromArray(S256, tb, tb0 + a)).add(w1.mul(ShortVector.fromArray(S256, tb, tb0 + a + 16))).reinterpretAsInts();
+            iO0 = iO0.add(x0.lanewise(ASHR, 16));
+            iE0 = iE0.add(x0.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            IntVector x1 = w0.mul(ShortVector.fromArray(S256, tb, tb1 + a)).add(w1.mul(ShortVector.fromArray(S256, tb, tb1 + a + 16))).reinterpretAsInts();
+            iO1 = iO1.add(x1.lanewise(ASHR, 16));
+            iE1 = iE1.add(x1.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            if ((i & 15) == 15) {
+                long so = o + 32 - BlockQ8_0x16.BYTES;
+                int b = i >> 4;
+                IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, so, LE).convertShape(S2I, I256, 0);
+                FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, so + 16, LE).convertShape(S2I, I256, 0);
+                FloatVector sO = hO.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                float da0 = d[d0 + b];
+                accE0 = ((FloatVector) iE0.convert(I2F, 0)).fma(sE.mul(da0), accE0);
+                accO0 = ((FloatVector) iO0.convert(I2F, 0)).fma(sO.mul(da0), accO0);
+                iE0 = IntVector.zero(I256);
+                iO0 = IntVector.zero(I256);
+                float da1 = d[d1 + b];
+                accE1 = ((FloatVector) iE1.convert(I2F, 0)).fma(sE.mul(da1), accE1);
+                accO1 = ((FloatVector) iO1.convert(I2F, 0)).fma(sO.mul(da1), accO1);
+                iE1 = IntVector.zero(I256);
+                iO1 = IntVector.zero(I256);
+                o += BlockQ8_0x16.QS_OFFSET;
+            }
         }
         y[y0 + 0] = accE0.lane(0);
         y[y0 + 1] = accO0.lane(0);
