@@ -19,8 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       interleaved ({@link WeightMatrix.Layout#INTERLEAVED_16}), which {@link #matmul} multiplies about
  *       1.5x (Q8_0) to 2x (Q4_0) faster than the file's row layout; other types come back unchanged.
  *       {@link #matmul} accepts both layouts.</li>
- *   <li>No allocation per call once constructed (the broadcast table interleaved weights need is
- *       allocated by the first matmul that uses one); not thread-safe: one caller at a time.</li>
+ *   <li>No allocation per call once constructed; not thread-safe: one caller at a time.</li>
  *   <li>With {@code threads == 1} everything runs on the calling thread.</li>
  * </ul>
  */
@@ -208,15 +207,15 @@ public final class CpuKernels implements AutoCloseable {
         float[] x;
         int nTokens;
         int cols;
-        boolean table;
+        boolean pairs;
         int parts;
 
-        void set(Activations.Kind kind, float[] x, int nTokens, int cols, boolean table) {
+        void set(Activations.Kind kind, float[] x, int nTokens, int cols, boolean pairs) {
             this.kind = kind;
             this.x = x;
             this.nTokens = nTokens;
             this.cols = cols;
-            this.table = table;
+            this.pairs = pairs;
         }
 
         void clear() {
@@ -227,7 +226,7 @@ public final class CpuKernels implements AutoCloseable {
         public void run(int index) {
             int n = pool != null && nTokens >= 2 * threads ? threads : 1;
             for (int t = nTokens * index / n; t < nTokens * (index + 1) / n; t++) {
-                act.prepare(kind, x, t, cols, table);
+                act.prepare(kind, x, t, cols, pairs);
             }
         }
     }

@@ -111,19 +111,19 @@ final class GemmQ4_0 {
             x16Generic(w, go, nb, a, cols, t0, t1, y, ldy, yRow);
             return;
         }
-        short[] tb = a.table();
+        int[] tb = a.pairs;
         int t = t0;
         for (; t + 4 <= t1; t += 4) {
-            x16t4(w, go, nb, tb, 16 * t * cols, 16 * (t + 1) * cols, 16 * (t + 2) * cols, 16 * (t + 3) * cols,
+            x16t4(w, go, nb, tb, t * cols, (t + 1) * cols, (t + 2) * cols, (t + 3) * cols,
                     a.d, a.bias, t * nb, (t + 1) * nb, (t + 2) * nb, (t + 3) * nb,
                     y, t * ldy + yRow, (t + 1) * ldy + yRow, (t + 2) * ldy + yRow, (t + 3) * ldy + yRow);
         }
         for (; t + 2 <= t1; t += 2) {
-            x16t2(w, go, nb, tb, 16 * t * cols, 16 * (t + 1) * cols, a.d, a.bias, t * nb, (t + 1) * nb,
+            x16t2(w, go, nb, tb, t * cols, (t + 1) * cols, a.d, a.bias, t * nb, (t + 1) * nb,
                     y, t * ldy + yRow, (t + 1) * ldy + yRow);
         }
         for (; t < t1; t++) {
-            x16t1(w, go, nb, tb, 16 * t * cols, a.d, a.bias, t * nb, y, t * ldy + yRow);
+            x16t1(w, go, nb, tb, t * cols, a.d, a.bias, t * nb, y, t * ldy + yRow);
         }
     }
 
@@ -133,15 +133,15 @@ final class GemmQ4_0 {
             for (int r = 0; r < 16; r++) {
                 float sumf = 0;
                 for (int b = 0; b < nb; b++) {
-                    long o = go + (long) b * BlockQ4_0x16.BYTES;
+                    long o = go + BlockQ4_0x16.quantsOffset(nb, b);
                     int sumi = 0;
                     for (int j = 0; j < 16; j++) {
-                        int v = (w.get(I8, o + BlockQ4_0x16.QS_OFFSET + 16L * j + r) ^ 0x80) & 0xff;
+                        int v = (w.get(I8, o + 16L * j + r) ^ 0x80) & 0xff;
                         int a1 = a.q[t * cols + 32 * b + j];
                         int ahi = a.q[t * cols + 32 * b + 16 + j] + 16 * a1;
                         sumi += ((v & 0xF) - 8) * a1 + ((v >> 4) - 8) * ahi;
                     }
-                    float dw = Float.float16ToFloat(w.get(I16, o + BlockQ4_0x16.D_OFFSET + 2L * BlockQ8_0x16.scaleSlot(r)));
+                    float dw = BlockQ8_0x16.scale(w, go, b, r);
                     sumf += sumi * (dw * a.d[t * nb + b]);
                 }
                 y[t * ldy + yRow + r] = sumf;
@@ -149,20 +149,30 @@ final class GemmQ4_0 {
         }
     }
 
-    /** 1 token(s) x 16 rows of Q4_0x16 weights at {@code go}; see the class comment. */
-    private static void x16t1(MemorySegment w, long go, int nb, short[] tb, int tb0, float[] d, short[] bias, int d0, float[] y, int y0) {
+    /** 1 token(s) x 16 rows: group at {@code go}, 4 byte columns per step. */
+    private static void x16t1(MemorySegment w, long go, int nb, int[] tb, int tb0, float[] d, short[] bias, int d0, float[] y, int y0) {
         FloatVector accE0 = FloatVector.zero(F256);
         FloatVector accO0 = FloatVector.zero(F256);
         ShortVector acc0 = ShortVector.broadcast(S256, bias[d0]);
-        long o = go + BlockQ4_0x16.QS_OFFSET;
-        int a = 0;
-        for (int i = 0; i < 16 * nb; i++, o += 16, a += 16) {
-            ShortVector s = (ShortVector) ByteVector.fromMemorySegment(B128, w, o, LE).convertShape(B2S, S256, 0);
-            ShortVector h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, tb0 + a))).add(h.mul(ShortVector.fromArray(S256, tb, tb0 + a + 256)));
-            if ((i & 15) == 15) {
-                long so = o + 16 - BlockQ4_0x16.BYTES;
-                int b = i >> 4;
+        long q0 = go + (long) BlockQ4_0x16.SCALES_SIZE * nb;
+        for (int i = 0; i < 4 * nb; i++) {
+            long q = q0 + 64L * i;
+            int a = 4 * (i % 4) + 32 * (i / 4);
+            ShortVector s0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 0, LE).convertShape(B2S, S256, 0);
+            ShortVector h0 = s0.lanewise(ASHR, 4);
+            acc0 = acc0.add(s0.mul(IntVector.broadcast(I256, tb[tb0 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I256, tb[tb0 + a + 16]).reinterpretAsShorts())));
+            ShortVector s1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 16, LE).convertShape(B2S, S256, 0);
+            ShortVector h1 = s1.lanewise(ASHR, 4);
+            acc0 = acc0.add(s1.mul(IntVector.broadcast(I256, tb[tb0 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I256, tb[tb0 + a + 17]).reinterpretAsShorts())));
+            ShortVector s2 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 32, LE).convertShape(B2S, S256, 0);
+            ShortVector h2 = s2.lanewise(ASHR, 4);
+            acc0 = acc0.add(s2.mul(IntVector.broadcast(I256, tb[tb0 + a + 2]).reinterpretAsShorts()).add(h2.mul(IntVector.broadcast(I256, tb[tb0 + a + 18]).reinterpretAsShorts())));
+            ShortVector s3 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 48, LE).convertShape(B2S, S256, 0);
+            ShortVector h3 = s3.lanewise(ASHR, 4);
+            acc0 = acc0.add(s3.mul(IntVector.broadcast(I256, tb[tb0 + a + 3]).reinterpretAsShorts()).add(h3.mul(IntVector.broadcast(I256, tb[tb0 + a + 19]).reinterpretAsShorts())));
+            if ((i & 3) == 3) {
+                int b = i / 4;
+                long so = go + (long) BlockQ4_0x16.SCALES_SIZE * b;
                 IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, so, LE).convertShape(S2I, I256, 0);
                 FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
                         .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
@@ -174,8 +184,6 @@ final class GemmQ4_0 {
                 accE0 = ((FloatVector) x0.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da0), accE0);
                 accO0 = ((FloatVector) x0.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da0), accO0);
                 acc0 = ShortVector.broadcast(S256, bias[d0 + Math.min(b + 1, nb - 1)]);
-                o += BlockQ4_0x16.QS_OFFSET;
-                a += 256;
             }
         }
         y[y0 + 0] = accE0.lane(0);
@@ -196,24 +204,37 @@ final class GemmQ4_0 {
         y[y0 + 15] = accO0.lane(7);
     }
 
-    /** 2 token(s) x 16 rows of Q4_0x16 weights at {@code go}; see the class comment. */
-    private static void x16t2(MemorySegment w, long go, int nb, short[] tb, int tb0, int tb1, float[] d, short[] bias, int d0, int d1, float[] y, int y0, int y1) {
+    /** 2 token(s) x 16 rows: group at {@code go}, 4 byte columns per step. */
+    private static void x16t2(MemorySegment w, long go, int nb, int[] tb, int tb0, int tb1, float[] d, short[] bias, int d0, int d1, float[] y, int y0, int y1) {
         FloatVector accE0 = FloatVector.zero(F256);
         FloatVector accO0 = FloatVector.zero(F256);
         ShortVector acc0 = ShortVector.broadcast(S256, bias[d0]);
         FloatVector accE1 = FloatVector.zero(F256);
         FloatVector accO1 = FloatVector.zero(F256);
         ShortVector acc1 = ShortVector.broadcast(S256, bias[d1]);
-        long o = go + BlockQ4_0x16.QS_OFFSET;
-        int a = 0;
-        for (int i = 0; i < 16 * nb; i++, o += 16, a += 16) {
-            ShortVector s = (ShortVector) ByteVector.fromMemorySegment(B128, w, o, LE).convertShape(B2S, S256, 0);
-            ShortVector h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, tb0 + a))).add(h.mul(ShortVector.fromArray(S256, tb, tb0 + a + 256)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, tb1 + a))).add(h.mul(ShortVector.fromArray(S256, tb, tb1 + a + 256)));
-            if ((i & 15) == 15) {
-                long so = o + 16 - BlockQ4_0x16.BYTES;
-                int b = i >> 4;
+        long q0 = go + (long) BlockQ4_0x16.SCALES_SIZE * nb;
+        for (int i = 0; i < 4 * nb; i++) {
+            long q = q0 + 64L * i;
+            int a = 4 * (i % 4) + 32 * (i / 4);
+            ShortVector s0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 0, LE).convertShape(B2S, S256, 0);
+            ShortVector h0 = s0.lanewise(ASHR, 4);
+            acc0 = acc0.add(s0.mul(IntVector.broadcast(I256, tb[tb0 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I256, tb[tb0 + a + 16]).reinterpretAsShorts())));
+            acc1 = acc1.add(s0.mul(IntVector.broadcast(I256, tb[tb1 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I256, tb[tb1 + a + 16]).reinterpretAsShorts())));
+            ShortVector s1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 16, LE).convertShape(B2S, S256, 0);
+            ShortVector h1 = s1.lanewise(ASHR, 4);
+            acc0 = acc0.add(s1.mul(IntVector.broadcast(I256, tb[tb0 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I256, tb[tb0 + a + 17]).reinterpretAsShorts())));
+            acc1 = acc1.add(s1.mul(IntVector.broadcast(I256, tb[tb1 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I256, tb[tb1 + a + 17]).reinterpretAsShorts())));
+            ShortVector s2 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 32, LE).convertShape(B2S, S256, 0);
+            ShortVector h2 = s2.lanewise(ASHR, 4);
+            acc0 = acc0.add(s2.mul(IntVector.broadcast(I256, tb[tb0 + a + 2]).reinterpretAsShorts()).add(h2.mul(IntVector.broadcast(I256, tb[tb0 + a + 18]).reinterpretAsShorts())));
+            acc1 = acc1.add(s2.mul(IntVector.broadcast(I256, tb[tb1 + a + 2]).reinterpretAsShorts()).add(h2.mul(IntVector.broadcast(I256, tb[tb1 + a + 18]).reinterpretAsShorts())));
+            ShortVector s3 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 48, LE).convertShape(B2S, S256, 0);
+            ShortVector h3 = s3.lanewise(ASHR, 4);
+            acc0 = acc0.add(s3.mul(IntVector.broadcast(I256, tb[tb0 + a + 3]).reinterpretAsShorts()).add(h3.mul(IntVector.broadcast(I256, tb[tb0 + a + 19]).reinterpretAsShorts())));
+            acc1 = acc1.add(s3.mul(IntVector.broadcast(I256, tb[tb1 + a + 3]).reinterpretAsShorts()).add(h3.mul(IntVector.broadcast(I256, tb[tb1 + a + 19]).reinterpretAsShorts())));
+            if ((i & 3) == 3) {
+                int b = i / 4;
+                long so = go + (long) BlockQ4_0x16.SCALES_SIZE * b;
                 IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, so, LE).convertShape(S2I, I256, 0);
                 FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
                         .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
@@ -230,8 +251,6 @@ final class GemmQ4_0 {
                 accE1 = ((FloatVector) x1.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da1), accE1);
                 accO1 = ((FloatVector) x1.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da1), accO1);
                 acc1 = ShortVector.broadcast(S256, bias[d1 + Math.min(b + 1, nb - 1)]);
-                o += BlockQ4_0x16.QS_OFFSET;
-                a += 256;
             }
         }
         y[y0 + 0] = accE0.lane(0);
@@ -268,8 +287,8 @@ final class GemmQ4_0 {
         y[y1 + 15] = accO1.lane(7);
     }
 
-    /** 4 token(s) x 16 rows of Q4_0x16 weights at {@code go}; see the class comment. */
-    private static void x16t4(MemorySegment w, long go, int nb, short[] tb, int tb0, int tb1, int tb2, int tb3, float[] d, short[] bias, int d0, int d1, int d2, int d3, float[] y, int y0, int y1, int y2, int y3) {
+    /** 4 token(s) x 16 rows: group at {@code go}, 4 byte columns per step. */
+    private static void x16t4(MemorySegment w, long go, int nb, int[] tb, int tb0, int tb1, int tb2, int tb3, float[] d, short[] bias, int d0, int d1, int d2, int d3, float[] y, int y0, int y1, int y2, int y3) {
         FloatVector accE0 = FloatVector.zero(F256);
         FloatVector accO0 = FloatVector.zero(F256);
         ShortVector acc0 = ShortVector.broadcast(S256, bias[d0]);
@@ -282,18 +301,37 @@ final class GemmQ4_0 {
         FloatVector accE3 = FloatVector.zero(F256);
         FloatVector accO3 = FloatVector.zero(F256);
         ShortVector acc3 = ShortVector.broadcast(S256, bias[d3]);
-        long o = go + BlockQ4_0x16.QS_OFFSET;
-        int a = 0;
-        for (int i = 0; i < 16 * nb; i++, o += 16, a += 16) {
-            ShortVector s = (ShortVector) ByteVector.fromMemorySegment(B128, w, o, LE).convertShape(B2S, S256, 0);
-            ShortVector h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, tb0 + a))).add(h.mul(ShortVector.fromArray(S256, tb, tb0 + a + 256)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, tb1 + a))).add(h.mul(ShortVector.fromArray(S256, tb, tb1 + a + 256)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, tb2 + a))).add(h.mul(ShortVector.fromArray(S256, tb, tb2 + a + 256)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, tb3 + a))).add(h.mul(ShortVector.fromArray(S256, tb, tb3 + a + 256)));
-            if ((i & 15) == 15) {
-                long so = o + 16 - BlockQ4_0x16.BYTES;
-                int b = i >> 4;
+        long q0 = go + (long) BlockQ4_0x16.SCALES_SIZE * nb;
+        for (int i = 0; i < 4 * nb; i++) {
+            long q = q0 + 64L * i;
+            int a = 4 * (i % 4) + 32 * (i / 4);
+            ShortVector s0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 0, LE).convertShape(B2S, S256, 0);
+            ShortVector h0 = s0.lanewise(ASHR, 4);
+            acc0 = acc0.add(s0.mul(IntVector.broadcast(I256, tb[tb0 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I256, tb[tb0 + a + 16]).reinterpretAsShorts())));
+            acc1 = acc1.add(s0.mul(IntVector.broadcast(I256, tb[tb1 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I256, tb[tb1 + a + 16]).reinterpretAsShorts())));
+            acc2 = acc2.add(s0.mul(IntVector.broadcast(I256, tb[tb2 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I256, tb[tb2 + a + 16]).reinterpretAsShorts())));
+            acc3 = acc3.add(s0.mul(IntVector.broadcast(I256, tb[tb3 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I256, tb[tb3 + a + 16]).reinterpretAsShorts())));
+            ShortVector s1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 16, LE).convertShape(B2S, S256, 0);
+            ShortVector h1 = s1.lanewise(ASHR, 4);
+            acc0 = acc0.add(s1.mul(IntVector.broadcast(I256, tb[tb0 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I256, tb[tb0 + a + 17]).reinterpretAsShorts())));
+            acc1 = acc1.add(s1.mul(IntVector.broadcast(I256, tb[tb1 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I256, tb[tb1 + a + 17]).reinterpretAsShorts())));
+            acc2 = acc2.add(s1.mul(IntVector.broadcast(I256, tb[tb2 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I256, tb[tb2 + a + 17]).reinterpretAsShorts())));
+            acc3 = acc3.add(s1.mul(IntVector.broadcast(I256, tb[tb3 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I256, tb[tb3 + a + 17]).reinterpretAsShorts())));
+            ShortVector s2 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 32, LE).convertShape(B2S, S256, 0);
+            ShortVector h2 = s2.lanewise(ASHR, 4);
+            acc0 = acc0.add(s2.mul(IntVector.broadcast(I256, tb[tb0 + a + 2]).reinterpretAsShorts()).add(h2.mul(IntVector.broadcast(I256, tb[tb0 + a + 18]).reinterpretAsShorts())));
+            acc1 = acc1.add(s2.mul(IntVector.broadcast(I256, tb[tb1 + a + 2]).reinterpretAsShorts()).add(h2.mul(IntVector.broadcast(I256, tb[tb1 + a + 18]).reinterpretAsShorts())));
+            acc2 = acc2.add(s2.mul(IntVector.broadcast(I256, tb[tb2 + a + 2]).reinterpretAsShorts()).add(h2.mul(IntVector.broadcast(I256, tb[tb2 + a + 18]).reinterpretAsShorts())));
+            acc3 = acc3.add(s2.mul(IntVector.broadcast(I256, tb[tb3 + a + 2]).reinterpretAsShorts()).add(h2.mul(IntVector.broadcast(I256, tb[tb3 + a + 18]).reinterpretAsShorts())));
+            ShortVector s3 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 48, LE).convertShape(B2S, S256, 0);
+            ShortVector h3 = s3.lanewise(ASHR, 4);
+            acc0 = acc0.add(s3.mul(IntVector.broadcast(I256, tb[tb0 + a + 3]).reinterpretAsShorts()).add(h3.mul(IntVector.broadcast(I256, tb[tb0 + a + 19]).reinterpretAsShorts())));
+            acc1 = acc1.add(s3.mul(IntVector.broadcast(I256, tb[tb1 + a + 3]).reinterpretAsShorts()).add(h3.mul(IntVector.broadcast(I256, tb[tb1 + a + 19]).reinterpretAsShorts())));
+            acc2 = acc2.add(s3.mul(IntVector.broadcast(I256, tb[tb2 + a + 3]).reinterpretAsShorts()).add(h3.mul(IntVector.broadcast(I256, tb[tb2 + a + 19]).reinterpretAsShorts())));
+            acc3 = acc3.add(s3.mul(IntVector.broadcast(I256, tb[tb3 + a + 3]).reinterpretAsShorts()).add(h3.mul(IntVector.broadcast(I256, tb[tb3 + a + 19]).reinterpretAsShorts())));
+            if ((i & 3) == 3) {
+                int b = i / 4;
+                long so = go + (long) BlockQ4_0x16.SCALES_SIZE * b;
                 IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, so, LE).convertShape(S2I, I256, 0);
                 FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
                         .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
@@ -320,8 +358,6 @@ final class GemmQ4_0 {
                 accE3 = ((FloatVector) x3.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da3), accE3);
                 accO3 = ((FloatVector) x3.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da3), accO3);
                 acc3 = ShortVector.broadcast(S256, bias[d3 + Math.min(b + 1, nb - 1)]);
-                o += BlockQ4_0x16.QS_OFFSET;
-                a += 256;
             }
         }
         y[y0 + 0] = accE0.lane(0);

@@ -38,8 +38,8 @@ import jdk.incubator.vector.ShortVector;
  *       reduced to 8 int32 lanes, converted and scaled: the fixed costs (scale, conversion, reduction)
  *       are paid for every block of every row.</li>
  *   <li>{@link #x16}: the {@link BlockQ8_0x16} layout. Lanes are rows: one vector holds column k of 16
- *       rows and is multiplied by activation k repeated 16 times (a load from {@link Activations#table},
- *       no shuffle), so 16 dot products advance together and the fixed costs are paid once per 16 rows.
+ *       rows and is multiplied by activation k in all 16 lanes (one {@code vpbroadcastd} load from
+ *       {@link Activations#pairs}), so 16 dot products advance together and the fixed costs are paid once per 16 rows.
  *       About a third fewer instructions per weight than {@link #rows}. The kernels run one flat loop
  *       over column pairs with the per-block work under a branch taken every 16th pair: a nested
  *       per-block loop costs ~30% in C2's loop setup, and fully unrolled block bodies exceed C2's
@@ -112,14 +112,14 @@ final class GemmQ8_0 {
             x16Generic(w, go, nb, a, cols, t0, t1, y, ldy, yRow);
             return;
         }
-        short[] tb = a.table();
+        int[] tb = a.pairs;
         int t = t0;
         for (; t + 2 <= t1; t += 2) {
-            x16t2(w, go, nb, tb, 16 * t * cols, 16 * (t + 1) * cols, a.d, t * nb, (t + 1) * nb,
+            x16t2(w, go, nb, tb, t * cols, (t + 1) * cols, a.d, t * nb, (t + 1) * nb,
                     y, t * ldy + yRow, (t + 1) * ldy + yRow);
         }
         for (; t < t1; t++) {
-            x16t1(w, go, nb, tb, 16 * t * cols, a.d, t * nb, y, t * ldy + yRow);
+            x16t1(w, go, nb, tb, t * cols, a.d, t * nb, y, t * ldy + yRow);
         }
     }
 
@@ -129,12 +129,12 @@ final class GemmQ8_0 {
             for (int r = 0; r < 16; r++) {
                 float sumf = 0;
                 for (int b = 0; b < nb; b++) {
-                    long o = go + (long) b * BlockQ8_0x16.BYTES;
+                    long o = go + BlockQ8_0x16.quantsOffset(nb, b);
                     int sumi = 0;
                     for (int k = 0; k < 32; k++) {
-                        sumi += w.get(I8, o + BlockQ8_0x16.QS_OFFSET + 16L * k + r) * a.q[t * cols + 32 * b + k];
+                        sumi += w.get(I8, o + 16L * k + r) * a.q[t * cols + 32 * b + k];
                     }
-                    float dw = Float.float16ToFloat(w.get(I16, o + BlockQ8_0x16.D_OFFSET + 2L * BlockQ8_0x16.scaleSlot(r)));
+                    float dw = BlockQ8_0x16.scale(w, go, b, r);
                     sumf += sumi * (dw * a.d[t * nb + b]);
                 }
                 y[t * ldy + yRow + r] = sumf;
@@ -142,23 +142,39 @@ final class GemmQ8_0 {
         }
     }
 
-    /** 1 token(s) x 16 rows of Q8_0x16 weights at {@code go}; see the class comment. */
-    private static void x16t1(MemorySegment w, long go, int nb, short[] tb, int tb0, float[] d, int d0, float[] y, int y0) {
+    /** 1 token(s) x 16 rows: group at {@code go}, 4 column pairs per step. */
+    private static void x16t1(MemorySegment w, long go, int nb, int[] tb, int tb0, float[] d, int d0, float[] y, int y0) {
         FloatVector accE0 = FloatVector.zero(F256);
         FloatVector accO0 = FloatVector.zero(F256);
         IntVector iE0 = IntVector.zero(I256);
         IntVector iO0 = IntVector.zero(I256);
-        long o = go + BlockQ8_0x16.QS_OFFSET;
-        int a = 0;
-        for (int i = 0; i < 16 * nb; i++, o += 32, a += 32) {
-            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o, LE).convertShape(B2S, S256, 0);
-            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 16, LE).convertShape(B2S, S256, 0);
-            IntVector x0 = w0.mul(ShortVector.fromArray(S256, tb, tb0 + a)).add(w1.mul(ShortVector.fromArray(S256, tb, tb0 + a + 16))).reinterpretAsInts();
-            iO0 = iO0.add(x0.lanewise(ASHR, 16));
-            iE0 = iE0.add(x0.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            if ((i & 15) == 15) {
-                long so = o + 32 - BlockQ8_0x16.BYTES;
-                int b = i >> 4;
+        long q0 = go + (long) BlockQ8_0x16.SCALES_SIZE * nb;
+        for (int i = 0; i < 4 * nb; i++) {
+            long q = q0 + 128L * i;
+            int a = 8 * i;
+            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 0, LE).convertShape(B2S, S256, 0);
+            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 16, LE).convertShape(B2S, S256, 0);
+            IntVector x00 = w0.mul(IntVector.broadcast(I256, tb[tb0 + a + 0]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I256, tb[tb0 + a + 1]).reinterpretAsShorts())).reinterpretAsInts();
+            iO0 = iO0.add(x00.lanewise(ASHR, 16));
+            iE0 = iE0.add(x00.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            ShortVector w2 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 32, LE).convertShape(B2S, S256, 0);
+            ShortVector w3 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 48, LE).convertShape(B2S, S256, 0);
+            IntVector x01 = w2.mul(IntVector.broadcast(I256, tb[tb0 + a + 2]).reinterpretAsShorts()).add(w3.mul(IntVector.broadcast(I256, tb[tb0 + a + 3]).reinterpretAsShorts())).reinterpretAsInts();
+            iO0 = iO0.add(x01.lanewise(ASHR, 16));
+            iE0 = iE0.add(x01.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            ShortVector w4 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 64, LE).convertShape(B2S, S256, 0);
+            ShortVector w5 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 80, LE).convertShape(B2S, S256, 0);
+            IntVector x02 = w4.mul(IntVector.broadcast(I256, tb[tb0 + a + 4]).reinterpretAsShorts()).add(w5.mul(IntVector.broadcast(I256, tb[tb0 + a + 5]).reinterpretAsShorts())).reinterpretAsInts();
+            iO0 = iO0.add(x02.lanewise(ASHR, 16));
+            iE0 = iE0.add(x02.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            ShortVector w6 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 96, LE).convertShape(B2S, S256, 0);
+            ShortVector w7 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 112, LE).convertShape(B2S, S256, 0);
+            IntVector x03 = w6.mul(IntVector.broadcast(I256, tb[tb0 + a + 6]).reinterpretAsShorts()).add(w7.mul(IntVector.broadcast(I256, tb[tb0 + a + 7]).reinterpretAsShorts())).reinterpretAsInts();
+            iO0 = iO0.add(x03.lanewise(ASHR, 16));
+            iE0 = iE0.add(x03.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            if ((i & 3) == 3) {
+                int b = i / 4;
+                long so = go + (long) BlockQ8_0x16.SCALES_SIZE * b;
                 IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, so, LE).convertShape(S2I, I256, 0);
                 FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
                         .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
@@ -170,7 +186,6 @@ final class GemmQ8_0 {
                 accO0 = ((FloatVector) iO0.convert(I2F, 0)).fma(sO.mul(da0), accO0);
                 iE0 = IntVector.zero(I256);
                 iO0 = IntVector.zero(I256);
-                o += BlockQ8_0x16.QS_OFFSET;
             }
         }
         y[y0 + 0] = accE0.lane(0);
@@ -191,8 +206,8 @@ final class GemmQ8_0 {
         y[y0 + 15] = accO0.lane(7);
     }
 
-    /** 2 token(s) x 16 rows of Q8_0x16 weights at {@code go}; see the class comment. */
-    private static void x16t2(MemorySegment w, long go, int nb, short[] tb, int tb0, int tb1, float[] d, int d0, int d1, float[] y, int y0, int y1) {
+    /** 2 token(s) x 16 rows: group at {@code go}, 4 column pairs per step. */
+    private static void x16t2(MemorySegment w, long go, int nb, int[] tb, int tb0, int tb1, float[] d, int d0, int d1, float[] y, int y0, int y1) {
         FloatVector accE0 = FloatVector.zero(F256);
         FloatVector accO0 = FloatVector.zero(F256);
         IntVector iE0 = IntVector.zero(I256);
@@ -201,20 +216,45 @@ final class GemmQ8_0 {
         FloatVector accO1 = FloatVector.zero(F256);
         IntVector iE1 = IntVector.zero(I256);
         IntVector iO1 = IntVector.zero(I256);
-        long o = go + BlockQ8_0x16.QS_OFFSET;
-        int a = 0;
-        for (int i = 0; i < 16 * nb; i++, o += 32, a += 32) {
-            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o, LE).convertShape(B2S, S256, 0);
-            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 16, LE).convertShape(B2S, S256, 0);
-            IntVector x0 = w0.mul(ShortVector.fromArray(S256, tb, tb0 + a)).add(w1.mul(ShortVector.fromArray(S256, tb, tb0 + a + 16))).reinterpretAsInts();
-            iO0 = iO0.add(x0.lanewise(ASHR, 16));
-            iE0 = iE0.add(x0.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            IntVector x1 = w0.mul(ShortVector.fromArray(S256, tb, tb1 + a)).add(w1.mul(ShortVector.fromArray(S256, tb, tb1 + a + 16))).reinterpretAsInts();
-            iO1 = iO1.add(x1.lanewise(ASHR, 16));
-            iE1 = iE1.add(x1.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            if ((i & 15) == 15) {
-                long so = o + 32 - BlockQ8_0x16.BYTES;
-                int b = i >> 4;
+        long q0 = go + (long) BlockQ8_0x16.SCALES_SIZE * nb;
+        for (int i = 0; i < 4 * nb; i++) {
+            long q = q0 + 128L * i;
+            int a = 8 * i;
+            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 0, LE).convertShape(B2S, S256, 0);
+            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 16, LE).convertShape(B2S, S256, 0);
+            IntVector x00 = w0.mul(IntVector.broadcast(I256, tb[tb0 + a + 0]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I256, tb[tb0 + a + 1]).reinterpretAsShorts())).reinterpretAsInts();
+            iO0 = iO0.add(x00.lanewise(ASHR, 16));
+            iE0 = iE0.add(x00.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            IntVector x10 = w0.mul(IntVector.broadcast(I256, tb[tb1 + a + 0]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I256, tb[tb1 + a + 1]).reinterpretAsShorts())).reinterpretAsInts();
+            iO1 = iO1.add(x10.lanewise(ASHR, 16));
+            iE1 = iE1.add(x10.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            ShortVector w2 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 32, LE).convertShape(B2S, S256, 0);
+            ShortVector w3 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 48, LE).convertShape(B2S, S256, 0);
+            IntVector x01 = w2.mul(IntVector.broadcast(I256, tb[tb0 + a + 2]).reinterpretAsShorts()).add(w3.mul(IntVector.broadcast(I256, tb[tb0 + a + 3]).reinterpretAsShorts())).reinterpretAsInts();
+            iO0 = iO0.add(x01.lanewise(ASHR, 16));
+            iE0 = iE0.add(x01.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            IntVector x11 = w2.mul(IntVector.broadcast(I256, tb[tb1 + a + 2]).reinterpretAsShorts()).add(w3.mul(IntVector.broadcast(I256, tb[tb1 + a + 3]).reinterpretAsShorts())).reinterpretAsInts();
+            iO1 = iO1.add(x11.lanewise(ASHR, 16));
+            iE1 = iE1.add(x11.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            ShortVector w4 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 64, LE).convertShape(B2S, S256, 0);
+            ShortVector w5 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 80, LE).convertShape(B2S, S256, 0);
+            IntVector x02 = w4.mul(IntVector.broadcast(I256, tb[tb0 + a + 4]).reinterpretAsShorts()).add(w5.mul(IntVector.broadcast(I256, tb[tb0 + a + 5]).reinterpretAsShorts())).reinterpretAsInts();
+            iO0 = iO0.add(x02.lanewise(ASHR, 16));
+            iE0 = iE0.add(x02.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            IntVector x12 = w4.mul(IntVector.broadcast(I256, tb[tb1 + a + 4]).reinterpretAsShorts()).add(w5.mul(IntVector.broadcast(I256, tb[tb1 + a + 5]).reinterpretAsShorts())).reinterpretAsInts();
+            iO1 = iO1.add(x12.lanewise(ASHR, 16));
+            iE1 = iE1.add(x12.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            ShortVector w6 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 96, LE).convertShape(B2S, S256, 0);
+            ShortVector w7 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 112, LE).convertShape(B2S, S256, 0);
+            IntVector x03 = w6.mul(IntVector.broadcast(I256, tb[tb0 + a + 6]).reinterpretAsShorts()).add(w7.mul(IntVector.broadcast(I256, tb[tb0 + a + 7]).reinterpretAsShorts())).reinterpretAsInts();
+            iO0 = iO0.add(x03.lanewise(ASHR, 16));
+            iE0 = iE0.add(x03.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            IntVector x13 = w6.mul(IntVector.broadcast(I256, tb[tb1 + a + 6]).reinterpretAsShorts()).add(w7.mul(IntVector.broadcast(I256, tb[tb1 + a + 7]).reinterpretAsShorts())).reinterpretAsInts();
+            iO1 = iO1.add(x13.lanewise(ASHR, 16));
+            iE1 = iE1.add(x13.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            if ((i & 3) == 3) {
+                int b = i / 4;
+                long so = go + (long) BlockQ8_0x16.SCALES_SIZE * b;
                 IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, so, LE).convertShape(S2I, I256, 0);
                 FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
                         .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
@@ -231,7 +271,6 @@ final class GemmQ8_0 {
                 accO1 = ((FloatVector) iO1.convert(I2F, 0)).fma(sO.mul(da1), accO1);
                 iE1 = IntVector.zero(I256);
                 iO1 = IntVector.zero(I256);
-                o += BlockQ8_0x16.QS_OFFSET;
             }
         }
         y[y0 + 0] = accE0.lane(0);
