@@ -118,10 +118,15 @@ final class Activations {
                 float amax = v0.abs().max(v1.abs()).max(v2.abs().max(v3.abs())).reduceLanes(VectorOperators.MAX);
                 d[db + b] = QuantMath.roundToFp16(amax / 127.f);
                 float id = amax != 0 ? 127.f / amax : 0.0f;
-                toShorts(v0.mul(id), xb);
-                toShorts(v1.mul(id), xb + 8);
-                toShorts(v2.mul(id), xb + 16);
-                toShorts(v3.mul(id), xb + 24);
+                // no helper method here: a vector passed to a call C2 does not inline gets boxed
+                ((ShortVector) ((IntVector) v0.mul(id).add(ROUND_MAGIC).sub(ROUND_MAGIC).convert(VectorOperators.F2I, 0))
+                        .castShape(Simd.S128, 0)).intoArray(q, xb);
+                ((ShortVector) ((IntVector) v1.mul(id).add(ROUND_MAGIC).sub(ROUND_MAGIC).convert(VectorOperators.F2I, 0))
+                        .castShape(Simd.S128, 0)).intoArray(q, xb + 8);
+                ((ShortVector) ((IntVector) v2.mul(id).add(ROUND_MAGIC).sub(ROUND_MAGIC).convert(VectorOperators.F2I, 0))
+                        .castShape(Simd.S128, 0)).intoArray(q, xb + 16);
+                ((ShortVector) ((IntVector) v3.mul(id).add(ROUND_MAGIC).sub(ROUND_MAGIC).convert(VectorOperators.F2I, 0))
+                        .castShape(Simd.S128, 0)).intoArray(q, xb + 24);
             } else {
                 float amax = BlockQ8_0.amax(x, xb);
                 d[db + b] = QuantMath.roundToFp16(amax / 127.f);
@@ -131,11 +136,6 @@ final class Activations {
                 }
             }
         }
-    }
-
-    private void toShorts(FloatVector v, int at) {
-        IntVector i = (IntVector) v.add(ROUND_MAGIC).sub(ROUND_MAGIC).convert(VectorOperators.F2I, 0);
-        ((ShortVector) i.castShape(Simd.S128, 0)).intoArray(q, at);
     }
 
     /** Rewrites each block's Q8_0 quants as (A1, A2) and fills {@link #bias}. */

@@ -28,13 +28,12 @@ import jdk.incubator.vector.ShortVector;
  * <p>Quants are unpacked in 16-bit lanes (16 bytes widened at a time), multiplied by the 16-bit
  * activations, and pairs of lanes are summed into 32-bit lanes, where the sub-block scale multiplies
  * them. Products stay within 16 bits: 15 * 127 * 2 for Q4_K, 63 * 127 for Q6_K's unsigned quants.
+ *
+ * <p>No vector crosses a method call here: a helper C2 decides not to inline (its inlining budget
+ * runs out in methods this size) makes every vector passed to it a heap object.
  */
 final class GemmKQuants {
     private GemmKQuants() {
-    }
-
-    static ShortVector bytes16(MemorySegment w, long off) {
-        return (ShortVector) ByteVector.fromMemorySegment(B128, w, off, LE).convertShape(B2S, S256, 0);
     }
 
     static void rowsQ4_K(MemorySegment w, long off, long rowBytes, int n, int cols, Activations a, int t0, int t1,
@@ -77,14 +76,17 @@ final class GemmKQuants {
             for (int g = 0; g < 4; g++) {
                 int sm1 = BlockQ4_K.scaleMin(w, sc, 2 * g);
                 int sm2 = BlockQ4_K.scaleMin(w, sc, 2 * g + 1);
-                ShortVector v0 = bytes16(w, xb + BlockQ4_K.QS_OFFSET + 32 * g);
-                ShortVector v1 = bytes16(w, xb + BlockQ4_K.QS_OFFSET + 32 * g + 16);
+                long qs = xb + BlockQ4_K.QS_OFFSET + 32 * g;
+                ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, qs, LE).convertShape(B2S, S256, 0);
+                ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, qs + 16, LE).convertShape(B2S, S256, 0);
                 int ab = qb + 64 * g;
-                ShortVector pLo = v0.and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab))
-                        .add(v1.and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab + 16)));
-                ShortVector pHi = v0.lanewise(ASHR, 4).and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab + 32))
-                        .add(v1.lanewise(ASHR, 4).and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab + 48)));
-                sumi = sumi.add(BlockQ8_0.pairSum(pLo).mul(sm1 & 0xff)).add(BlockQ8_0.pairSum(pHi).mul(sm2 & 0xff));
+                IntVector pLo = v0.and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab))
+                        .add(v1.and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab + 16))).reinterpretAsInts();
+                IntVector pHi = v0.lanewise(ASHR, 4).and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab + 32))
+                        .add(v1.lanewise(ASHR, 4).and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab + 48))).reinterpretAsInts();
+                // pairs of 16-bit lanes summed into 32-bit lanes, then times the sub-block scale
+                sumi = sumi.add(pLo.lanewise(ASHR, 16).add(pLo.lanewise(LSHL, 16).lanewise(ASHR, 16)).mul(sm1 & 0xff))
+                        .add(pHi.lanewise(ASHR, 16).add(pHi.lanewise(LSHL, 16).lanewise(ASHR, 16)).mul(sm2 & 0xff));
                 int bs = qb / 16 + 4 * g;
                 summ += (sm1 >> 8) * (a.bsum[bs] + a.bsum[bs + 1]) + (sm2 >> 8) * (a.bsum[bs + 2] + a.bsum[bs + 3]);
             }
@@ -137,19 +139,24 @@ final class GemmKQuants {
                 long qh = xb + BlockQ6_K.QH_OFFSET + 32L * half;
                 int ab = qb + 128 * half;
                 for (int h = 0; h < 32; h += 16) {
-                    ShortVector l0 = bytes16(w, ql + h);
-                    ShortVector l1 = bytes16(w, ql + 32 + h);
-                    ShortVector hb = bytes16(w, qh + h);
-                    ShortVector q1 = l0.and((short) 0xF).or(hb.and((short) 3).lanewise(LSHL, 4));
-                    ShortVector q2 = l1.and((short) 0xF).or(hb.and((short) 0xC).lanewise(LSHL, 2));
-                    ShortVector q3 = l0.lanewise(ASHR, 4).and((short) 0xF).or(hb.and((short) 0x30));
-                    ShortVector q4 = l1.lanewise(ASHR, 4).and((short) 0xF).or(hb.lanewise(ASHR, 2).and((short) 0x30));
+                    ShortVector l0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, ql + h, LE).convertShape(B2S, S256, 0);
+                    ShortVector l1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, ql + 32 + h, LE).convertShape(B2S, S256, 0);
+                    ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(B128, w, qh + h, LE).convertShape(B2S, S256, 0);
+                    IntVector p1 = l0.and((short) 0xF).or(hb.and((short) 3).lanewise(LSHL, 4))
+                            .mul(ShortVector.fromArray(S256, q, ab + h)).reinterpretAsInts();
+                    IntVector p2 = l1.and((short) 0xF).or(hb.and((short) 0xC).lanewise(LSHL, 2))
+                            .mul(ShortVector.fromArray(S256, q, ab + 32 + h)).reinterpretAsInts();
+                    IntVector p3 = l0.lanewise(ASHR, 4).and((short) 0xF).or(hb.and((short) 0x30))
+                            .mul(ShortVector.fromArray(S256, q, ab + 64 + h)).reinterpretAsInts();
+                    IntVector p4 = l1.lanewise(ASHR, 4).and((short) 0xF).or(hb.lanewise(ASHR, 2).and((short) 0x30))
+                            .mul(ShortVector.fromArray(S256, q, ab + 96 + h)).reinterpretAsInts();
                     int is = 8 * half + h / 16;
+                    // pairs of 16-bit lanes summed into 32-bit lanes, then times the sub-block scale
                     sumi = sumi
-                            .add(BlockQ8_0.pairSum(q1.mul(ShortVector.fromArray(S256, q, ab + h))).mul(w.get(I8, scales + is)))
-                            .add(BlockQ8_0.pairSum(q2.mul(ShortVector.fromArray(S256, q, ab + 32 + h))).mul(w.get(I8, scales + is + 2)))
-                            .add(BlockQ8_0.pairSum(q3.mul(ShortVector.fromArray(S256, q, ab + 64 + h))).mul(w.get(I8, scales + is + 4)))
-                            .add(BlockQ8_0.pairSum(q4.mul(ShortVector.fromArray(S256, q, ab + 96 + h))).mul(w.get(I8, scales + is + 6)));
+                            .add(p1.lanewise(ASHR, 16).add(p1.lanewise(LSHL, 16).lanewise(ASHR, 16)).mul(w.get(I8, scales + is)))
+                            .add(p2.lanewise(ASHR, 16).add(p2.lanewise(LSHL, 16).lanewise(ASHR, 16)).mul(w.get(I8, scales + is + 2)))
+                            .add(p3.lanewise(ASHR, 16).add(p3.lanewise(LSHL, 16).lanewise(ASHR, 16)).mul(w.get(I8, scales + is + 4)))
+                            .add(p4.lanewise(ASHR, 16).add(p4.lanewise(LSHL, 16).lanewise(ASHR, 16)).mul(w.get(I8, scales + is + 6)));
                 }
             }
             int offset = 0;

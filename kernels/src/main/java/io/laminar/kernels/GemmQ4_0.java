@@ -287,7 +287,7 @@ final class GemmQ4_0 {
         y[y1 + 15] = accO1.lane(7);
     }
 
-    /** 4 token(s) x 16 rows: group at {@code go}, 4 byte columns per step. */
+    /** 4 token(s) x 16 rows: group at {@code go}, 2 byte columns per step. */
     private static void x16t4(MemorySegment w, long go, int nb, int[] tb, int tb0, int tb1, int tb2, int tb3, float[] d, short[] bias, int d0, int d1, int d2, int d3, float[] y, int y0, int y1, int y2, int y3) {
         FloatVector accE0 = FloatVector.zero(F256);
         FloatVector accO0 = FloatVector.zero(F256);
@@ -302,9 +302,9 @@ final class GemmQ4_0 {
         FloatVector accO3 = FloatVector.zero(F256);
         ShortVector acc3 = ShortVector.broadcast(S256, bias[d3]);
         long q0 = go + (long) BlockQ4_0x16.SCALES_SIZE * nb;
-        for (int i = 0; i < 4 * nb; i++) {
-            long q = q0 + 64L * i;
-            int a = 4 * (i % 4) + 32 * (i / 4);
+        for (int i = 0; i < 8 * nb; i++) {
+            long q = q0 + 32L * i;
+            int a = 2 * (i % 8) + 32 * (i / 8);
             ShortVector s0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 0, LE).convertShape(B2S, S256, 0);
             ShortVector h0 = s0.lanewise(ASHR, 4);
             acc0 = acc0.add(s0.mul(IntVector.broadcast(I256, tb[tb0 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I256, tb[tb0 + a + 16]).reinterpretAsShorts())));
@@ -317,20 +317,8 @@ final class GemmQ4_0 {
             acc1 = acc1.add(s1.mul(IntVector.broadcast(I256, tb[tb1 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I256, tb[tb1 + a + 17]).reinterpretAsShorts())));
             acc2 = acc2.add(s1.mul(IntVector.broadcast(I256, tb[tb2 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I256, tb[tb2 + a + 17]).reinterpretAsShorts())));
             acc3 = acc3.add(s1.mul(IntVector.broadcast(I256, tb[tb3 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I256, tb[tb3 + a + 17]).reinterpretAsShorts())));
-            ShortVector s2 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 32, LE).convertShape(B2S, S256, 0);
-            ShortVector h2 = s2.lanewise(ASHR, 4);
-            acc0 = acc0.add(s2.mul(IntVector.broadcast(I256, tb[tb0 + a + 2]).reinterpretAsShorts()).add(h2.mul(IntVector.broadcast(I256, tb[tb0 + a + 18]).reinterpretAsShorts())));
-            acc1 = acc1.add(s2.mul(IntVector.broadcast(I256, tb[tb1 + a + 2]).reinterpretAsShorts()).add(h2.mul(IntVector.broadcast(I256, tb[tb1 + a + 18]).reinterpretAsShorts())));
-            acc2 = acc2.add(s2.mul(IntVector.broadcast(I256, tb[tb2 + a + 2]).reinterpretAsShorts()).add(h2.mul(IntVector.broadcast(I256, tb[tb2 + a + 18]).reinterpretAsShorts())));
-            acc3 = acc3.add(s2.mul(IntVector.broadcast(I256, tb[tb3 + a + 2]).reinterpretAsShorts()).add(h2.mul(IntVector.broadcast(I256, tb[tb3 + a + 18]).reinterpretAsShorts())));
-            ShortVector s3 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 48, LE).convertShape(B2S, S256, 0);
-            ShortVector h3 = s3.lanewise(ASHR, 4);
-            acc0 = acc0.add(s3.mul(IntVector.broadcast(I256, tb[tb0 + a + 3]).reinterpretAsShorts()).add(h3.mul(IntVector.broadcast(I256, tb[tb0 + a + 19]).reinterpretAsShorts())));
-            acc1 = acc1.add(s3.mul(IntVector.broadcast(I256, tb[tb1 + a + 3]).reinterpretAsShorts()).add(h3.mul(IntVector.broadcast(I256, tb[tb1 + a + 19]).reinterpretAsShorts())));
-            acc2 = acc2.add(s3.mul(IntVector.broadcast(I256, tb[tb2 + a + 3]).reinterpretAsShorts()).add(h3.mul(IntVector.broadcast(I256, tb[tb2 + a + 19]).reinterpretAsShorts())));
-            acc3 = acc3.add(s3.mul(IntVector.broadcast(I256, tb[tb3 + a + 3]).reinterpretAsShorts()).add(h3.mul(IntVector.broadcast(I256, tb[tb3 + a + 19]).reinterpretAsShorts())));
-            if ((i & 3) == 3) {
-                int b = i / 4;
+            if ((i & 7) == 7) {
+                int b = i / 8;
                 long so = go + (long) BlockQ4_0x16.SCALES_SIZE * b;
                 IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, so, LE).convertShape(S2I, I256, 0);
                 FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)

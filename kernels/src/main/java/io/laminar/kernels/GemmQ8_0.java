@@ -49,6 +49,8 @@ import jdk.incubator.vector.ShortVector;
  */
 final class GemmQ8_0 {
     private static final float TWO_POW_112 = 0x1p112f;
+    /** What {@code evenBias} adds to each even lane over a block: 16 column pairs x 32768. */
+    private static final int EVEN_BIAS_TOTAL = 16 * 0x8000;
 
     private GemmQ8_0() {
     }
@@ -114,6 +116,10 @@ final class GemmQ8_0 {
         }
         int[] tb = a.pairs;
         int t = t0;
+        for (; t + 3 <= t1; t += 3) {
+            x16t3(w, go, nb, tb, t * cols, (t + 1) * cols, (t + 2) * cols, a.d, t * nb, (t + 1) * nb, (t + 2) * nb,
+                    y, t * ldy + yRow, (t + 1) * ldy + yRow, (t + 2) * ldy + yRow);
+        }
         for (; t + 2 <= t1; t += 2) {
             x16t2(w, go, nb, tb, t * cols, (t + 1) * cols, a.d, t * nb, (t + 1) * nb,
                     y, t * ldy + yRow, (t + 1) * ldy + yRow);
@@ -144,9 +150,10 @@ final class GemmQ8_0 {
 
     /** 1 token(s) x 16 rows: group at {@code go}, 4 column pairs per step. */
     private static void x16t1(MemorySegment w, long go, int nb, int[] tb, int tb0, float[] d, int d0, float[] y, int y0) {
+        ShortVector evenBias = IntVector.broadcast(I256, 0x8000).reinterpretAsShorts();
         FloatVector accE0 = FloatVector.zero(F256);
         FloatVector accO0 = FloatVector.zero(F256);
-        IntVector iE0 = IntVector.zero(I256);
+        IntVector iX0 = IntVector.zero(I256);
         IntVector iO0 = IntVector.zero(I256);
         long q0 = go + (long) BlockQ8_0x16.SCALES_SIZE * nb;
         for (int i = 0; i < 4 * nb; i++) {
@@ -154,24 +161,24 @@ final class GemmQ8_0 {
             int a = 8 * i;
             ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 0, LE).convertShape(B2S, S256, 0);
             ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 16, LE).convertShape(B2S, S256, 0);
-            IntVector x00 = w0.mul(IntVector.broadcast(I256, tb[tb0 + a + 0]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I256, tb[tb0 + a + 1]).reinterpretAsShorts())).reinterpretAsInts();
+            IntVector x00 = w0.mul(IntVector.broadcast(I256, tb[tb0 + a + 0]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I256, tb[tb0 + a + 1]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+            iX0 = iX0.add(x00);
             iO0 = iO0.add(x00.lanewise(ASHR, 16));
-            iE0 = iE0.add(x00.lanewise(LSHL, 16).lanewise(ASHR, 16));
             ShortVector w2 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 32, LE).convertShape(B2S, S256, 0);
             ShortVector w3 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 48, LE).convertShape(B2S, S256, 0);
-            IntVector x01 = w2.mul(IntVector.broadcast(I256, tb[tb0 + a + 2]).reinterpretAsShorts()).add(w3.mul(IntVector.broadcast(I256, tb[tb0 + a + 3]).reinterpretAsShorts())).reinterpretAsInts();
+            IntVector x01 = w2.mul(IntVector.broadcast(I256, tb[tb0 + a + 2]).reinterpretAsShorts()).add(w3.mul(IntVector.broadcast(I256, tb[tb0 + a + 3]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+            iX0 = iX0.add(x01);
             iO0 = iO0.add(x01.lanewise(ASHR, 16));
-            iE0 = iE0.add(x01.lanewise(LSHL, 16).lanewise(ASHR, 16));
             ShortVector w4 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 64, LE).convertShape(B2S, S256, 0);
             ShortVector w5 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 80, LE).convertShape(B2S, S256, 0);
-            IntVector x02 = w4.mul(IntVector.broadcast(I256, tb[tb0 + a + 4]).reinterpretAsShorts()).add(w5.mul(IntVector.broadcast(I256, tb[tb0 + a + 5]).reinterpretAsShorts())).reinterpretAsInts();
+            IntVector x02 = w4.mul(IntVector.broadcast(I256, tb[tb0 + a + 4]).reinterpretAsShorts()).add(w5.mul(IntVector.broadcast(I256, tb[tb0 + a + 5]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+            iX0 = iX0.add(x02);
             iO0 = iO0.add(x02.lanewise(ASHR, 16));
-            iE0 = iE0.add(x02.lanewise(LSHL, 16).lanewise(ASHR, 16));
             ShortVector w6 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 96, LE).convertShape(B2S, S256, 0);
             ShortVector w7 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 112, LE).convertShape(B2S, S256, 0);
-            IntVector x03 = w6.mul(IntVector.broadcast(I256, tb[tb0 + a + 6]).reinterpretAsShorts()).add(w7.mul(IntVector.broadcast(I256, tb[tb0 + a + 7]).reinterpretAsShorts())).reinterpretAsInts();
+            IntVector x03 = w6.mul(IntVector.broadcast(I256, tb[tb0 + a + 6]).reinterpretAsShorts()).add(w7.mul(IntVector.broadcast(I256, tb[tb0 + a + 7]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+            iX0 = iX0.add(x03);
             iO0 = iO0.add(x03.lanewise(ASHR, 16));
-            iE0 = iE0.add(x03.lanewise(LSHL, 16).lanewise(ASHR, 16));
             if ((i & 3) == 3) {
                 int b = i / 4;
                 long so = go + (long) BlockQ8_0x16.SCALES_SIZE * b;
@@ -182,9 +189,10 @@ final class GemmQ8_0 {
                 FloatVector sO = hO.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
                         .reinterpretAsInts().or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
                 float da0 = d[d0 + b];
+                IntVector iE0 = iX0.sub(iO0.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);
                 accE0 = ((FloatVector) iE0.convert(I2F, 0)).fma(sE.mul(da0), accE0);
                 accO0 = ((FloatVector) iO0.convert(I2F, 0)).fma(sO.mul(da0), accO0);
-                iE0 = IntVector.zero(I256);
+                iX0 = IntVector.zero(I256);
                 iO0 = IntVector.zero(I256);
             }
         }
@@ -208,13 +216,14 @@ final class GemmQ8_0 {
 
     /** 2 token(s) x 16 rows: group at {@code go}, 4 column pairs per step. */
     private static void x16t2(MemorySegment w, long go, int nb, int[] tb, int tb0, int tb1, float[] d, int d0, int d1, float[] y, int y0, int y1) {
+        ShortVector evenBias = IntVector.broadcast(I256, 0x8000).reinterpretAsShorts();
         FloatVector accE0 = FloatVector.zero(F256);
         FloatVector accO0 = FloatVector.zero(F256);
-        IntVector iE0 = IntVector.zero(I256);
+        IntVector iX0 = IntVector.zero(I256);
         IntVector iO0 = IntVector.zero(I256);
         FloatVector accE1 = FloatVector.zero(F256);
         FloatVector accO1 = FloatVector.zero(F256);
-        IntVector iE1 = IntVector.zero(I256);
+        IntVector iX1 = IntVector.zero(I256);
         IntVector iO1 = IntVector.zero(I256);
         long q0 = go + (long) BlockQ8_0x16.SCALES_SIZE * nb;
         for (int i = 0; i < 4 * nb; i++) {
@@ -222,36 +231,36 @@ final class GemmQ8_0 {
             int a = 8 * i;
             ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 0, LE).convertShape(B2S, S256, 0);
             ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 16, LE).convertShape(B2S, S256, 0);
-            IntVector x00 = w0.mul(IntVector.broadcast(I256, tb[tb0 + a + 0]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I256, tb[tb0 + a + 1]).reinterpretAsShorts())).reinterpretAsInts();
+            IntVector x00 = w0.mul(IntVector.broadcast(I256, tb[tb0 + a + 0]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I256, tb[tb0 + a + 1]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+            iX0 = iX0.add(x00);
             iO0 = iO0.add(x00.lanewise(ASHR, 16));
-            iE0 = iE0.add(x00.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            IntVector x10 = w0.mul(IntVector.broadcast(I256, tb[tb1 + a + 0]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I256, tb[tb1 + a + 1]).reinterpretAsShorts())).reinterpretAsInts();
+            IntVector x10 = w0.mul(IntVector.broadcast(I256, tb[tb1 + a + 0]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I256, tb[tb1 + a + 1]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+            iX1 = iX1.add(x10);
             iO1 = iO1.add(x10.lanewise(ASHR, 16));
-            iE1 = iE1.add(x10.lanewise(LSHL, 16).lanewise(ASHR, 16));
             ShortVector w2 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 32, LE).convertShape(B2S, S256, 0);
             ShortVector w3 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 48, LE).convertShape(B2S, S256, 0);
-            IntVector x01 = w2.mul(IntVector.broadcast(I256, tb[tb0 + a + 2]).reinterpretAsShorts()).add(w3.mul(IntVector.broadcast(I256, tb[tb0 + a + 3]).reinterpretAsShorts())).reinterpretAsInts();
+            IntVector x01 = w2.mul(IntVector.broadcast(I256, tb[tb0 + a + 2]).reinterpretAsShorts()).add(w3.mul(IntVector.broadcast(I256, tb[tb0 + a + 3]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+            iX0 = iX0.add(x01);
             iO0 = iO0.add(x01.lanewise(ASHR, 16));
-            iE0 = iE0.add(x01.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            IntVector x11 = w2.mul(IntVector.broadcast(I256, tb[tb1 + a + 2]).reinterpretAsShorts()).add(w3.mul(IntVector.broadcast(I256, tb[tb1 + a + 3]).reinterpretAsShorts())).reinterpretAsInts();
+            IntVector x11 = w2.mul(IntVector.broadcast(I256, tb[tb1 + a + 2]).reinterpretAsShorts()).add(w3.mul(IntVector.broadcast(I256, tb[tb1 + a + 3]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+            iX1 = iX1.add(x11);
             iO1 = iO1.add(x11.lanewise(ASHR, 16));
-            iE1 = iE1.add(x11.lanewise(LSHL, 16).lanewise(ASHR, 16));
             ShortVector w4 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 64, LE).convertShape(B2S, S256, 0);
             ShortVector w5 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 80, LE).convertShape(B2S, S256, 0);
-            IntVector x02 = w4.mul(IntVector.broadcast(I256, tb[tb0 + a + 4]).reinterpretAsShorts()).add(w5.mul(IntVector.broadcast(I256, tb[tb0 + a + 5]).reinterpretAsShorts())).reinterpretAsInts();
+            IntVector x02 = w4.mul(IntVector.broadcast(I256, tb[tb0 + a + 4]).reinterpretAsShorts()).add(w5.mul(IntVector.broadcast(I256, tb[tb0 + a + 5]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+            iX0 = iX0.add(x02);
             iO0 = iO0.add(x02.lanewise(ASHR, 16));
-            iE0 = iE0.add(x02.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            IntVector x12 = w4.mul(IntVector.broadcast(I256, tb[tb1 + a + 4]).reinterpretAsShorts()).add(w5.mul(IntVector.broadcast(I256, tb[tb1 + a + 5]).reinterpretAsShorts())).reinterpretAsInts();
+            IntVector x12 = w4.mul(IntVector.broadcast(I256, tb[tb1 + a + 4]).reinterpretAsShorts()).add(w5.mul(IntVector.broadcast(I256, tb[tb1 + a + 5]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+            iX1 = iX1.add(x12);
             iO1 = iO1.add(x12.lanewise(ASHR, 16));
-            iE1 = iE1.add(x12.lanewise(LSHL, 16).lanewise(ASHR, 16));
             ShortVector w6 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 96, LE).convertShape(B2S, S256, 0);
             ShortVector w7 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 112, LE).convertShape(B2S, S256, 0);
-            IntVector x03 = w6.mul(IntVector.broadcast(I256, tb[tb0 + a + 6]).reinterpretAsShorts()).add(w7.mul(IntVector.broadcast(I256, tb[tb0 + a + 7]).reinterpretAsShorts())).reinterpretAsInts();
+            IntVector x03 = w6.mul(IntVector.broadcast(I256, tb[tb0 + a + 6]).reinterpretAsShorts()).add(w7.mul(IntVector.broadcast(I256, tb[tb0 + a + 7]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+            iX0 = iX0.add(x03);
             iO0 = iO0.add(x03.lanewise(ASHR, 16));
-            iE0 = iE0.add(x03.lanewise(LSHL, 16).lanewise(ASHR, 16));
-            IntVector x13 = w6.mul(IntVector.broadcast(I256, tb[tb1 + a + 6]).reinterpretAsShorts()).add(w7.mul(IntVector.broadcast(I256, tb[tb1 + a + 7]).reinterpretAsShorts())).reinterpretAsInts();
+            IntVector x13 = w6.mul(IntVector.broadcast(I256, tb[tb1 + a + 6]).reinterpretAsShorts()).add(w7.mul(IntVector.broadcast(I256, tb[tb1 + a + 7]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+            iX1 = iX1.add(x13);
             iO1 = iO1.add(x13.lanewise(ASHR, 16));
-            iE1 = iE1.add(x13.lanewise(LSHL, 16).lanewise(ASHR, 16));
             if ((i & 3) == 3) {
                 int b = i / 4;
                 long so = go + (long) BlockQ8_0x16.SCALES_SIZE * b;
@@ -262,14 +271,16 @@ final class GemmQ8_0 {
                 FloatVector sO = hO.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
                         .reinterpretAsInts().or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
                 float da0 = d[d0 + b];
+                IntVector iE0 = iX0.sub(iO0.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);
                 accE0 = ((FloatVector) iE0.convert(I2F, 0)).fma(sE.mul(da0), accE0);
                 accO0 = ((FloatVector) iO0.convert(I2F, 0)).fma(sO.mul(da0), accO0);
-                iE0 = IntVector.zero(I256);
+                iX0 = IntVector.zero(I256);
                 iO0 = IntVector.zero(I256);
                 float da1 = d[d1 + b];
+                IntVector iE1 = iX1.sub(iO1.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);
                 accE1 = ((FloatVector) iE1.convert(I2F, 0)).fma(sE.mul(da1), accE1);
                 accO1 = ((FloatVector) iO1.convert(I2F, 0)).fma(sO.mul(da1), accO1);
-                iE1 = IntVector.zero(I256);
+                iX1 = IntVector.zero(I256);
                 iO1 = IntVector.zero(I256);
             }
         }
@@ -305,6 +316,126 @@ final class GemmQ8_0 {
         y[y1 + 13] = accO1.lane(6);
         y[y1 + 14] = accE1.lane(7);
         y[y1 + 15] = accO1.lane(7);
+    }
+
+    /** 3 token(s) x 16 rows: group at {@code go}, 2 column pairs per step. */
+    private static void x16t3(MemorySegment w, long go, int nb, int[] tb, int tb0, int tb1, int tb2, float[] d, int d0, int d1, int d2, float[] y, int y0, int y1, int y2) {
+        ShortVector evenBias = IntVector.broadcast(I256, 0x8000).reinterpretAsShorts();
+        FloatVector accE0 = FloatVector.zero(F256);
+        FloatVector accO0 = FloatVector.zero(F256);
+        IntVector iX0 = IntVector.zero(I256);
+        IntVector iO0 = IntVector.zero(I256);
+        FloatVector accE1 = FloatVector.zero(F256);
+        FloatVector accO1 = FloatVector.zero(F256);
+        IntVector iX1 = IntVector.zero(I256);
+        IntVector iO1 = IntVector.zero(I256);
+        FloatVector accE2 = FloatVector.zero(F256);
+        FloatVector accO2 = FloatVector.zero(F256);
+        IntVector iX2 = IntVector.zero(I256);
+        IntVector iO2 = IntVector.zero(I256);
+        long q0 = go + (long) BlockQ8_0x16.SCALES_SIZE * nb;
+        for (int i = 0; i < 8 * nb; i++) {
+            long q = q0 + 64L * i;
+            int a = 4 * i;
+            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 0, LE).convertShape(B2S, S256, 0);
+            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 16, LE).convertShape(B2S, S256, 0);
+            IntVector x00 = w0.mul(IntVector.broadcast(I256, tb[tb0 + a + 0]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I256, tb[tb0 + a + 1]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+            iX0 = iX0.add(x00);
+            iO0 = iO0.add(x00.lanewise(ASHR, 16));
+            IntVector x10 = w0.mul(IntVector.broadcast(I256, tb[tb1 + a + 0]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I256, tb[tb1 + a + 1]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+            iX1 = iX1.add(x10);
+            iO1 = iO1.add(x10.lanewise(ASHR, 16));
+            IntVector x20 = w0.mul(IntVector.broadcast(I256, tb[tb2 + a + 0]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I256, tb[tb2 + a + 1]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+            iX2 = iX2.add(x20);
+            iO2 = iO2.add(x20.lanewise(ASHR, 16));
+            ShortVector w2 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 32, LE).convertShape(B2S, S256, 0);
+            ShortVector w3 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 48, LE).convertShape(B2S, S256, 0);
+            IntVector x01 = w2.mul(IntVector.broadcast(I256, tb[tb0 + a + 2]).reinterpretAsShorts()).add(w3.mul(IntVector.broadcast(I256, tb[tb0 + a + 3]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+            iX0 = iX0.add(x01);
+            iO0 = iO0.add(x01.lanewise(ASHR, 16));
+            IntVector x11 = w2.mul(IntVector.broadcast(I256, tb[tb1 + a + 2]).reinterpretAsShorts()).add(w3.mul(IntVector.broadcast(I256, tb[tb1 + a + 3]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+            iX1 = iX1.add(x11);
+            iO1 = iO1.add(x11.lanewise(ASHR, 16));
+            IntVector x21 = w2.mul(IntVector.broadcast(I256, tb[tb2 + a + 2]).reinterpretAsShorts()).add(w3.mul(IntVector.broadcast(I256, tb[tb2 + a + 3]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+            iX2 = iX2.add(x21);
+            iO2 = iO2.add(x21.lanewise(ASHR, 16));
+            if ((i & 7) == 7) {
+                int b = i / 8;
+                long so = go + (long) BlockQ8_0x16.SCALES_SIZE * b;
+                IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, so, LE).convertShape(S2I, I256, 0);
+                FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, so + 16, LE).convertShape(S2I, I256, 0);
+                FloatVector sO = hO.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                float da0 = d[d0 + b];
+                IntVector iE0 = iX0.sub(iO0.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);
+                accE0 = ((FloatVector) iE0.convert(I2F, 0)).fma(sE.mul(da0), accE0);
+                accO0 = ((FloatVector) iO0.convert(I2F, 0)).fma(sO.mul(da0), accO0);
+                iX0 = IntVector.zero(I256);
+                iO0 = IntVector.zero(I256);
+                float da1 = d[d1 + b];
+                IntVector iE1 = iX1.sub(iO1.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);
+                accE1 = ((FloatVector) iE1.convert(I2F, 0)).fma(sE.mul(da1), accE1);
+                accO1 = ((FloatVector) iO1.convert(I2F, 0)).fma(sO.mul(da1), accO1);
+                iX1 = IntVector.zero(I256);
+                iO1 = IntVector.zero(I256);
+                float da2 = d[d2 + b];
+                IntVector iE2 = iX2.sub(iO2.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);
+                accE2 = ((FloatVector) iE2.convert(I2F, 0)).fma(sE.mul(da2), accE2);
+                accO2 = ((FloatVector) iO2.convert(I2F, 0)).fma(sO.mul(da2), accO2);
+                iX2 = IntVector.zero(I256);
+                iO2 = IntVector.zero(I256);
+            }
+        }
+        y[y0 + 0] = accE0.lane(0);
+        y[y0 + 1] = accO0.lane(0);
+        y[y0 + 2] = accE0.lane(1);
+        y[y0 + 3] = accO0.lane(1);
+        y[y0 + 4] = accE0.lane(2);
+        y[y0 + 5] = accO0.lane(2);
+        y[y0 + 6] = accE0.lane(3);
+        y[y0 + 7] = accO0.lane(3);
+        y[y0 + 8] = accE0.lane(4);
+        y[y0 + 9] = accO0.lane(4);
+        y[y0 + 10] = accE0.lane(5);
+        y[y0 + 11] = accO0.lane(5);
+        y[y0 + 12] = accE0.lane(6);
+        y[y0 + 13] = accO0.lane(6);
+        y[y0 + 14] = accE0.lane(7);
+        y[y0 + 15] = accO0.lane(7);
+        y[y1 + 0] = accE1.lane(0);
+        y[y1 + 1] = accO1.lane(0);
+        y[y1 + 2] = accE1.lane(1);
+        y[y1 + 3] = accO1.lane(1);
+        y[y1 + 4] = accE1.lane(2);
+        y[y1 + 5] = accO1.lane(2);
+        y[y1 + 6] = accE1.lane(3);
+        y[y1 + 7] = accO1.lane(3);
+        y[y1 + 8] = accE1.lane(4);
+        y[y1 + 9] = accO1.lane(4);
+        y[y1 + 10] = accE1.lane(5);
+        y[y1 + 11] = accO1.lane(5);
+        y[y1 + 12] = accE1.lane(6);
+        y[y1 + 13] = accO1.lane(6);
+        y[y1 + 14] = accE1.lane(7);
+        y[y1 + 15] = accO1.lane(7);
+        y[y2 + 0] = accE2.lane(0);
+        y[y2 + 1] = accO2.lane(0);
+        y[y2 + 2] = accE2.lane(1);
+        y[y2 + 3] = accO2.lane(1);
+        y[y2 + 4] = accE2.lane(2);
+        y[y2 + 5] = accO2.lane(2);
+        y[y2 + 6] = accE2.lane(3);
+        y[y2 + 7] = accO2.lane(3);
+        y[y2 + 8] = accE2.lane(4);
+        y[y2 + 9] = accO2.lane(4);
+        y[y2 + 10] = accE2.lane(5);
+        y[y2 + 11] = accO2.lane(5);
+        y[y2 + 12] = accE2.lane(6);
+        y[y2 + 13] = accO2.lane(6);
+        y[y2 + 14] = accE2.lane(7);
+        y[y2 + 15] = accO2.lane(7);
     }
 
 }
