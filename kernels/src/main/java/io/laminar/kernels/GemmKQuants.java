@@ -70,12 +70,24 @@ final class GemmKQuants {
         for (int i = 0; i < nsb; i++) {
             long xb = ro + (long) i * BlockQ4_K.BYTES;
             int qb = qOff + 256 * i;
-            long sc = xb + BlockQ4_K.SCALES_OFFSET;
+            // ggml's utmp unpacking: the 12 scale bytes become 8 scales (sc) and 8 minimums (mn), a byte each
+            long so = xb + BlockQ4_K.SCALES_OFFSET;
+            int u0 = w.get(QuantMath.I32, so);
+            int u1 = w.get(QuantMath.I32, so + 4);
+            int u2 = w.get(QuantMath.I32, so + 8);
+            int u3 = ((u2 >>> 4) & 0x0f0f0f0f) | (((u1 >>> 6) & 0x03030303) << 4);
+            int m0 = u1 & 0x3f3f3f3f;
+            u1 = (u2 & 0x0f0f0f0f) | (((u0 >>> 6) & 0x03030303) << 4);
+            u0 &= 0x3f3f3f3f;
+            long sc = (u0 & 0xFFFFFFFFL) | ((long) u1 << 32);
+            long mn = (m0 & 0xFFFFFFFFL) | ((long) u3 << 32);
             IntVector sumi = IntVector.zero(I256);
             int summ = 0;
             for (int g = 0; g < 4; g++) {
-                int sm1 = BlockQ4_K.scaleMin(w, sc, 2 * g);
-                int sm2 = BlockQ4_K.scaleMin(w, sc, 2 * g + 1);
+                int sc1 = (int) (sc >>> (16 * g)) & 0xff;
+                int sc2 = (int) (sc >>> (16 * g + 8)) & 0xff;
+                int mn1 = (int) (mn >>> (16 * g)) & 0xff;
+                int mn2 = (int) (mn >>> (16 * g + 8)) & 0xff;
                 long qs = xb + BlockQ4_K.QS_OFFSET + 32 * g;
                 ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, qs, LE).convertShape(B2S, S256, 0);
                 ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, qs + 16, LE).convertShape(B2S, S256, 0);
@@ -85,10 +97,10 @@ final class GemmKQuants {
                 IntVector pHi = v0.lanewise(ASHR, 4).and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab + 32))
                         .add(v1.lanewise(ASHR, 4).and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab + 48))).reinterpretAsInts();
                 // pairs of 16-bit lanes summed into 32-bit lanes, then times the sub-block scale
-                sumi = sumi.add(pLo.lanewise(ASHR, 16).add(pLo.lanewise(LSHL, 16).lanewise(ASHR, 16)).mul(sm1 & 0xff))
-                        .add(pHi.lanewise(ASHR, 16).add(pHi.lanewise(LSHL, 16).lanewise(ASHR, 16)).mul(sm2 & 0xff));
+                sumi = sumi.add(pLo.lanewise(ASHR, 16).add(pLo.lanewise(LSHL, 16).lanewise(ASHR, 16)).mul(sc1))
+                        .add(pHi.lanewise(ASHR, 16).add(pHi.lanewise(LSHL, 16).lanewise(ASHR, 16)).mul(sc2));
                 int bs = qb / 16 + 4 * g;
-                summ += (sm1 >> 8) * (a.bsum[bs] + a.bsum[bs + 1]) + (sm2 >> 8) * (a.bsum[bs + 2] + a.bsum[bs + 3]);
+                summ += mn1 * (a.bsum[bs] + a.bsum[bs + 1]) + mn2 * (a.bsum[bs + 2] + a.bsum[bs + 3]);
             }
             float dy = a.d[qb / 256];
             acc = ((FloatVector) sumi.convert(I2F, 0))
