@@ -1,6 +1,5 @@
 package io.laminar.kernels;
 
-import static io.laminar.kernels.QuantMath.I16;
 import static io.laminar.kernels.QuantMath.I8;
 import static io.laminar.kernels.QuantMath.LE;
 import static io.laminar.kernels.Simd.B128;
@@ -44,19 +43,15 @@ import jdk.incubator.vector.ShortVector;
  *       in range), reduced per block.</li>
  *   <li>{@link #x16}: the {@link BlockQ4_0x16} layout (bit 7 already flipped); lanes are 16 rows, each
  *       lane accumulates its whole block in 16 bits starting from the bias, so per 16 bytes the work is a
- *       load, a widening, a shift, two multiplies and two adds for 32 multiply-adds. One flat loop, as in
- *       {@link GemmQ8_0}; up to four tokens share each decoded column.</li>
+ *       load, a widening, a shift, two multiplies and two adds for 32 multiply-adds. Loop shape as in
+ *       {@link GemmQ8_0} (4 byte columns per step; 2 for the 4-token tile); up to four tokens share each
+ *       decoded column.</li>
  * </ul>
  */
 final class GemmQ4_0 {
     private static final float TWO_POW_112 = 0x1p112f;
 
     private GemmQ4_0() {
-    }
-
-    /** Sixteen bytes at {@code off} sign-extended to 16-bit lanes. */
-    static ShortVector column(MemorySegment w, long off) {
-        return (ShortVector) ByteVector.fromMemorySegment(B128, w, off, LE).convertShape(B2S, S256, 0);
     }
 
     /** Rows in ggml's layout, as {@link GemmQ8_0#rows}. */
@@ -80,10 +75,11 @@ final class GemmQ4_0 {
             int qb = qOff + 32 * b;
             ShortVector s = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + BlockQ4_0.QS_OFFSET, LE)
                     .lanewise(XOR, (byte) 0x80).convertShape(B2S, S256, 0);
-            ShortVector p = s.sub((short) 8).mul(ShortVector.fromArray(S256, q, qb))
-                    .add(s.lanewise(ASHR, 4).mul(ShortVector.fromArray(S256, q, qb + 16)));
+            IntVector p = s.sub((short) 8).mul(ShortVector.fromArray(S256, q, qb))
+                    .add(s.lanewise(ASHR, 4).mul(ShortVector.fromArray(S256, q, qb + 16))).reinterpretAsInts();
+            IntVector sum = p.lanewise(ASHR, 16).add(p.lanewise(LSHL, 16).lanewise(ASHR, 16));
             float sc = QuantMath.fp16(w, o + BlockQ4_0.D_OFFSET) * d[dOff + b];
-            acc = ((FloatVector) BlockQ8_0.pairSum(p).convert(I2F, 0)).fma(FloatVector.broadcast(F256, sc), acc);
+            acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F256, sc), acc);
         }
         return acc.reduceLanes(ADD);
     }

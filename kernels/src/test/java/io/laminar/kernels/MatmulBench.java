@@ -29,7 +29,7 @@ import java.util.Random;
  */
 public final class MatmulBench {
     /** Warm-up per configuration: long enough for C2 to compile the kernels (C1-compiled Vector API code is ~100x slower). */
-    private static final long WARMUP_NANOS = Long.getLong("bench.warmupMillis", 1500) * 1_000_000L;
+    private static final long WARMUP_NANOS = Long.getLong("bench.warmupMillis", 2000) * 1_000_000L;
 
     private MatmulBench() {
     }
@@ -61,6 +61,7 @@ public final class MatmulBench {
                 Runtime.getRuntime().availableProcessors(), Simd.ENABLED, cold);
         System.out.printf(Locale.ROOT, "%-10s %-5s %-9s %5s %3s %11s %11s %8s %8s %9s%n",
                 "shape", "type", "layout", "ntok", "thr", "median_us", "min_us", "GB/s", "GFLOP/s", "alloc_B");
+        java.util.Set<String> warmed = new java.util.HashSet<>();
         for (String th : threads.split(",")) {
             int nThreads = Integer.parseInt(th);
             try (CpuKernels k = new CpuKernels(nThreads, maxTok, 2048)) {
@@ -83,7 +84,7 @@ public final class MatmulBench {
                             }
                             WeightMatrix[] ws = raw.stream().map(w -> prepared ? k.prepare(w) : w).toArray(WeightMatrix[]::new);
                             for (int nt : toks) {
-                                run(k, ws, type, layout, shape, nt, nThreads, reps, bytes);
+                                run(k, ws, type, layout, shape, nt, nThreads, reps, bytes, warmed.add(type + layout + nt) ? 3 : 1);
                             }
                         }
                     }
@@ -93,7 +94,7 @@ public final class MatmulBench {
     }
 
     private static void run(CpuKernels k, WeightMatrix[] ws, GgmlType type, String layout, String shape, int nt,
-            int nThreads, int reps, long bytes) {
+            int nThreads, int reps, long bytes, int warmups) {
         int rows = ws[0].rows();
         int cols = ws[0].cols();
         float[] x = new float[nt * cols];
@@ -102,7 +103,7 @@ public final class MatmulBench {
             x[i] = (float) rnd.nextGaussian();
         }
         float[] y = new float[nt * rows];
-        long warmEnd = System.nanoTime() + WARMUP_NANOS;
+        long warmEnd = System.nanoTime() + warmups * WARMUP_NANOS;
         int i = 0;
         while (System.nanoTime() < warmEnd || i < 20) {
             k.matmul(ws[i++ % ws.length], x, nt, y);
