@@ -28,9 +28,11 @@ import jdk.incubator.vector.VectorOperators;
  * <p>Token {@code t} of a matmul with {@code cols} columns starts at {@code t * cols} in {@link #q} and
  * {@link #f}, at {@code t * cols / 32} in {@link #d} and {@link #bias} (Q8_K: {@code t * cols / 256}
  * in {@link #d}), at {@code t * cols / 16} in {@link #bsum}. The kernels for
- * {@link WeightMatrix.Layout#INTERLEAVED_16} weights read each entry of {@link #q} repeated 16 times
- * from {@link #table} (entry {@code i} at {@code 16 * i}); that table takes 32 bytes per activation
- * and is allocated on first use.
+ * {@link WeightMatrix.Layout#INTERLEAVED_16} weights need each entry of {@link #q} in all 16 lanes of
+ * a vector: {@link #pairs} holds it twice in one int ({@code q << 16 | q & 0xFFFF}, entry {@code i}
+ * at {@code i}), which one {@code vpbroadcastd} load spreads over a vector. (A table of 16 copies
+ * per entry, 32 bytes per activation, spilled out of L1 for a few tokens and made prefill no
+ * faster per token than decode.)
  */
 final class Activations {
     enum Kind { FLOAT, F16, BF16, Q8_0, Q8_0_FOR_Q4_0, Q8_K }
@@ -44,14 +46,14 @@ final class Activations {
     final float[] d;
     final short[] bias;
     final short[] bsum;
-    private short[] table;
+    final int[] pairs;
 
     Activations(int maxTokens, int maxCols) {
         if (maxTokens < 1 || maxCols < 1) {
             throw new IllegalArgumentException("maxTokens=" + maxTokens + " maxCols=" + maxCols + " must be positive");
         }
         long n = (long) maxTokens * maxCols;
-        if (n * 16 > Integer.MAX_VALUE - 64) {
+        if (n > Integer.MAX_VALUE - 64) {
             throw new IllegalArgumentException("maxTokens=" + maxTokens + " x maxCols=" + maxCols + " is too large");
         }
         this.maxTokens = maxTokens;
@@ -61,14 +63,7 @@ final class Activations {
         this.d = new float[(int) (n / 32 + 1)];
         this.bias = new short[(int) (n / 32 + 1)];
         this.bsum = new short[(int) (n / 16 + 1)];
-    }
-
-    /** The broadcast table, allocated the first time interleaved weights are multiplied. */
-    short[] table() {
-        if (table == null) {
-            table = new short[maxTokens * maxCols * 16];
-        }
-        return table;
+        this.pairs = new int[(int) n];
     }
 
     static Kind kindFor(GgmlType type) {
@@ -84,8 +79,8 @@ final class Activations {
         };
     }
 
-    /** Converts token {@code t}'s activations {@code x[t*cols ..]} for {@code kind}, and fills its broadcast table if asked. */
-    void prepare(Kind kind, float[] x, int t, int cols, boolean withTable) {
+    /** Converts token {@code t}'s activations {@code x[t*cols ..]} for {@code kind}, and fills its {@link #pairs} if asked. */
+    void prepare(Kind kind, float[] x, int t, int cols, boolean withPairs) {
         int off = t * cols;
         switch (kind) {
             case FLOAT -> {
@@ -99,8 +94,10 @@ final class Activations {
             }
             case Q8_K -> quantizeQ8_K(x, off, cols);
         }
-        if (withTable) {
-            fillTable(off, cols);
+        if (withPairs) {
+            for (int i = off; i < off + cols; i++) {
+                pairs[i] = (q[i] << 16) | (q[i] & 0xFFFF);
+            }
         }
     }
 
@@ -121,10 +118,15 @@ final class Activations {
                 float amax = v0.abs().max(v1.abs()).max(v2.abs().max(v3.abs())).reduceLanes(VectorOperators.MAX);
                 d[db + b] = QuantMath.roundToFp16(amax / 127.f);
                 float id = amax != 0 ? 127.f / amax : 0.0f;
-                toShorts(v0.mul(id), xb);
-                toShorts(v1.mul(id), xb + 8);
-                toShorts(v2.mul(id), xb + 16);
-                toShorts(v3.mul(id), xb + 24);
+                // no helper method here: a vector passed to a call C2 does not inline gets boxed
+                ((ShortVector) ((IntVector) v0.mul(id).add(ROUND_MAGIC).sub(ROUND_MAGIC).convert(VectorOperators.F2I, 0))
+                        .castShape(Simd.S128, 0)).intoArray(q, xb);
+                ((ShortVector) ((IntVector) v1.mul(id).add(ROUND_MAGIC).sub(ROUND_MAGIC).convert(VectorOperators.F2I, 0))
+                        .castShape(Simd.S128, 0)).intoArray(q, xb + 8);
+                ((ShortVector) ((IntVector) v2.mul(id).add(ROUND_MAGIC).sub(ROUND_MAGIC).convert(VectorOperators.F2I, 0))
+                        .castShape(Simd.S128, 0)).intoArray(q, xb + 16);
+                ((ShortVector) ((IntVector) v3.mul(id).add(ROUND_MAGIC).sub(ROUND_MAGIC).convert(VectorOperators.F2I, 0))
+                        .castShape(Simd.S128, 0)).intoArray(q, xb + 24);
             } else {
                 float amax = BlockQ8_0.amax(x, xb);
                 d[db + b] = QuantMath.roundToFp16(amax / 127.f);
@@ -134,11 +136,6 @@ final class Activations {
                 }
             }
         }
-    }
-
-    private void toShorts(FloatVector v, int at) {
-        IntVector i = (IntVector) v.add(ROUND_MAGIC).sub(ROUND_MAGIC).convert(VectorOperators.F2I, 0);
-        ((ShortVector) i.castShape(Simd.S128, 0)).intoArray(q, at);
     }
 
     /** Rewrites each block's Q8_0 quants as (A1, A2) and fills {@link #bias}. */
@@ -152,17 +149,6 @@ final class Activations {
                 sum += q[xb + j];
             }
             bias[db + b] = (short) (-8 * sum);
-        }
-    }
-
-    private void fillTable(int off, int cols) {
-        short[] tb = table();
-        for (int i = off; i < off + cols; i++) {
-            if (Simd.ENABLED) {
-                ShortVector.broadcast(Simd.S256, q[i]).intoArray(tb, 16 * i);
-            } else {
-                Arrays.fill(tb, 16 * i, 16 * i + 16, q[i]);
-            }
         }
     }
 

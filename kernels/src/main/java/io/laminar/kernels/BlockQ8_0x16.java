@@ -6,32 +6,34 @@ import static io.laminar.kernels.QuantMath.I8;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Q8_0x16: sixteen Q8_0 rows interleaved block column by block column, the layout
- * {@link CpuKernels#prepare} gives Q8_0 weights (in the spirit of ggml's CPU "repack" buffers,
- * e.g. {@code block_q4_0x8}). Same quants and scales as 16 {@link BlockQ8_0} blocks, same size.
+ * Q8_0x16: a group of sixteen Q8_0 rows stored column by column, the layout {@link CpuKernels#prepare}
+ * gives Q8_0 weights (in the spirit of ggml's CPU "repack" buffers such as {@code block_q4_0x8}).
+ * The same quants and fp16 scales as the 16 rows' {@link BlockQ8_0} blocks, in the same number of
+ * bytes. For a row length of {@code nb} blocks:
  *
  * <pre>
- * offset size field
- *      0   32 d    16 fp16 scales: rows 0, 2, 4, ..., 14, then rows 1, 3, ..., 15
- *     32  512 qs   int8 quants, column by column: bytes 32 + 16*k .. 32 + 16*k + 15 are rows 0..15 at column k
- *    544          (BYTES = 16 * BlockQ8_0.BYTES)
+ * offset              size       field
+ * 32*b                32         d of block column b: 16 fp16 scales, rows 0, 2, ..., 14 then rows 1, 3, ..., 15
+ * 32*nb + 512*b       512        quants of block column b: bytes 16*k .. 16*k+15 are column k (0..31) of rows 0..15
+ * 544*nb                         (group size = 16 * nb * BlockQ8_0.BYTES)
  * </pre>
  *
- * <p>A kernel loads the 16 rows' quants of one column as one vector, multiplies it by that
- * column's activation repeated 16 times, and so computes 16 dot products at once; the even/odd
- * scale order matches how it splits 16 int16 lanes into two int32 vectors (see {@link GemmQ8_0}).
- * A matrix in this layout stores {@code rows / 16} groups, each {@code cols / 32} of these blocks
- * in column order, then the remaining {@code rows % 16} rows in ggml's row layout.
+ * <p>A kernel loads column k of 16 rows as one vector, multiplies it by activation k repeated 16
+ * times, and so advances 16 dot products at once; the even/odd scale order matches how it splits 16
+ * int16 lanes into two int32 vectors (see {@link GemmQ8_0}). Scales and quants are kept apart so
+ * that the quant address is an affine function of the loop counter, which lets C2 drop the bounds
+ * check of every load. A matrix in this layout holds {@code rows / 16} groups, then the remaining
+ * {@code rows % 16} rows in ggml's row layout.
  */
 public final class BlockQ8_0x16 {
     public static final int ROWS = 16;
     public static final int QK = BlockQ8_0.QK;
-    public static final int D_OFFSET = 0;
-    public static final int D_SIZE = ROWS * Short.BYTES;
-    public static final int QS_OFFSET = D_OFFSET + D_SIZE;
+    /** Scale bytes per block column: 16 fp16. */
+    public static final int SCALES_SIZE = ROWS * Short.BYTES;
+    /** Quant bytes per block column: 16 rows x 32. */
     public static final int QS_SIZE = ROWS * QK;
-    /** Bytes per interleaved block: {@code D_SIZE + QS_SIZE}. */
-    public static final int BYTES = QS_OFFSET + QS_SIZE;
+    /** Bytes per block column: {@code SCALES_SIZE + QS_SIZE} (= 16 * BlockQ8_0.BYTES). */
+    public static final int BYTES = SCALES_SIZE + QS_SIZE;
 
     private BlockQ8_0x16() {
     }
@@ -41,18 +43,22 @@ public final class BlockQ8_0x16 {
         return (r & 1) * 8 + r / 2;
     }
 
-    /**
-     * Interleaves 16 rows of {@code nb} Q8_0 blocks, row {@code r} at {@code src + r * rowBytes},
-     * into {@code nb} blocks at {@code dst}.
-     */
+    static long scalesOffset(int b) {
+        return (long) SCALES_SIZE * b;
+    }
+
+    static long quantsOffset(int nb, int b) {
+        return (long) SCALES_SIZE * nb + (long) QS_SIZE * b;
+    }
+
+    /** Interleaves 16 rows of {@code nb} Q8_0 blocks, row {@code r} at {@code src + r * rowBytes}, into a group at {@code dst}. */
     static void pack(MemorySegment src, long srcOff, long rowBytes, int nb, MemorySegment dst, long dstOff) {
         for (int b = 0; b < nb; b++) {
-            long o = dstOff + (long) b * BYTES;
             for (int r = 0; r < ROWS; r++) {
                 long s = srcOff + r * rowBytes + (long) b * BlockQ8_0.BYTES;
-                dst.set(I16, o + D_OFFSET + 2L * scaleSlot(r), src.get(I16, s + BlockQ8_0.D_OFFSET));
+                dst.set(I16, dstOff + scalesOffset(b) + 2L * scaleSlot(r), src.get(I16, s + BlockQ8_0.D_OFFSET));
                 for (int k = 0; k < QK; k++) {
-                    dst.set(I8, o + QS_OFFSET + 16L * k + r, src.get(I8, s + BlockQ8_0.QS_OFFSET + k));
+                    dst.set(I8, dstOff + quantsOffset(nb, b) + 16L * k + r, src.get(I8, s + BlockQ8_0.QS_OFFSET + k));
                 }
             }
         }
@@ -61,14 +67,18 @@ public final class BlockQ8_0x16 {
     /** The inverse of {@link #pack}. */
     static void unpack(MemorySegment src, long srcOff, int nb, MemorySegment dst, long dstOff, long rowBytes) {
         for (int b = 0; b < nb; b++) {
-            long o = srcOff + (long) b * BYTES;
             for (int r = 0; r < ROWS; r++) {
                 long s = dstOff + r * rowBytes + (long) b * BlockQ8_0.BYTES;
-                dst.set(I16, s + BlockQ8_0.D_OFFSET, src.get(I16, o + D_OFFSET + 2L * scaleSlot(r)));
+                dst.set(I16, s + BlockQ8_0.D_OFFSET, src.get(I16, srcOff + scalesOffset(b) + 2L * scaleSlot(r)));
                 for (int k = 0; k < QK; k++) {
-                    dst.set(I8, s + BlockQ8_0.QS_OFFSET + k, src.get(I8, o + QS_OFFSET + 16L * k + r));
+                    dst.set(I8, s + BlockQ8_0.QS_OFFSET + k, src.get(I8, srcOff + quantsOffset(nb, b) + 16L * k + r));
                 }
             }
         }
+    }
+
+    /** Scale of row {@code r} in block column {@code b} of the group at {@code go}. */
+    static float scale(MemorySegment w, long go, int b, int r) {
+        return Float.float16ToFloat(w.get(I16, go + scalesOffset(b) + 2L * scaleSlot(r)));
     }
 }

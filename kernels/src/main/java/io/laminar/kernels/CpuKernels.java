@@ -19,8 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       interleaved ({@link WeightMatrix.Layout#INTERLEAVED_16}), which {@link #matmul} multiplies about
  *       1.5x (Q8_0) to 2x (Q4_0) faster than the file's row layout; other types come back unchanged.
  *       {@link #matmul} accepts both layouts.</li>
- *   <li>No allocation per call once constructed (the broadcast table interleaved weights need is
- *       allocated by the first matmul that uses one); not thread-safe: one caller at a time.</li>
+ *   <li>No allocation per call once constructed; not thread-safe: one caller at a time.</li>
  *   <li>With {@code threads == 1} everything runs on the calling thread.</li>
  * </ul>
  */
@@ -63,7 +62,8 @@ public final class CpuKernels implements AutoCloseable {
     /**
      * {@code w} in the layout {@link #matmul} is fastest with: Q8_0 and Q4_0 are copied into
      * {@link WeightMatrix.Layout#INTERLEAVED_16} in memory that lives as long as the returned matrix is
-     * reachable; other types, and matrices already interleaved, are returned as they are.
+     * reachable; other types, matrices already interleaved, and the rare matrix with a non-finite block
+     * scale are returned as they are.
      */
     public WeightMatrix prepare(WeightMatrix w) {
         return prepare(w, Arena.ofAuto());
@@ -71,7 +71,8 @@ public final class CpuKernels implements AutoCloseable {
 
     /** As {@link #prepare(WeightMatrix)}, allocating the interleaved copy in {@code arena}. */
     public WeightMatrix prepare(WeightMatrix w, Arena arena) {
-        if (w.layout() != WeightMatrix.Layout.ROWS || (w.type() != GgmlType.Q8_0 && w.type() != GgmlType.Q4_0)) {
+        if (w.layout() != WeightMatrix.Layout.ROWS || (w.type() != GgmlType.Q8_0 && w.type() != GgmlType.Q4_0)
+                || !finiteScales(w)) {
             return w;
         }
         MemorySegment dst = arena.allocate(w.data().byteSize(), 64);
@@ -89,6 +90,23 @@ public final class CpuKernels implements AutoCloseable {
         long tail = groups * groupBytes;
         MemorySegment.copy(w.data(), tail, dst, tail, w.data().byteSize() - tail);
         return new WeightMatrix(w.name(), w.type(), w.rows(), w.cols(), dst, WeightMatrix.Layout.INTERLEAVED_16);
+    }
+
+    /**
+     * Whether every block scale is a finite fp16. The interleaved kernels widen scales with integer
+     * operations that are exact for finite values only; a matrix with an infinite or NaN scale (which
+     * makes llama.cpp's results non-finite too) stays in the row layout, whose kernels handle them.
+     */
+    private static boolean finiteScales(WeightMatrix w) {
+        MemorySegment s = w.data();
+        long size = s.byteSize();
+        int bb = w.type().blockBytes();
+        for (long o = 0; o < size; o += bb) {
+            if ((s.get(QuantMath.I16, o) & 0x7C00) == 0x7C00) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public void matmul(WeightMatrix w, float[] x, int nTokens, float[] y) {
@@ -189,15 +207,15 @@ public final class CpuKernels implements AutoCloseable {
         float[] x;
         int nTokens;
         int cols;
-        boolean table;
+        boolean pairs;
         int parts;
 
-        void set(Activations.Kind kind, float[] x, int nTokens, int cols, boolean table) {
+        void set(Activations.Kind kind, float[] x, int nTokens, int cols, boolean pairs) {
             this.kind = kind;
             this.x = x;
             this.nTokens = nTokens;
             this.cols = cols;
-            this.table = table;
+            this.pairs = pairs;
         }
 
         void clear() {
@@ -208,7 +226,7 @@ public final class CpuKernels implements AutoCloseable {
         public void run(int index) {
             int n = pool != null && nTokens >= 2 * threads ? threads : 1;
             for (int t = nTokens * index / n; t < nTokens * (index + 1) / n; t++) {
-                act.prepare(kind, x, t, cols, table);
+                act.prepare(kind, x, t, cols, pairs);
             }
         }
     }

@@ -8,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -120,17 +119,19 @@ public final class FloatDots {
 
     /**
      * Eight fp16 values at {@code off} as floats, exactly: the exponent and mantissa bits move up by
-     * 13 and a multiplication by 2^112 rebiases the exponent (also normalising subnormals); infinity
-     * and NaN get the all-ones exponent back.
+     * 13 and a multiplication by 2^112 rebiases the exponent (also normalising subnormals). Infinity
+     * and NaN (magnitude bits >= 0x7C00) instead get the all-ones exponent, selected with a mask made
+     * by arithmetic: a vector compare here is not intrinsified by C2 (JDK 25) and would box.
      */
     static FloatVector f16ToF32(MemorySegment s, long off) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(Simd.S128, s, off, LE).convertShape(VectorOperators.S2I, Simd.I256, 0);
         IntVector em = h.and(0x7FFF);
-        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-        FloatVector mag = em.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112);
-        VectorMask<Integer> special = em.compare(VectorOperators.GE, 0x7C00);
-        IntVector bits = mag.reinterpretAsInts().blend(em.lanewise(VectorOperators.LSHL, 13).or(0x7F800000), special);
-        return bits.or(sign).reinterpretAsFloats();
+        IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
+        IntVector finite = shifted.reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts();
+        IntVector special = shifted.add(0x70000000);
+        IntVector isSpecial = em.add(0x0400).lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 31);
+        IntVector bits = finite.lanewise(VectorOperators.XOR, finite.lanewise(VectorOperators.XOR, special).and(isSpecial));
+        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
 
     static FloatVector bf16ToF32(MemorySegment s, long off) {

@@ -28,13 +28,12 @@ import jdk.incubator.vector.ShortVector;
  * <p>Quants are unpacked in 16-bit lanes (16 bytes widened at a time), multiplied by the 16-bit
  * activations, and pairs of lanes are summed into 32-bit lanes, where the sub-block scale multiplies
  * them. Products stay within 16 bits: 15 * 127 * 2 for Q4_K, 63 * 127 for Q6_K's unsigned quants.
+ *
+ * <p>No vector crosses a method call here: a helper C2 decides not to inline (its inlining budget
+ * runs out in methods this size) makes every vector passed to it a heap object.
  */
 final class GemmKQuants {
     private GemmKQuants() {
-    }
-
-    static ShortVector bytes16(MemorySegment w, long off) {
-        return (ShortVector) ByteVector.fromMemorySegment(B128, w, off, LE).convertShape(B2S, S256, 0);
     }
 
     static void rowsQ4_K(MemorySegment w, long off, long rowBytes, int n, int cols, Activations a, int t0, int t1,
@@ -71,22 +70,37 @@ final class GemmKQuants {
         for (int i = 0; i < nsb; i++) {
             long xb = ro + (long) i * BlockQ4_K.BYTES;
             int qb = qOff + 256 * i;
-            long sc = xb + BlockQ4_K.SCALES_OFFSET;
+            // ggml's utmp unpacking: the 12 scale bytes become 8 scales (sc) and 8 minimums (mn), a byte each
+            long so = xb + BlockQ4_K.SCALES_OFFSET;
+            int u0 = w.get(QuantMath.I32, so);
+            int u1 = w.get(QuantMath.I32, so + 4);
+            int u2 = w.get(QuantMath.I32, so + 8);
+            int u3 = ((u2 >>> 4) & 0x0f0f0f0f) | (((u1 >>> 6) & 0x03030303) << 4);
+            int m0 = u1 & 0x3f3f3f3f;
+            u1 = (u2 & 0x0f0f0f0f) | (((u0 >>> 6) & 0x03030303) << 4);
+            u0 &= 0x3f3f3f3f;
+            long sc = (u0 & 0xFFFFFFFFL) | ((long) u1 << 32);
+            long mn = (m0 & 0xFFFFFFFFL) | ((long) u3 << 32);
             IntVector sumi = IntVector.zero(I256);
             int summ = 0;
             for (int g = 0; g < 4; g++) {
-                int sm1 = BlockQ4_K.scaleMin(w, sc, 2 * g);
-                int sm2 = BlockQ4_K.scaleMin(w, sc, 2 * g + 1);
-                ShortVector v0 = bytes16(w, xb + BlockQ4_K.QS_OFFSET + 32 * g);
-                ShortVector v1 = bytes16(w, xb + BlockQ4_K.QS_OFFSET + 32 * g + 16);
+                int sc1 = (int) (sc >>> (16 * g)) & 0xff;
+                int sc2 = (int) (sc >>> (16 * g + 8)) & 0xff;
+                int mn1 = (int) (mn >>> (16 * g)) & 0xff;
+                int mn2 = (int) (mn >>> (16 * g + 8)) & 0xff;
+                long qs = xb + BlockQ4_K.QS_OFFSET + 32 * g;
+                ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, qs, LE).convertShape(B2S, S256, 0);
+                ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, qs + 16, LE).convertShape(B2S, S256, 0);
                 int ab = qb + 64 * g;
-                ShortVector pLo = v0.and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab))
-                        .add(v1.and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab + 16)));
-                ShortVector pHi = v0.lanewise(ASHR, 4).and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab + 32))
-                        .add(v1.lanewise(ASHR, 4).and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab + 48)));
-                sumi = sumi.add(BlockQ8_0.pairSum(pLo).mul(sm1 & 0xff)).add(BlockQ8_0.pairSum(pHi).mul(sm2 & 0xff));
+                IntVector pLo = v0.and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab))
+                        .add(v1.and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab + 16))).reinterpretAsInts();
+                IntVector pHi = v0.lanewise(ASHR, 4).and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab + 32))
+                        .add(v1.lanewise(ASHR, 4).and((short) 0xF).mul(ShortVector.fromArray(S256, q, ab + 48))).reinterpretAsInts();
+                // pairs of 16-bit lanes summed into 32-bit lanes, then times the sub-block scale
+                sumi = sumi.add(pLo.lanewise(ASHR, 16).add(pLo.lanewise(LSHL, 16).lanewise(ASHR, 16)).mul(sc1))
+                        .add(pHi.lanewise(ASHR, 16).add(pHi.lanewise(LSHL, 16).lanewise(ASHR, 16)).mul(sc2));
                 int bs = qb / 16 + 4 * g;
-                summ += (sm1 >> 8) * (a.bsum[bs] + a.bsum[bs + 1]) + (sm2 >> 8) * (a.bsum[bs + 2] + a.bsum[bs + 3]);
+                summ += mn1 * (a.bsum[bs] + a.bsum[bs + 1]) + mn2 * (a.bsum[bs + 2] + a.bsum[bs + 3]);
             }
             float dy = a.d[qb / 256];
             acc = ((FloatVector) sumi.convert(I2F, 0))
@@ -137,19 +151,24 @@ final class GemmKQuants {
                 long qh = xb + BlockQ6_K.QH_OFFSET + 32L * half;
                 int ab = qb + 128 * half;
                 for (int h = 0; h < 32; h += 16) {
-                    ShortVector l0 = bytes16(w, ql + h);
-                    ShortVector l1 = bytes16(w, ql + 32 + h);
-                    ShortVector hb = bytes16(w, qh + h);
-                    ShortVector q1 = l0.and((short) 0xF).or(hb.and((short) 3).lanewise(LSHL, 4));
-                    ShortVector q2 = l1.and((short) 0xF).or(hb.and((short) 0xC).lanewise(LSHL, 2));
-                    ShortVector q3 = l0.lanewise(ASHR, 4).and((short) 0xF).or(hb.and((short) 0x30));
-                    ShortVector q4 = l1.lanewise(ASHR, 4).and((short) 0xF).or(hb.lanewise(ASHR, 2).and((short) 0x30));
+                    ShortVector l0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, ql + h, LE).convertShape(B2S, S256, 0);
+                    ShortVector l1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, ql + 32 + h, LE).convertShape(B2S, S256, 0);
+                    ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(B128, w, qh + h, LE).convertShape(B2S, S256, 0);
+                    IntVector p1 = l0.and((short) 0xF).or(hb.and((short) 3).lanewise(LSHL, 4))
+                            .mul(ShortVector.fromArray(S256, q, ab + h)).reinterpretAsInts();
+                    IntVector p2 = l1.and((short) 0xF).or(hb.and((short) 0xC).lanewise(LSHL, 2))
+                            .mul(ShortVector.fromArray(S256, q, ab + 32 + h)).reinterpretAsInts();
+                    IntVector p3 = l0.lanewise(ASHR, 4).and((short) 0xF).or(hb.and((short) 0x30))
+                            .mul(ShortVector.fromArray(S256, q, ab + 64 + h)).reinterpretAsInts();
+                    IntVector p4 = l1.lanewise(ASHR, 4).and((short) 0xF).or(hb.lanewise(ASHR, 2).and((short) 0x30))
+                            .mul(ShortVector.fromArray(S256, q, ab + 96 + h)).reinterpretAsInts();
                     int is = 8 * half + h / 16;
+                    // pairs of 16-bit lanes summed into 32-bit lanes, then times the sub-block scale
                     sumi = sumi
-                            .add(BlockQ8_0.pairSum(q1.mul(ShortVector.fromArray(S256, q, ab + h))).mul(w.get(I8, scales + is)))
-                            .add(BlockQ8_0.pairSum(q2.mul(ShortVector.fromArray(S256, q, ab + 32 + h))).mul(w.get(I8, scales + is + 2)))
-                            .add(BlockQ8_0.pairSum(q3.mul(ShortVector.fromArray(S256, q, ab + 64 + h))).mul(w.get(I8, scales + is + 4)))
-                            .add(BlockQ8_0.pairSum(q4.mul(ShortVector.fromArray(S256, q, ab + 96 + h))).mul(w.get(I8, scales + is + 6)));
+                            .add(p1.lanewise(ASHR, 16).add(p1.lanewise(LSHL, 16).lanewise(ASHR, 16)).mul(w.get(I8, scales + is)))
+                            .add(p2.lanewise(ASHR, 16).add(p2.lanewise(LSHL, 16).lanewise(ASHR, 16)).mul(w.get(I8, scales + is + 2)))
+                            .add(p3.lanewise(ASHR, 16).add(p3.lanewise(LSHL, 16).lanewise(ASHR, 16)).mul(w.get(I8, scales + is + 4)))
+                            .add(p4.lanewise(ASHR, 16).add(p4.lanewise(LSHL, 16).lanewise(ASHR, 16)).mul(w.get(I8, scales + is + 6)));
                 }
             }
             int offset = 0;

@@ -1,6 +1,5 @@
 package io.laminar.kernels;
 
-import static io.laminar.kernels.QuantMath.I16;
 import static io.laminar.kernels.QuantMath.I8;
 import static io.laminar.kernels.QuantMath.LE;
 import static io.laminar.kernels.Simd.B128;
@@ -11,7 +10,6 @@ import static io.laminar.kernels.Simd.S256;
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
-import static jdk.incubator.vector.VectorOperators.GE;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.S2I;
@@ -45,19 +43,15 @@ import jdk.incubator.vector.ShortVector;
  *       in range), reduced per block.</li>
  *   <li>{@link #x16}: the {@link BlockQ4_0x16} layout (bit 7 already flipped); lanes are 16 rows, each
  *       lane accumulates its whole block in 16 bits starting from the bias, so per 16 bytes the work is a
- *       load, a widening, a shift, two multiplies and two adds for 32 multiply-adds. Unrolled by hand
- *       like {@link GemmQ8_0}; up to four tokens share each decoded column.</li>
+ *       load, a widening, a shift, two multiplies and two adds for 32 multiply-adds. Loop shape as in
+ *       {@link GemmQ8_0} (4 byte columns per step; 2 for the 4-token tile); up to four tokens share each
+ *       decoded column.</li>
  * </ul>
  */
 final class GemmQ4_0 {
     private static final float TWO_POW_112 = 0x1p112f;
 
     private GemmQ4_0() {
-    }
-
-    /** Sixteen bytes at {@code off} sign-extended to 16-bit lanes. */
-    static ShortVector column(MemorySegment w, long off) {
-        return (ShortVector) ByteVector.fromMemorySegment(B128, w, off, LE).convertShape(B2S, S256, 0);
     }
 
     /** Rows in ggml's layout, as {@link GemmQ8_0#rows}. */
@@ -81,10 +75,11 @@ final class GemmQ4_0 {
             int qb = qOff + 32 * b;
             ShortVector s = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + BlockQ4_0.QS_OFFSET, LE)
                     .lanewise(XOR, (byte) 0x80).convertShape(B2S, S256, 0);
-            ShortVector p = s.sub((short) 8).mul(ShortVector.fromArray(S256, q, qb))
-                    .add(s.lanewise(ASHR, 4).mul(ShortVector.fromArray(S256, q, qb + 16)));
+            IntVector p = s.sub((short) 8).mul(ShortVector.fromArray(S256, q, qb))
+                    .add(s.lanewise(ASHR, 4).mul(ShortVector.fromArray(S256, q, qb + 16))).reinterpretAsInts();
+            IntVector sum = p.lanewise(ASHR, 16).add(p.lanewise(LSHL, 16).lanewise(ASHR, 16));
             float sc = QuantMath.fp16(w, o + BlockQ4_0.D_OFFSET) * d[dOff + b];
-            acc = ((FloatVector) BlockQ8_0.pairSum(p).convert(I2F, 0)).fma(FloatVector.broadcast(F256, sc), acc);
+            acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F256, sc), acc);
         }
         return acc.reduceLanes(ADD);
     }
@@ -112,19 +107,19 @@ final class GemmQ4_0 {
             x16Generic(w, go, nb, a, cols, t0, t1, y, ldy, yRow);
             return;
         }
-        short[] tb = a.table();
+        int[] tb = a.pairs;
         int t = t0;
         for (; t + 4 <= t1; t += 4) {
-            x16t4(w, go, nb, tb, 16 * t * cols, 16 * (t + 1) * cols, 16 * (t + 2) * cols, 16 * (t + 3) * cols,
+            x16t4(w, go, nb, tb, t * cols, (t + 1) * cols, (t + 2) * cols, (t + 3) * cols,
                     a.d, a.bias, t * nb, (t + 1) * nb, (t + 2) * nb, (t + 3) * nb,
                     y, t * ldy + yRow, (t + 1) * ldy + yRow, (t + 2) * ldy + yRow, (t + 3) * ldy + yRow);
         }
         for (; t + 2 <= t1; t += 2) {
-            x16t2(w, go, nb, tb, 16 * t * cols, 16 * (t + 1) * cols, a.d, a.bias, t * nb, (t + 1) * nb,
+            x16t2(w, go, nb, tb, t * cols, (t + 1) * cols, a.d, a.bias, t * nb, (t + 1) * nb,
                     y, t * ldy + yRow, (t + 1) * ldy + yRow);
         }
         for (; t < t1; t++) {
-            x16t1(w, go, nb, tb, 16 * t * cols, a.d, a.bias, t * nb, y, t * ldy + yRow);
+            x16t1(w, go, nb, tb, t * cols, a.d, a.bias, t * nb, y, t * ldy + yRow);
         }
     }
 
@@ -134,15 +129,15 @@ final class GemmQ4_0 {
             for (int r = 0; r < 16; r++) {
                 float sumf = 0;
                 for (int b = 0; b < nb; b++) {
-                    long o = go + (long) b * BlockQ4_0x16.BYTES;
+                    long o = go + BlockQ4_0x16.quantsOffset(nb, b);
                     int sumi = 0;
                     for (int j = 0; j < 16; j++) {
-                        int v = (w.get(I8, o + BlockQ4_0x16.QS_OFFSET + 16L * j + r) ^ 0x80) & 0xff;
+                        int v = (w.get(I8, o + 16L * j + r) ^ 0x80) & 0xff;
                         int a1 = a.q[t * cols + 32 * b + j];
                         int ahi = a.q[t * cols + 32 * b + 16 + j] + 16 * a1;
                         sumi += ((v & 0xF) - 8) * a1 + ((v >> 4) - 8) * ahi;
                     }
-                    float dw = Float.float16ToFloat(w.get(I16, o + BlockQ4_0x16.D_OFFSET + 2L * BlockQ8_0x16.scaleSlot(r)));
+                    float dw = BlockQ8_0x16.scale(w, go, b, r);
                     sumf += sumi * (dw * a.d[t * nb + b]);
                 }
                 y[t * ldy + yRow + r] = sumf;
@@ -150,79 +145,42 @@ final class GemmQ4_0 {
         }
     }
 
-    /** 1 token(s) x 16 rows of Q4_0x16 weights at {@code go}; see the class comment. */
-    private static void x16t1(MemorySegment w, long go, int nb, short[] tb, int tb0, float[] d, short[] bias, int d0, float[] y, int y0) {
+    /** 1 token(s) x 16 rows: group at {@code go}, 4 byte columns per step. */
+    private static void x16t1(MemorySegment w, long go, int nb, int[] tb, int tb0, float[] d, short[] bias, int d0, float[] y, int y0) {
         FloatVector accE0 = FloatVector.zero(F256);
         FloatVector accO0 = FloatVector.zero(F256);
-        for (int b = 0; b < nb; b++) {
-            long o = go + (long) b * BlockQ4_0x16.BYTES;
-            int a0 = tb0 + 512 * b;
-            ShortVector acc0 = ShortVector.broadcast(S256, bias[d0 + b]);
-            ShortVector s;
-            ShortVector h;
-            s = column(w, o + 32);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 256)));
-            s = column(w, o + 48);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 272)));
-            s = column(w, o + 64);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 288)));
-            s = column(w, o + 80);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 304)));
-            s = column(w, o + 96);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 320)));
-            s = column(w, o + 112);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 336)));
-            s = column(w, o + 128);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 352)));
-            s = column(w, o + 144);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 368)));
-            s = column(w, o + 160);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 384)));
-            s = column(w, o + 176);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 400)));
-            s = column(w, o + 192);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 416)));
-            s = column(w, o + 208);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 432)));
-            s = column(w, o + 224);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 448)));
-            s = column(w, o + 240);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 464)));
-            s = column(w, o + 256);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 480)));
-            s = column(w, o + 272);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 496)));
-            IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, o, LE).convertShape(S2I, I256, 0);
-            IntVector mE = hE.and(0x7FFF);
-            FloatVector sE = mE.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
-                    .blend(mE.lanewise(LSHL, 13).or(0x7F800000), mE.compare(GE, 0x7C00))
-                    .or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
-            IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, o + 16, LE).convertShape(S2I, I256, 0);
-            IntVector mO = hO.and(0x7FFF);
-            FloatVector sO = mO.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
-                    .blend(mO.lanewise(LSHL, 13).or(0x7F800000), mO.compare(GE, 0x7C00))
-                    .or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
-            IntVector x;
-            x = acc0.reinterpretAsInts();
-            float da0 = d[d0 + b];
-            accE0 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da0), accE0);
-            accO0 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da0), accO0);
+        ShortVector acc0 = ShortVector.broadcast(S256, bias[d0]);
+        long q0 = go + (long) BlockQ4_0x16.SCALES_SIZE * nb;
+        for (int i = 0; i < 4 * nb; i++) {
+            long q = q0 + 64L * i;
+            int a = 4 * (i % 4) + 32 * (i / 4);
+            ShortVector s0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 0, LE).convertShape(B2S, S256, 0);
+            ShortVector h0 = s0.lanewise(ASHR, 4);
+            acc0 = acc0.add(s0.mul(IntVector.broadcast(I256, tb[tb0 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I256, tb[tb0 + a + 16]).reinterpretAsShorts())));
+            ShortVector s1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 16, LE).convertShape(B2S, S256, 0);
+            ShortVector h1 = s1.lanewise(ASHR, 4);
+            acc0 = acc0.add(s1.mul(IntVector.broadcast(I256, tb[tb0 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I256, tb[tb0 + a + 17]).reinterpretAsShorts())));
+            ShortVector s2 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 32, LE).convertShape(B2S, S256, 0);
+            ShortVector h2 = s2.lanewise(ASHR, 4);
+            acc0 = acc0.add(s2.mul(IntVector.broadcast(I256, tb[tb0 + a + 2]).reinterpretAsShorts()).add(h2.mul(IntVector.broadcast(I256, tb[tb0 + a + 18]).reinterpretAsShorts())));
+            ShortVector s3 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 48, LE).convertShape(B2S, S256, 0);
+            ShortVector h3 = s3.lanewise(ASHR, 4);
+            acc0 = acc0.add(s3.mul(IntVector.broadcast(I256, tb[tb0 + a + 3]).reinterpretAsShorts()).add(h3.mul(IntVector.broadcast(I256, tb[tb0 + a + 19]).reinterpretAsShorts())));
+            if ((i & 3) == 3) {
+                int b = i / 4;
+                long so = go + (long) BlockQ4_0x16.SCALES_SIZE * b;
+                IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, so, LE).convertShape(S2I, I256, 0);
+                FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, so + 16, LE).convertShape(S2I, I256, 0);
+                FloatVector sO = hO.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector x0 = acc0.reinterpretAsInts();
+                float da0 = d[d0 + b];
+                accE0 = ((FloatVector) x0.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da0), accE0);
+                accO0 = ((FloatVector) x0.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da0), accO0);
+                acc0 = ShortVector.broadcast(S256, bias[d0 + Math.min(b + 1, nb - 1)]);
+            }
         }
         y[y0 + 0] = accE0.lane(0);
         y[y0 + 1] = accO0.lane(0);
@@ -242,103 +200,54 @@ final class GemmQ4_0 {
         y[y0 + 15] = accO0.lane(7);
     }
 
-    /** 2 token(s) x 16 rows of Q4_0x16 weights at {@code go}; see the class comment. */
-    private static void x16t2(MemorySegment w, long go, int nb, short[] tb, int tb0, int tb1, float[] d, short[] bias, int d0, int d1, float[] y, int y0, int y1) {
+    /** 2 token(s) x 16 rows: group at {@code go}, 4 byte columns per step. */
+    private static void x16t2(MemorySegment w, long go, int nb, int[] tb, int tb0, int tb1, float[] d, short[] bias, int d0, int d1, float[] y, int y0, int y1) {
         FloatVector accE0 = FloatVector.zero(F256);
         FloatVector accO0 = FloatVector.zero(F256);
+        ShortVector acc0 = ShortVector.broadcast(S256, bias[d0]);
         FloatVector accE1 = FloatVector.zero(F256);
         FloatVector accO1 = FloatVector.zero(F256);
-        for (int b = 0; b < nb; b++) {
-            long o = go + (long) b * BlockQ4_0x16.BYTES;
-            int a0 = tb0 + 512 * b;
-            ShortVector acc0 = ShortVector.broadcast(S256, bias[d0 + b]);
-            int a1 = tb1 + 512 * b;
-            ShortVector acc1 = ShortVector.broadcast(S256, bias[d1 + b]);
-            ShortVector s;
-            ShortVector h;
-            s = column(w, o + 32);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 256)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 256)));
-            s = column(w, o + 48);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 272)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 272)));
-            s = column(w, o + 64);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 288)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 288)));
-            s = column(w, o + 80);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 304)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 304)));
-            s = column(w, o + 96);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 320)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 320)));
-            s = column(w, o + 112);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 336)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 336)));
-            s = column(w, o + 128);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 352)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 352)));
-            s = column(w, o + 144);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 368)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 368)));
-            s = column(w, o + 160);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 384)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 384)));
-            s = column(w, o + 176);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 400)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 400)));
-            s = column(w, o + 192);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 416)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 416)));
-            s = column(w, o + 208);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 432)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 432)));
-            s = column(w, o + 224);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 448)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 448)));
-            s = column(w, o + 240);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 464)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 464)));
-            s = column(w, o + 256);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 480)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 480)));
-            s = column(w, o + 272);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 496)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 496)));
-            IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, o, LE).convertShape(S2I, I256, 0);
-            IntVector mE = hE.and(0x7FFF);
-            FloatVector sE = mE.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
-                    .blend(mE.lanewise(LSHL, 13).or(0x7F800000), mE.compare(GE, 0x7C00))
-                    .or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
-            IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, o + 16, LE).convertShape(S2I, I256, 0);
-            IntVector mO = hO.and(0x7FFF);
-            FloatVector sO = mO.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
-                    .blend(mO.lanewise(LSHL, 13).or(0x7F800000), mO.compare(GE, 0x7C00))
-                    .or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
-            IntVector x;
-            x = acc0.reinterpretAsInts();
-            float da0 = d[d0 + b];
-            accE0 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da0), accE0);
-            accO0 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da0), accO0);
-            x = acc1.reinterpretAsInts();
-            float da1 = d[d1 + b];
-            accE1 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da1), accE1);
-            accO1 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da1), accO1);
+        ShortVector acc1 = ShortVector.broadcast(S256, bias[d1]);
+        long q0 = go + (long) BlockQ4_0x16.SCALES_SIZE * nb;
+        for (int i = 0; i < 4 * nb; i++) {
+            long q = q0 + 64L * i;
+            int a = 4 * (i % 4) + 32 * (i / 4);
+            ShortVector s0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 0, LE).convertShape(B2S, S256, 0);
+            ShortVector h0 = s0.lanewise(ASHR, 4);
+            acc0 = acc0.add(s0.mul(IntVector.broadcast(I256, tb[tb0 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I256, tb[tb0 + a + 16]).reinterpretAsShorts())));
+            acc1 = acc1.add(s0.mul(IntVector.broadcast(I256, tb[tb1 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I256, tb[tb1 + a + 16]).reinterpretAsShorts())));
+            ShortVector s1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 16, LE).convertShape(B2S, S256, 0);
+            ShortVector h1 = s1.lanewise(ASHR, 4);
+            acc0 = acc0.add(s1.mul(IntVector.broadcast(I256, tb[tb0 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I256, tb[tb0 + a + 17]).reinterpretAsShorts())));
+            acc1 = acc1.add(s1.mul(IntVector.broadcast(I256, tb[tb1 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I256, tb[tb1 + a + 17]).reinterpretAsShorts())));
+            ShortVector s2 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 32, LE).convertShape(B2S, S256, 0);
+            ShortVector h2 = s2.lanewise(ASHR, 4);
+            acc0 = acc0.add(s2.mul(IntVector.broadcast(I256, tb[tb0 + a + 2]).reinterpretAsShorts()).add(h2.mul(IntVector.broadcast(I256, tb[tb0 + a + 18]).reinterpretAsShorts())));
+            acc1 = acc1.add(s2.mul(IntVector.broadcast(I256, tb[tb1 + a + 2]).reinterpretAsShorts()).add(h2.mul(IntVector.broadcast(I256, tb[tb1 + a + 18]).reinterpretAsShorts())));
+            ShortVector s3 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 48, LE).convertShape(B2S, S256, 0);
+            ShortVector h3 = s3.lanewise(ASHR, 4);
+            acc0 = acc0.add(s3.mul(IntVector.broadcast(I256, tb[tb0 + a + 3]).reinterpretAsShorts()).add(h3.mul(IntVector.broadcast(I256, tb[tb0 + a + 19]).reinterpretAsShorts())));
+            acc1 = acc1.add(s3.mul(IntVector.broadcast(I256, tb[tb1 + a + 3]).reinterpretAsShorts()).add(h3.mul(IntVector.broadcast(I256, tb[tb1 + a + 19]).reinterpretAsShorts())));
+            if ((i & 3) == 3) {
+                int b = i / 4;
+                long so = go + (long) BlockQ4_0x16.SCALES_SIZE * b;
+                IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, so, LE).convertShape(S2I, I256, 0);
+                FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, so + 16, LE).convertShape(S2I, I256, 0);
+                FloatVector sO = hO.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector x0 = acc0.reinterpretAsInts();
+                float da0 = d[d0 + b];
+                accE0 = ((FloatVector) x0.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da0), accE0);
+                accO0 = ((FloatVector) x0.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da0), accO0);
+                acc0 = ShortVector.broadcast(S256, bias[d0 + Math.min(b + 1, nb - 1)]);
+                IntVector x1 = acc1.reinterpretAsInts();
+                float da1 = d[d1 + b];
+                accE1 = ((FloatVector) x1.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da1), accE1);
+                accO1 = ((FloatVector) x1.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da1), accO1);
+                acc1 = ShortVector.broadcast(S256, bias[d1 + Math.min(b + 1, nb - 1)]);
+            }
         }
         y[y0 + 0] = accE0.lane(0);
         y[y0 + 1] = accO0.lane(0);
@@ -374,151 +283,66 @@ final class GemmQ4_0 {
         y[y1 + 15] = accO1.lane(7);
     }
 
-    /** 4 token(s) x 16 rows of Q4_0x16 weights at {@code go}; see the class comment. */
-    private static void x16t4(MemorySegment w, long go, int nb, short[] tb, int tb0, int tb1, int tb2, int tb3, float[] d, short[] bias, int d0, int d1, int d2, int d3, float[] y, int y0, int y1, int y2, int y3) {
+    /** 4 token(s) x 16 rows: group at {@code go}, 2 byte columns per step. */
+    private static void x16t4(MemorySegment w, long go, int nb, int[] tb, int tb0, int tb1, int tb2, int tb3, float[] d, short[] bias, int d0, int d1, int d2, int d3, float[] y, int y0, int y1, int y2, int y3) {
         FloatVector accE0 = FloatVector.zero(F256);
         FloatVector accO0 = FloatVector.zero(F256);
+        ShortVector acc0 = ShortVector.broadcast(S256, bias[d0]);
         FloatVector accE1 = FloatVector.zero(F256);
         FloatVector accO1 = FloatVector.zero(F256);
+        ShortVector acc1 = ShortVector.broadcast(S256, bias[d1]);
         FloatVector accE2 = FloatVector.zero(F256);
         FloatVector accO2 = FloatVector.zero(F256);
+        ShortVector acc2 = ShortVector.broadcast(S256, bias[d2]);
         FloatVector accE3 = FloatVector.zero(F256);
         FloatVector accO3 = FloatVector.zero(F256);
-        for (int b = 0; b < nb; b++) {
-            long o = go + (long) b * BlockQ4_0x16.BYTES;
-            int a0 = tb0 + 512 * b;
-            ShortVector acc0 = ShortVector.broadcast(S256, bias[d0 + b]);
-            int a1 = tb1 + 512 * b;
-            ShortVector acc1 = ShortVector.broadcast(S256, bias[d1 + b]);
-            int a2 = tb2 + 512 * b;
-            ShortVector acc2 = ShortVector.broadcast(S256, bias[d2 + b]);
-            int a3 = tb3 + 512 * b;
-            ShortVector acc3 = ShortVector.broadcast(S256, bias[d3 + b]);
-            ShortVector s;
-            ShortVector h;
-            s = column(w, o + 32);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 256)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 256)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 256)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 0))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 256)));
-            s = column(w, o + 48);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 272)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 272)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 272)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 16))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 272)));
-            s = column(w, o + 64);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 288)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 288)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 288)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 32))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 288)));
-            s = column(w, o + 80);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 304)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 304)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 304)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 48))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 304)));
-            s = column(w, o + 96);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 320)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 320)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 320)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 64))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 320)));
-            s = column(w, o + 112);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 336)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 336)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 336)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 80))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 336)));
-            s = column(w, o + 128);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 352)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 352)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 352)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 96))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 352)));
-            s = column(w, o + 144);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 368)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 368)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 368)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 112))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 368)));
-            s = column(w, o + 160);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 384)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 384)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 384)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 128))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 384)));
-            s = column(w, o + 176);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 400)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 400)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 400)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 144))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 400)));
-            s = column(w, o + 192);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 416)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 416)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 416)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 160))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 416)));
-            s = column(w, o + 208);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 432)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 432)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 432)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 176))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 432)));
-            s = column(w, o + 224);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 448)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 448)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 448)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 192))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 448)));
-            s = column(w, o + 240);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 464)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 464)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 464)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 208))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 464)));
-            s = column(w, o + 256);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 480)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 480)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 480)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 224))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 480)));
-            s = column(w, o + 272);
-            h = s.lanewise(ASHR, 4);
-            acc0 = acc0.add(s.mul(ShortVector.fromArray(S256, tb, a0 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a0 + 496)));
-            acc1 = acc1.add(s.mul(ShortVector.fromArray(S256, tb, a1 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a1 + 496)));
-            acc2 = acc2.add(s.mul(ShortVector.fromArray(S256, tb, a2 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a2 + 496)));
-            acc3 = acc3.add(s.mul(ShortVector.fromArray(S256, tb, a3 + 240))).add(h.mul(ShortVector.fromArray(S256, tb, a3 + 496)));
-            IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, o, LE).convertShape(S2I, I256, 0);
-            IntVector mE = hE.and(0x7FFF);
-            FloatVector sE = mE.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
-                    .blend(mE.lanewise(LSHL, 13).or(0x7F800000), mE.compare(GE, 0x7C00))
-                    .or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
-            IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, o + 16, LE).convertShape(S2I, I256, 0);
-            IntVector mO = hO.and(0x7FFF);
-            FloatVector sO = mO.lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts()
-                    .blend(mO.lanewise(LSHL, 13).or(0x7F800000), mO.compare(GE, 0x7C00))
-                    .or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
-            IntVector x;
-            x = acc0.reinterpretAsInts();
-            float da0 = d[d0 + b];
-            accE0 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da0), accE0);
-            accO0 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da0), accO0);
-            x = acc1.reinterpretAsInts();
-            float da1 = d[d1 + b];
-            accE1 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da1), accE1);
-            accO1 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da1), accO1);
-            x = acc2.reinterpretAsInts();
-            float da2 = d[d2 + b];
-            accE2 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da2), accE2);
-            accO2 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da2), accO2);
-            x = acc3.reinterpretAsInts();
-            float da3 = d[d3 + b];
-            accE3 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da3), accE3);
-            accO3 = ((FloatVector) x.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da3), accO3);
+        ShortVector acc3 = ShortVector.broadcast(S256, bias[d3]);
+        long q0 = go + (long) BlockQ4_0x16.SCALES_SIZE * nb;
+        for (int i = 0; i < 8 * nb; i++) {
+            long q = q0 + 32L * i;
+            int a = 2 * (i % 8) + 32 * (i / 8);
+            ShortVector s0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 0, LE).convertShape(B2S, S256, 0);
+            ShortVector h0 = s0.lanewise(ASHR, 4);
+            acc0 = acc0.add(s0.mul(IntVector.broadcast(I256, tb[tb0 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I256, tb[tb0 + a + 16]).reinterpretAsShorts())));
+            acc1 = acc1.add(s0.mul(IntVector.broadcast(I256, tb[tb1 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I256, tb[tb1 + a + 16]).reinterpretAsShorts())));
+            acc2 = acc2.add(s0.mul(IntVector.broadcast(I256, tb[tb2 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I256, tb[tb2 + a + 16]).reinterpretAsShorts())));
+            acc3 = acc3.add(s0.mul(IntVector.broadcast(I256, tb[tb3 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I256, tb[tb3 + a + 16]).reinterpretAsShorts())));
+            ShortVector s1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 16, LE).convertShape(B2S, S256, 0);
+            ShortVector h1 = s1.lanewise(ASHR, 4);
+            acc0 = acc0.add(s1.mul(IntVector.broadcast(I256, tb[tb0 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I256, tb[tb0 + a + 17]).reinterpretAsShorts())));
+            acc1 = acc1.add(s1.mul(IntVector.broadcast(I256, tb[tb1 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I256, tb[tb1 + a + 17]).reinterpretAsShorts())));
+            acc2 = acc2.add(s1.mul(IntVector.broadcast(I256, tb[tb2 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I256, tb[tb2 + a + 17]).reinterpretAsShorts())));
+            acc3 = acc3.add(s1.mul(IntVector.broadcast(I256, tb[tb3 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I256, tb[tb3 + a + 17]).reinterpretAsShorts())));
+            if ((i & 7) == 7) {
+                int b = i / 8;
+                long so = go + (long) BlockQ4_0x16.SCALES_SIZE * b;
+                IntVector hE = (IntVector) ShortVector.fromMemorySegment(S128, w, so, LE).convertShape(S2I, I256, 0);
+                FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector hO = (IntVector) ShortVector.fromMemorySegment(S128, w, so + 16, LE).convertShape(S2I, I256, 0);
+                FloatVector sO = hO.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector x0 = acc0.reinterpretAsInts();
+                float da0 = d[d0 + b];
+                accE0 = ((FloatVector) x0.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da0), accE0);
+                accO0 = ((FloatVector) x0.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da0), accO0);
+                acc0 = ShortVector.broadcast(S256, bias[d0 + Math.min(b + 1, nb - 1)]);
+                IntVector x1 = acc1.reinterpretAsInts();
+                float da1 = d[d1 + b];
+                accE1 = ((FloatVector) x1.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da1), accE1);
+                accO1 = ((FloatVector) x1.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da1), accO1);
+                acc1 = ShortVector.broadcast(S256, bias[d1 + Math.min(b + 1, nb - 1)]);
+                IntVector x2 = acc2.reinterpretAsInts();
+                float da2 = d[d2 + b];
+                accE2 = ((FloatVector) x2.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da2), accE2);
+                accO2 = ((FloatVector) x2.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da2), accO2);
+                acc2 = ShortVector.broadcast(S256, bias[d2 + Math.min(b + 1, nb - 1)]);
+                IntVector x3 = acc3.reinterpretAsInts();
+                float da3 = d[d3 + b];
+                accE3 = ((FloatVector) x3.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da3), accE3);
+                accO3 = ((FloatVector) x3.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da3), accO3);
+                acc3 = ShortVector.broadcast(S256, bias[d3 + Math.min(b + 1, nb - 1)]);
+            }
         }
         y[y0 + 0] = accE0.lane(0);
         y[y0 + 1] = accO0.lane(0);
