@@ -42,7 +42,7 @@ public final class StageRunner {
 
     public StageRunner(ModelConfig config, StageWeights weights, CpuKernels kernels, KvCache kv, int maxBatch) {
         this.c = config;
-        this.w = weights;
+        this.w = weights.prepared(kernels::prepare);
         this.kernels = kernels;
         this.kv = kv;
         this.rope = new Rope(config.rope());
@@ -65,6 +65,7 @@ public final class StageRunner {
         return c;
     }
 
+    /** The stage's weights, as prepared for its kernels. */
     public StageWeights weights() {
         return w;
     }

@@ -10,6 +10,8 @@ import io.laminar.model.gguf.GgufFile;
 import io.laminar.model.gguf.GgufFormatException;
 import io.laminar.model.gguf.GgufTensor;
 
+import java.util.function.UnaryOperator;
+
 /**
  * The weights one pipeline stage needs: the blocks of its layer range, plus the token embedding
  * when it is the first stage and the final norm and output head when it is the last. Nothing is
@@ -27,6 +29,30 @@ public record StageWeights(
         LayerWeights[] layers,
         float[] outputNorm,
         WeightMatrix output) {
+
+    /**
+     * These weights with every matrix product operand passed through {@code prepare} (the kernel
+     * backend's chance to rearrange a matrix for speed, see {@code CpuKernels.prepare}). The token
+     * embedding is left as stored: it is read row by row. A matrix that was copied into a new layout
+     * has its pages of the mapped file released, so the weights are resident once, not twice.
+     */
+    public StageWeights prepared(UnaryOperator<WeightMatrix> prepare) {
+        UnaryOperator<WeightMatrix> p = w -> {
+            WeightMatrix out = prepare.apply(w);
+            if (out != w && w.data().isMapped() && w != tokenEmbedding) {
+                w.data().unload();
+            }
+            return out;
+        };
+        LayerWeights[] ls = new LayerWeights[layers.length];
+        for (int i = 0; i < layers.length; i++) {
+            LayerWeights l = layers[i];
+            ls[i] = new LayerWeights(l.attnNorm(), p.apply(l.wq()), p.apply(l.wk()), p.apply(l.wv()), p.apply(l.wo()),
+                    l.bq(), l.bk(), l.bv(), l.qNorm(), l.kNorm(), l.ffnNorm(), p.apply(l.gate()), p.apply(l.up()),
+                    p.apply(l.down()));
+        }
+        return new StageWeights(range, tokenEmbedding, ls, outputNorm, output == null ? null : p.apply(output));
+    }
 
     public boolean first() {
         return tokenEmbedding != null;
