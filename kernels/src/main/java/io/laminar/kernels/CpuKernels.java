@@ -24,6 +24,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  */
 public final class CpuKernels implements AutoCloseable {
+    /**
+     * Multiply-adds below which a call runs on the caller alone: handing work to the pool costs a
+     * few microseconds (more when a worker must be woken, or when other processes hold the cores),
+     * which small matrices (a 64x64 layer is a microsecond of work) never earn back.
+     */
+    static final long MIN_PARALLEL_WORK = 1L << 17;
+
     /** Rows per unit of work handed to a thread (one interleaved group). */
     private static final int UNIT_ROWS = WeightMatrix.GROUP_ROWS;
     /** Units of work per thread and call, so that a slow thread (a busy core) delays the others little. */
@@ -138,7 +145,7 @@ public final class CpuKernels implements AutoCloseable {
 
         MatmulTask m = matmulTask;
         m.set(w, x, nTokens, y, interleaved);
-        if (pool != null && m.chunks > 1) {
+        if (pool != null && m.chunks > 1 && (long) rows * cols * nTokens >= MIN_PARALLEL_WORK) {
             pool.run(m);
         } else {
             m.run(0);
@@ -154,8 +161,16 @@ public final class CpuKernels implements AutoCloseable {
 
     /** Splits {@code [0, n)} into {@link #threads()} contiguous ranges, runs them on the pool and waits for all. */
     public void parallelFor(int n, RangeTask task) {
+        parallelFor(n, Long.MAX_VALUE, task);
+    }
+
+    /**
+     * As {@link #parallelFor(int, RangeTask)}, but runs on the caller alone when {@code work} (an
+     * estimate of multiply-adds) is too small to repay waking the workers.
+     */
+    public void parallelFor(int n, long work, RangeTask task) {
         checkOpen();
-        if (pool == null || n < 2) {
+        if (pool == null || n < 2 || work < MIN_PARALLEL_WORK) {
             if (n > 0) {
                 task.run(0, n);
             }

@@ -156,7 +156,11 @@ public final class StageRunner {
         }
 
         attention.prepare(l, batch);
-        kernels.parallelFor(c.heads(), attention);
+        long positions = 0;
+        for (int t = 0; t < n; t++) {
+            positions += batch.position(t) + 1;
+        }
+        kernels.parallelFor(c.heads(), 2L * positions * c.qDim(), attention);
 
         // Output projection and residual.
         kernels.matmul(lw.wo(), att, n, xb);
