@@ -31,6 +31,8 @@ public final class CpuKernels implements AutoCloseable {
      */
     static final long MIN_PARALLEL_WORK = 1L << 17;
 
+    private final long minParallelWork;
+
     /** Rows per unit of work handed to a thread (one interleaved group). */
     private static final int UNIT_ROWS = WeightMatrix.GROUP_ROWS;
     /** Units of work per thread and call, so that a slow thread (a busy core) delays the others little. */
@@ -52,6 +54,12 @@ public final class CpuKernels implements AutoCloseable {
      * @param maxCols   the largest {@code cols} of any matrix that will be multiplied
      */
     public CpuKernels(int threads, int maxTokens, int maxCols) {
+        this(threads, maxTokens, maxCols, MIN_PARALLEL_WORK);
+    }
+
+    /** As the public constructor, with the parallel threshold chosen (tests use 0 to split everything). */
+    CpuKernels(int threads, int maxTokens, int maxCols, long minParallelWork) {
+        this.minParallelWork = minParallelWork;
         if (threads < 1) {
             throw new IllegalArgumentException("threads=" + threads + " must be at least 1");
         }
@@ -145,7 +153,7 @@ public final class CpuKernels implements AutoCloseable {
 
         MatmulTask m = matmulTask;
         m.set(w, x, nTokens, y, interleaved);
-        if (pool != null && m.chunks > 1 && (long) rows * cols * nTokens >= MIN_PARALLEL_WORK) {
+        if (pool != null && m.chunks > 1 && (long) rows * cols * nTokens >= minParallelWork) {
             pool.run(m);
         } else {
             m.run(0);
@@ -170,7 +178,7 @@ public final class CpuKernels implements AutoCloseable {
      */
     public void parallelFor(int n, long work, RangeTask task) {
         checkOpen();
-        if (pool == null || n < 2 || work < MIN_PARALLEL_WORK) {
+        if (pool == null || n < 2 || work < minParallelWork) {
             if (n > 0) {
                 task.run(0, n);
             }

@@ -47,7 +47,7 @@ class CpuKernelsTest {
 
         float[] baseline = null;
         for (int threads = 1; threads <= 3; threads++) {
-            try (CpuKernels k = new CpuKernels(threads, maxTokens, cols)) {
+            try (CpuKernels k = new CpuKernels(threads, maxTokens, cols, 0)) {
                 WeightMatrix prepared = k.prepare(w);
                 for (WeightMatrix m : new WeightMatrix[] {w, prepared}) {
                     for (int nTokens : new int[] {1, 2, 5, 7}) {
@@ -131,7 +131,7 @@ class CpuKernelsTest {
                 Quantization.quantizeRow(type, wf, r * cols, cols, data, r * type.bytesFor(cols));
             }
             WeightMatrix w = new WeightMatrix("w", type, rows, cols, data);
-            try (CpuKernels k = new CpuKernels(1, 1, cols)) {
+            try (CpuKernels k = new CpuKernels(1, 1, cols, 0)) {
                 WeightMatrix p = k.prepare(w);
                 assertEquals(WeightMatrix.Layout.INTERLEAVED_16, p.layout());
                 assertEquals(32, p.interleavedRows());
@@ -152,7 +152,7 @@ class CpuKernelsTest {
             }
         }
         WeightMatrix f32 = new WeightMatrix("f", GgmlType.F32, 2, 8, Arena.ofAuto().allocate(64));
-        try (CpuKernels k = new CpuKernels(1, 1, 8)) {
+        try (CpuKernels k = new CpuKernels(1, 1, 8, 0)) {
             assertSame(f32, k.prepare(f32));
         }
     }
@@ -160,7 +160,7 @@ class CpuKernelsTest {
     @Test
     void parallelForCoversEveryIndexOnce() {
         for (int threads = 1; threads <= 3; threads++) {
-            try (CpuKernels k = new CpuKernels(threads, 1, 32)) {
+            try (CpuKernels k = new CpuKernels(threads, 1, 32, 0)) {
                 for (int n : new int[] {0, 1, 2, 3, 7, 100}) {
                     AtomicIntegerArray seen = new AtomicIntegerArray(Math.max(n, 1));
                     k.parallelFor(n, (from, to) -> {
@@ -178,7 +178,7 @@ class CpuKernelsTest {
 
     @Test
     void workerExceptionsReachTheCaller() {
-        try (CpuKernels k = new CpuKernels(3, 1, 32)) {
+        try (CpuKernels k = new CpuKernels(3, 1, 32, 0)) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> k.parallelFor(3, (from, to) -> {
                 if (from == 2) {
                     throw new IllegalStateException("boom in worker");
@@ -198,17 +198,17 @@ class CpuKernelsTest {
     @Test
     void argumentsAreChecked() {
         WeightMatrix w = new WeightMatrix("wq", GgmlType.Q8_0, 4, 64, Arena.ofAuto().allocate(4L * 68));
-        try (CpuKernels k = new CpuKernels(2, 2, 64)) {
+        try (CpuKernels k = new CpuKernels(2, 2, 64, 0)) {
             assertThrows(IllegalArgumentException.class, () -> k.matmul(w, new float[64], 3, new float[12]));
             assertThrows(IllegalArgumentException.class, () -> k.matmul(w, new float[63], 1, new float[4]));
             assertThrows(IllegalArgumentException.class, () -> k.matmul(w, new float[64], 1, new float[3]));
         }
-        try (CpuKernels k = new CpuKernels(1, 2, 32)) {
+        try (CpuKernels k = new CpuKernels(1, 2, 32, 0)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> k.matmul(w, new float[64], 1, new float[4]));
             assertTrue(e.getMessage().contains("maxCols=32"), e.getMessage());
         }
-        CpuKernels closed = new CpuKernels(2, 1, 64);
+        CpuKernels closed = new CpuKernels(2, 1, 64, 0);
         closed.close();
         assertThrows(IllegalStateException.class, () -> closed.matmul(w, new float[64], 1, new float[4]));
     }
