@@ -22,7 +22,8 @@ public final class MemberLauncher {
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access")
-                    || a.startsWith("--sun-misc-unsafe-memory-access") || a.equals("jdk.incubator.vector")) {
+                    || a.startsWith("--sun-misc-unsafe-memory-access") || a.startsWith("-XX:MaxDirectMemorySize")
+                    || a.equals("jdk.incubator.vector")) {
                 cmd.add(a);
             }
         }

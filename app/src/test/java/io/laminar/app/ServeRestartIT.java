@@ -110,7 +110,7 @@ class ServeRestartIT {
         Path jar = Path.of(System.getProperty("laminar.jar", "target/laminar.jar"));
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-jar", jar.toString(), "serve", "-m", model.toString(),
+                "--sun-misc-unsafe-memory-access=allow", "-XX:MaxDirectMemorySize=1t", "-jar", jar.toString(), "serve", "-m", model.toString(),
                 "--bootstrap-servers", broker.bootstrapServers(), "--kafka-config", config.toString(),
                 "--threads", "1", "--group-id", "restart-test"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -90,7 +90,14 @@ public final class CpuKernels implements AutoCloseable {
                 || !finiteScales(w)) {
             return w;
         }
-        MemorySegment dst = arena.allocate(w.data().byteSize(), 64);
+        MemorySegment dst;
+        try {
+            dst = arena.allocate(w.data().byteSize(), 64);
+        } catch (OutOfMemoryError e) {
+            throw new IllegalStateException("tensor=" + w.name() + ": no room for its " + (w.data().byteSize() >> 20)
+                    + " MiB rearranged copy in native memory; the JVM caps it at the heap size unless run with"
+                    + " -XX:MaxDirectMemorySize (./laminar sets 1t): " + e.getMessage(), e);
+        }
         long rowBytes = w.rowBytes();
         int nb = w.cols() / 32;
         int groups = w.rows() / UNIT_ROWS;
