@@ -124,7 +124,7 @@ public final class BlockQ4_0 {
             float d = fp16(x, xb + D_OFFSET) * fp16(y, yb + BlockQ8_0.D_OFFSET);
             acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Simd.F256, d), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorOps.sumLanes(acc);
     }
 
     static void checkWhole(int k) {

@@ -324,6 +324,6 @@ public final class BlockQ4_K {
                     .fma(FloatVector.broadcast(Simd.F256, fp16(x, xb + D_OFFSET) * dy), acc);
             accMin += fp16(x, xb + DMIN_OFFSET) * dy * summ;
         }
-        return acc.reduceLanes(VectorOperators.ADD) - accMin;
+        return VectorOps.sumLanes(acc) - accMin;
     }
 }

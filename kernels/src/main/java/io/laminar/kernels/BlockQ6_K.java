@@ -275,7 +275,7 @@ public final class BlockQ6_K {
             float d = fp16(x, xb + D_OFFSET) * y.get(F32, yb + BlockQ8_K.D_OFFSET);
             acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Simd.F256, d), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorOps.sumLanes(acc);
     }
 
     private static ShortVector load16(MemorySegment s, long off) {

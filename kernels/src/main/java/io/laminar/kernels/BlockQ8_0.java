@@ -142,7 +142,7 @@ public final class BlockQ8_0 {
             float d = fp16(x, xb + D_OFFSET) * fp16(y, yb + D_OFFSET);
             acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Simd.F256, d), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorOps.sumLanes(acc);
     }
 
     /** Sums adjacent int16 lanes into int32 lanes (what x86's {@code pmaddwd} with ones does). */

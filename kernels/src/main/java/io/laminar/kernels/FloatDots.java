@@ -76,7 +76,7 @@ public final class FloatDots {
             acc0 = FloatVector.fromMemorySegment(Simd.F256, w, wOff + 4L * i, LE).fma(FloatVector.fromArray(Simd.F256, a, aOff + i), acc0);
             acc1 = FloatVector.fromMemorySegment(Simd.F256, w, wOff + 4L * i + 32, LE).fma(FloatVector.fromArray(Simd.F256, a, aOff + i + 8), acc1);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = VectorOps.sumLanes(acc0.add(acc1));
         for (; i < n; i++) {
             sum += w.get(F32, wOff + 4L * i) * a[aOff + i];
         }
@@ -93,7 +93,7 @@ public final class FloatDots {
         for (; i + 8 <= n; i += 8) {
             acc = f16ToF32(w, wOff + 2L * i).fma(FloatVector.fromArray(Simd.F256, a, aOff + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = VectorOps.sumLanes(acc);
         for (; i < n; i++) {
             sum += Float.float16ToFloat(w.get(I16, wOff + 2L * i)) * a[aOff + i];
         }
@@ -110,7 +110,7 @@ public final class FloatDots {
         for (; i + 8 <= n; i += 8) {
             acc = bf16ToF32(w, wOff + 2L * i).fma(FloatVector.fromArray(Simd.F256, a, aOff + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = VectorOps.sumLanes(acc);
         for (; i < n; i++) {
             sum += Quantization.bf16ToFloat(w.get(I16, wOff + 2L * i)) * a[aOff + i];
         }

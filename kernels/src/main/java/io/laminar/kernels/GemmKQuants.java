@@ -107,7 +107,7 @@ final class GemmKQuants {
                     .fma(FloatVector.broadcast(F256, QuantMath.fp16(w, xb + BlockQ4_K.D_OFFSET) * dy), acc);
             accMin += QuantMath.fp16(w, xb + BlockQ4_K.DMIN_OFFSET) * dy * summ;
         }
-        return acc.reduceLanes(ADD) - accMin;
+        return VectorOps.sumLanes(acc) - accMin;
     }
 
     static float dotQ4_KGeneric(MemorySegment w, long ro, int nsb, Activations a, int qOff) {
@@ -179,7 +179,7 @@ final class GemmKQuants {
             acc = ((FloatVector) sumi.sub(IntVector.zero(I256).withLane(0, 32 * offset)).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, d), acc);
         }
-        return acc.reduceLanes(ADD);
+        return VectorOps.sumLanes(acc);
     }
 
     static float dotQ6_KGeneric(MemorySegment w, long ro, int nsb, Activations a, int qOff) {

@@ -81,7 +81,7 @@ final class GemmQ4_0 {
             float sc = QuantMath.fp16(w, o + BlockQ4_0.D_OFFSET) * d[dOff + b];
             acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F256, sc), acc);
         }
-        return acc.reduceLanes(ADD);
+        return VectorOps.sumLanes(acc);
     }
 
     static float dotGeneric(MemorySegment w, long ro, int nb, short[] q, int qOff, float[] d, int dOff) {

@@ -89,7 +89,7 @@ final class GemmQ8_0 {
             float s = QuantMath.fp16(w, o + BlockQ8_0.D_OFFSET) * d[dOff + b];
             acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F256, s), acc);
         }
-        return acc.reduceLanes(ADD);
+        return VectorOps.sumLanes(acc);
     }
 
     static float dotGeneric(MemorySegment w, long ro, int nb, short[] q, int qOff, float[] d, int dOff) {

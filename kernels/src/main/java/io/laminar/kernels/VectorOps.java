@@ -15,6 +15,20 @@ public final class VectorOps {
     private VectorOps() {
     }
 
+    /**
+     * The sum of a vector's lanes, in a fixed order (first lane first). {@code reduceLanes(ADD)} on
+     * floats may add in any order, and does differ between the interpreter and C2's intrinsic, so a
+     * result would depend on whether the method happened to be compiled: two runs of the same request
+     * could differ in the last bit (and a near-tie in the next token). This one never does.
+     */
+    public static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
+
     /** {@code sum a[aOff+i] * b[bOff+i]} for {@code i < n}. */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         int i = 0;
@@ -22,7 +36,7 @@ public final class VectorOps {
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }
@@ -119,7 +133,7 @@ public final class VectorOps {
             e.intoArray(x, off + i);
             acc = acc.add(e);
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = sumLanes(acc);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - max);
             x[off + i] = e;
