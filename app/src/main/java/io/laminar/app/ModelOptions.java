@@ -31,7 +31,7 @@ public final class ModelOptions {
             description = "Most tokens per forward step; longer prompts are processed in chunks (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--backend", split = ",", paramLabel = "NAME[,NAME...]",
+    @Option(names = "--backend", split = ",", paramLabel = "NAME",
             description = "Kernel backend: cpu or tornadovm (a GPU, FPGA or other OpenCL/PTX/SPIR-V device through TornadoVM; see docs/tornadovm.md). One for all stages, or one per stage, e.g. cpu,tornadovm with --stages 2 (default: cpu).")
     List<String> backends = List.of("cpu");
 

@@ -65,7 +65,7 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--kv-budget-mb", defaultValue = "1024", description = "KV cache memory per stage in MiB (default: ${DEFAULT-VALUE}).")
     long kvBudgetMb;
 
-    @Option(names = "--backend", split = ",", paramLabel = "NAME[,NAME...]",
+    @Option(names = "--backend", split = ",", paramLabel = "NAME",
             description = "Kernel backend of this node's stages: cpu or tornadovm (see docs/tornadovm.md); one for all, or one per --layers range (default: cpu).")
     List<String> backends = List.of("cpu");
 

@@ -19,9 +19,17 @@ public final class TornadoBackend implements StageBackend {
         return TORNADOVM;
     }
 
+    /** TornadoVM's switch for running a graph as plain Java when a kernel fails to compile. */
+    private static final String BAILOUT_PROPERTY = "tornado.recover.bailout";
+
     @Override
     public StageExecutor open(Spec spec) {
         checkRuntime();
+        // The kernels are written against a KernelContext and are meaningless as sequential Java: a
+        // kernel that does not compile for the device must fail the stage, not silently run on the host.
+        if (System.getProperty(BAILOUT_PROPERTY) == null) {
+            System.setProperty(BAILOUT_PROPERTY, "False");
+        }
         try {
             return new TornadoStage(spec);
         } catch (ExceptionInInitializerError | NoClassDefFoundError | UnsatisfiedLinkError e) {
