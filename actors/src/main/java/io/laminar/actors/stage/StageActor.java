@@ -212,13 +212,11 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
             if (opening != null) {
                 samplers[slot] = new Sampler(opening, vocab);
             }
-            Sampler sampler = samplers[slot];
-            if (sampler == null) {
+            if (samplers[slot] == null) {
                 throw new IllegalStateException("no sampler for slot " + slot + ": its opening entry never arrived");
             }
-            sampler.accept(h.tokens()[i]);
             if (h.logits()[i]) {
-                allGreedy &= plainGreedy(sampler.params());
+                allGreedy &= plainGreedy(samplers[slot].params());
             }
         }
         // Plain greedy steps need no logits on the host: the stage sends back token ids only.
@@ -227,10 +225,12 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
         int[] tokens = new int[rows];
         int row = 0;
         for (int i = 0; i < h.size(); i++) {
+            int slot = h.slots()[i];
+            Sampler sampler = samplers[slot];
+            sampler.accept(h.tokens()[i]);
             if (h.logits()[i]) {
-                int slot = h.slots()[i];
                 slots[row] = slot;
-                tokens[row] = allGreedy ? greedyTokens[row] : samplers[slot].sample(logits, row * vocab);
+                tokens[row] = allGreedy ? greedyTokens[row] : sampler.sample(logits, row * vocab);
                 row++;
             }
         }
