@@ -97,7 +97,10 @@ final class TornadoStage implements StageExecutor {
     private final GridScheduler grids = new GridScheduler();
     private final List<Resizable> resizable = new ArrayList<>();
     private final long deviceBytes;
+    /** The hidden-state array of the last {@link #forward}, which the head runs on. */
     private float[] lastForward;
+    /** The head's last run, from which logits or token ids are copied back on demand. */
+    private TornadoExecutionResult lastHead;
     private boolean closed;
 
     /** A grid whose size follows the step: {@code count * perItem} work-items, rounded up to {@code local}. */
@@ -471,8 +474,6 @@ final class TornadoStage implements StageExecutor {
         }
         return m;
     }
-
-    private TornadoExecutionResult lastHead;
 
     /** Runs the head over the hidden state the last {@link #forward} left on the device; returns the rows. */
     private int head(TokenBatch batch, float[] hidden) {
