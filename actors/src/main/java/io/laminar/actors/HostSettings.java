@@ -3,6 +3,7 @@ package io.laminar.actors;
 import io.laminar.actors.scheduler.SchedulerSettings;
 import io.laminar.actors.serialization.WireFormat;
 import io.laminar.model.exec.LayerRange;
+import io.laminar.model.exec.StageBackend;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,9 +19,36 @@ import java.util.List;
  * @param network    address and cluster membership
  * @param scheduling the scheduler's batching and admission settings
  * @param wireFormat encoding of activations between nodes
+ * @param backends   the kernel backend of each fixed stage ({@code hosting.stages}, in order), or one
+ *                   for all of them and for a placed stage ({@code cpu}, {@code tornadovm}); see
+ *                   {@link io.laminar.model.exec.StageBackend}
  */
 public record HostSettings(Path model, String modelId, Hosting hosting, Capacity capacity, Network network,
-                           Scheduling scheduling, WireFormat wireFormat) {
+                           Scheduling scheduling, WireFormat wireFormat, List<String> backends) {
+
+    public HostSettings {
+        backends = backends == null || backends.isEmpty() ? List.of(StageBackend.CPU) : List.copyOf(backends);
+        if (backends.size() > 1 && backends.size() != hosting.stages().size()) {
+            throw new IllegalArgumentException(backends.size() + " backends (" + String.join(",", backends) + ") for "
+                    + hosting.stages().size() + " stages: give one for all stages or one per stage");
+        }
+    }
+
+    /** Every stage on the CPU backend. */
+    public HostSettings(Path model, String modelId, Hosting hosting, Capacity capacity, Network network,
+                        Scheduling scheduling, WireFormat wireFormat) {
+        this(model, modelId, hosting, capacity, network, scheduling, wireFormat, List.of(StageBackend.CPU));
+    }
+
+    /** The backend of the {@code index}-th fixed stage, or of a placed stage when {@code index} is -1. */
+    public String backendFor(int index) {
+        return backends.size() == 1 || index < 0 ? backends.getFirst() : backends.get(index);
+    }
+
+    /** This process with {@code names} as the stages' backends (one for all, or one per stage). */
+    public HostSettings withBackends(List<String> names) {
+        return new HostSettings(model, modelId, hosting, capacity, network, scheduling, wireFormat, names);
+    }
 
     /**
      * @param stages            layer ranges this process hosts, one stage actor each
@@ -86,33 +114,34 @@ public record HostSettings(Path model, String modelId, Hosting hosting, Capacity
     }
 
     public HostSettings with(Capacity c) {
-        return new HostSettings(model, modelId, hosting, c, network, scheduling, wireFormat);
+        return new HostSettings(model, modelId, hosting, c, network, scheduling, wireFormat, backends);
     }
 
     public HostSettings withNetwork(String hostname, int port, List<String> seedNodes) {
         return new HostSettings(model, modelId, hosting, capacity, new Network(hostname, port, List.copyOf(seedNodes)),
-                scheduling, wireFormat);
+                scheduling, wireFormat, backends);
     }
 
     public HostSettings withScheduling(int lanes, Duration admissionTimeout) {
         return new HostSettings(model, modelId, hosting, capacity, network, new Scheduling(lanes, admissionTimeout),
-                wireFormat);
+                wireFormat, backends);
     }
 
     public HostSettings withWireFormat(WireFormat format) {
-        return new HostSettings(model, modelId, hosting, capacity, network, scheduling, format);
+        return new HostSettings(model, modelId, hosting, capacity, network, scheduling, format, backends);
     }
 
     /** This process with other stages and scheduler role. */
     public HostSettings hosting(List<LayerRange> stageRanges, boolean runScheduler) {
+        List<String> b = backends.size() == stageRanges.size() ? backends : List.of(backends.getFirst());
         return new HostSettings(model, modelId, new Hosting(List.copyOf(stageRanges), 0, runScheduler), capacity,
-                network, scheduling, wireFormat);
+                network, scheduling, wireFormat, b);
     }
 
     /** This process offering a stage of {@code bytes} for the placement plan, and no fixed stages. */
     public HostSettings offeringBudget(long bytes, boolean runScheduler) {
         return new HostSettings(model, modelId, new Hosting(List.of(), bytes, runScheduler), capacity, network,
-                scheduling, wireFormat);
+                scheduling, wireFormat, List.of(backends.getFirst()));
     }
 
     /** This process as a client only: no stages, no scheduler. */

@@ -6,10 +6,10 @@ import akka.actor.typed.Props;
 import io.laminar.actors.stage.StageActor;
 import io.laminar.actors.stage.StepHeader;
 import io.laminar.model.arch.ModelConfig;
-import io.laminar.model.exec.KvCache;
 import io.laminar.model.exec.KvPrecision;
 import io.laminar.model.exec.LayerRange;
-import io.laminar.model.exec.StageRunner;
+import io.laminar.model.exec.StageBackend;
+import io.laminar.model.exec.StageExecutor;
 import io.laminar.model.gguf.GgufFile;
 import io.laminar.model.weights.StageWeights;
 
@@ -41,7 +41,10 @@ public final class StageFactory {
         return config;
     }
 
-    /** Maps the weights of {@code range} and starts its stage actor with a KV cache of at most {@code kvBytes}. */
+    /**
+     * Maps the weights of {@code range} and starts its stage actor with a KV cache of at most {@code kvBytes},
+     * on the backend the settings name for it.
+     */
     public ActorRef<StageActor.Command> spawn(LayerRange range, long kvBytes) {
         HostSettings.Capacity cap = settings.capacity();
         int context = Math.min(cap.context(), config.contextLength());
@@ -49,10 +52,11 @@ public final class StageFactory {
         long bytesPerBlock = 2L * range.size() * KV_BLOCK_SIZE * config.kvDim() * Float.BYTES;
         int useful = cap.maxSequences() * ((context + KV_BLOCK_SIZE - 1) / KV_BLOCK_SIZE);
         int blocks = (int) Math.min(useful, Math.max(1, kvBytes / bytesPerBlock));
-        KvCache kv = new KvCache(range.size(), config.kvDim(), KV_BLOCK_SIZE, blocks, cap.maxSequences(), context,
-                KvPrecision.F16);
-        StageRunner runner = new StageRunner(config, weights, lane.kernels(), kv, cap.maxBatch());
-        String name = system.address().hostPort() + "[" + range + "]";
+        String backend = settings.backendFor(settings.hosting().stages().indexOf(range));
+        StageExecutor runner = StageBackend.named(backend).open(new StageBackend.Spec(config, weights, KV_BLOCK_SIZE,
+                blocks, cap.maxSequences(), context, KvPrecision.F16, cap.maxBatch(), lane.kernels()));
+        String name = system.address().hostPort() + "[" + range + (backend.equals(StageBackend.CPU) ? "" : " " + backend)
+                + "]";
         return system.systemActorOf(StageActor.create(runner, lane, name, settings.modelId(), beforeStep),
                 "stage-" + range.start() + "-" + (range.end() - 1), Props.empty());
     }

@@ -45,7 +45,7 @@ public final class BenchCommand implements Callable<Integer> {
             ModelConfig config = ModelConfig.fromGguf(file);
             int context = Math.max(promptTokens, genTokens) + 1;
             try (LocalPipeline pipeline = new LocalPipeline(file, config,
-                    LayerRange.split(config.layers(), model.stages), model.threads,
+                    LayerRange.split(config.layers(), model.stages), model.backends, model.threads,
                     Math.max(promptTokens, 1), 1, context)) {
                 ThroughputBenchmark bench = new ThroughputBenchmark(pipeline);
                 double[] pp = promptTokens > 0 ? bench.promptProcessing(promptTokens, repetitions) : new double[0];
@@ -56,6 +56,7 @@ public final class BenchCommand implements Callable<Integer> {
                     out.put("model", summary.description());
                     out.put("size_bytes", summary.bytes());
                     out.put("params", summary.parameters());
+                    out.put("backends", pipeline.backends());
                     out.put("threads", model.threads);
                     out.put("stages", model.stages);
                     out.put("n_prompt", promptTokens);
@@ -67,16 +68,18 @@ public final class BenchCommand implements Callable<Integer> {
                     out.put("gen_tokens_per_s_samples", tg);
                     System.out.println(new ObjectMapper().writeValueAsString(out));
                 } else {
-                    String fmt = "| %-24s | %10s | %8s | %-7s | %7s | %6s | %9s | %25s |%n";
+                    String backend = String.join(",", new java.util.LinkedHashSet<>(pipeline.backends()));
+                    String fmt = "| %-24s | %10s | %8s | %-" + Math.max(7, backend.length()) + "s | %7s | %6s | %9s | %25s |%n";
                     System.out.printf(fmt, "model", "size", "params", "backend", "threads", "stages", "test",
                             "t/s (median ± half-range)");
-                    System.out.printf(fmt, "-".repeat(24), "-".repeat(10), "-".repeat(8), "-".repeat(7),
+                    System.out.printf(fmt, "-".repeat(24), "-".repeat(10), "-".repeat(8),
+                            "-".repeat(Math.max(7, backend.length())),
                             "-".repeat(7), "-".repeat(6), "-".repeat(9), "-".repeat(25));
                     if (pp.length > 0) {
-                        row(fmt, summary, "pp" + promptTokens, pp);
+                        row(fmt, summary, backend, "pp" + promptTokens, pp);
                     }
                     if (tg.length > 0) {
-                        row(fmt, summary, "tg" + genTokens, tg);
+                        row(fmt, summary, backend, "tg" + genTokens, tg);
                     }
                 }
             }
@@ -84,9 +87,9 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void row(String fmt, ModelSummary summary, String test, double[] samples) {
+    private void row(String fmt, ModelSummary summary, String backend, String test, double[] samples) {
         System.out.printf(Locale.ROOT, fmt, summary.description(), summary.humanSize(),
-                ModelSummary.humanCount(summary.parameters()), "CPU", model.threads, model.stages, test,
+                ModelSummary.humanCount(summary.parameters()), backend.toUpperCase(Locale.ROOT), model.threads, model.stages, test,
                 String.format(Locale.ROOT, "%.2f ± %.2f", ThroughputBenchmark.median(samples),
                         ThroughputBenchmark.halfRange(samples)));
     }

@@ -9,6 +9,7 @@ import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.model.LoadedModel;
 import io.laminar.model.chat.ChatMessage;
 import io.laminar.model.exec.LayerRange;
+import io.laminar.model.exec.StageBackend;
 import io.laminar.model.generate.GenerationStats;
 import io.laminar.model.generate.TokenListener;
 import io.laminar.model.sampling.SamplingParams;
@@ -96,7 +97,8 @@ public final class GenerateCommand implements Callable<Integer> {
             };
             HostSettings settings = HostSettings.local(model.path(),
                     List.of(LayerRange.split(m.config().layers(), model.stages)), model.threads)
-                    .withBatch(Math.min(model.batch, context), 1, context);
+                    .withBatch(Math.min(model.batch, context), 1, context)
+                    .withBackends(StageBackend.perStage(model.backends, model.stages));
             try (PipelineHost host = PipelineHost.start(settings)) {
                 PipelineClient client = new PipelineClient(host.system(), host.scheduler());
                 client.awaitReady(Duration.ofSeconds(30));

@@ -5,6 +5,7 @@ import picocli.CommandLine.Option;
 import io.laminar.app.models.ModelResolver;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /** Options every command that runs a model shares. */
 public final class ModelOptions {
@@ -29,6 +30,10 @@ public final class ModelOptions {
     @Option(names = {"-b", "--batch-size"}, paramLabel = "N", defaultValue = "512",
             description = "Most tokens per forward step; longer prompts are processed in chunks (default: ${DEFAULT-VALUE}).")
     int batch;
+
+    @Option(names = "--backend", split = ",", paramLabel = "NAME",
+            description = "Kernel backend: cpu or tornadovm (a GPU, FPGA or other OpenCL/PTX/SPIR-V device through TornadoVM; see docs/tornadovm.md). One for all stages, or one per stage, e.g. cpu,tornadovm with --stages 2 (default: cpu).")
+    List<String> backends = List.of("cpu");
 
     /** The model file: a local path, or the cached download of an hf: reference (fetched on first use). */
     Path path() {

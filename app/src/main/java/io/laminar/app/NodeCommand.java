@@ -4,6 +4,7 @@ import io.laminar.actors.HostSettings;
 import io.laminar.actors.PipelineHost;
 import io.laminar.actors.serialization.WireFormat;
 import io.laminar.model.exec.LayerRange;
+import io.laminar.model.exec.StageBackend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -64,6 +65,10 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--kv-budget-mb", defaultValue = "1024", description = "KV cache memory per stage in MiB (default: ${DEFAULT-VALUE}).")
     long kvBudgetMb;
 
+    @Option(names = "--backend", split = ",", paramLabel = "NAME",
+            description = "Kernel backend of this node's stages: cpu or tornadovm (see docs/tornadovm.md); one for all, or one per --layers range (default: cpu).")
+    List<String> backends = List.of("cpu");
+
     @Option(names = "--wire-format", defaultValue = "f32", description = "Activations between nodes: f32, f16 or bf16 (default: ${DEFAULT-VALUE}).")
     String wireFormat;
 
@@ -97,7 +102,8 @@ public final class NodeCommand implements Callable<Integer> {
                 new HostSettings.Capacity(threads, batch, maxSequences, context, kvBudgetMb << 20),
                 new HostSettings.Network(host, port, seedNodes),
                 new HostSettings.Scheduling(lanes, Duration.ofSeconds(admissionTimeoutSeconds)),
-                WireFormat.parse(wireFormat));
+                WireFormat.parse(wireFormat))
+                .withBackends(backends.size() > 1 ? StageBackend.perStage(backends, ranges.size()) : backends);
         try (PipelineHost node = PipelineHost.start(settings)) {
             Runtime.getRuntime().addShutdownHook(new Thread(node::close));
             System.out.printf(Locale.ROOT, "laminar node up at %s:%d roles=%s layers=%s model=%s%n", host, node.port(),

@@ -5,6 +5,7 @@ import io.laminar.actors.gateway.GatewaySettings;
 import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.app.serve.LaminarServer;
 import io.laminar.model.exec.LayerRange;
+import io.laminar.model.exec.StageBackend;
 import io.laminar.model.gguf.GgufFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -83,7 +84,8 @@ public final class ServeCommand implements Callable<Integer> {
             context = Math.min(model.context, io.laminar.model.arch.ModelConfig.fromGguf(f).contextLength());
         }
         HostSettings host = HostSettings.local(model.path(), List.of(LayerRange.split(layers, model.stages)),
-                model.threads).withBatch(Math.min(model.batch, context), maxSequences, context);
+                model.threads).withBatch(Math.min(model.batch, context), maxSequences, context)
+                .withBackends(StageBackend.perStage(model.backends, model.stages));
         return new LaminarServer.Options(model.path(), host, kafka, kafkaPort, kafkaDir, maxInFlight, groupId);
     }
 }

@@ -2,6 +2,7 @@ package io.laminar.actors.stage;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
@@ -12,7 +13,7 @@ import io.laminar.actors.ComputeLane;
 import io.laminar.actors.PipelineMessage;
 import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.model.exec.KvCache;
-import io.laminar.model.exec.StageRunner;
+import io.laminar.model.exec.StageExecutor;
 import io.laminar.model.exec.TokenBatch;
 import io.laminar.model.sampling.Sampler;
 import io.laminar.model.sampling.SamplingParams;
@@ -72,7 +73,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
         return ServiceKey.create(Command.class, "laminar-stage-" + modelId);
     }
 
-    private final StageRunner runner;
+    private final StageExecutor runner;
     private final ComputeLane lane;
     private final Consumer<StepHeader> beforeStep;
     private final String name;
@@ -80,10 +81,11 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
     private final TokenBatch batch;
     private final Sampler[] samplers;
     private final float[] logits;
+    private final int[] greedyTokens;
     private final ArrayDeque<Command> queue = new ArrayDeque<>();
     private boolean busy;
 
-    private StageActor(ActorContext<Command> context, StageRunner runner, ComputeLane lane, String name,
+    private StageActor(ActorContext<Command> context, StageExecutor runner, ComputeLane lane, String name,
                        String modelId, Consumer<StepHeader> beforeStep) {
         super(context);
         this.runner = runner;
@@ -96,6 +98,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
         boolean last = runner.weights().last();
         this.samplers = last ? new Sampler[kv.maxSequences()] : null;
         this.logits = last ? new float[kv.maxSequences() * runner.config().vocabSize()] : null;
+        this.greedyTokens = last ? new int[runner.maxBatch()] : null;
         context.getSystem().receptionist().tell(Receptionist.register(serviceKey(modelId), context.getSelf()));
     }
 
@@ -105,7 +108,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
      * @param name    a readable name for errors and status
      * @param modelId the model served, for the receptionist key
      */
-    public static Behavior<Command> create(StageRunner runner, ComputeLane lane, String name, String modelId) {
+    public static Behavior<Command> create(StageExecutor runner, ComputeLane lane, String name, String modelId) {
         return create(runner, lane, name, modelId, header -> { });
     }
 
@@ -113,7 +116,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
      * @param beforeStep called on the compute lane before each step's math; an exception it throws
      *                   fails the step like any other (used to test fault handling)
      */
-    public static Behavior<Command> create(StageRunner runner, ComputeLane lane, String name, String modelId,
+    public static Behavior<Command> create(StageExecutor runner, ComputeLane lane, String name, String modelId,
                                            Consumer<StepHeader> beforeStep) {
         return Behaviors.setup(ctx -> new StageActor(ctx, runner, lane, name, modelId, beforeStep));
     }
@@ -125,7 +128,18 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
                 .onMessage(ReleaseSlots.class, this::onWork)
                 .onMessage(Describe.class, this::onDescribe)
                 .onMessage(Computed.class, this::onComputed)
+                .onSignal(PostStop.class, this::onPostStop)
                 .build();
+    }
+
+    /** Frees what the stage holds outside the heap (a device stage's memory), on the compute lane. */
+    private Behavior<Command> onPostStop(PostStop signal) {
+        try {
+            lane.executor().execute(runner::close);
+        } catch (java.util.concurrent.RejectedExecutionException laneClosed) {
+            runner.close();
+        }
+        return this;
     }
 
     private Behavior<Command> onDescribe(Describe d) {
@@ -190,29 +204,42 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
         if (!runner.weights().last()) {
             return new StepResult(hidden, null, null);
         }
-        int rows = runner.logits(batch, hidden, logits);
-        int[] slots = new int[rows];
-        int[] tokens = new int[rows];
         int vocab = runner.config().vocabSize();
-        int row = 0;
+        boolean allGreedy = true;
         for (int i = 0; i < h.size(); i++) {
             int slot = h.slots()[i];
             SamplingParams opening = h.sampling() != null ? h.sampling()[i] : null;
             if (opening != null) {
                 samplers[slot] = new Sampler(opening, vocab);
             }
-            Sampler sampler = samplers[slot];
-            if (sampler == null) {
+            if (samplers[slot] == null) {
                 throw new IllegalStateException("no sampler for slot " + slot + ": its opening entry never arrived");
             }
+            if (h.logits()[i]) {
+                allGreedy &= plainGreedy(samplers[slot].params());
+            }
+        }
+        // Plain greedy steps need no logits on the host: the stage sends back token ids only.
+        int rows = allGreedy ? runner.greedy(batch, hidden, greedyTokens) : runner.logits(batch, hidden, logits);
+        int[] slots = new int[rows];
+        int[] tokens = new int[rows];
+        int row = 0;
+        for (int i = 0; i < h.size(); i++) {
+            int slot = h.slots()[i];
+            Sampler sampler = samplers[slot];
             sampler.accept(h.tokens()[i]);
             if (h.logits()[i]) {
                 slots[row] = slot;
-                tokens[row] = sampler.sample(logits, row * vocab);
+                tokens[row] = allGreedy ? greedyTokens[row] : sampler.sample(logits, row * vocab);
                 row++;
             }
         }
         return new StepResult(null, slots, tokens);
+    }
+
+    /** Greedy without a repetition penalty: the choice is the argmax of the logits alone. */
+    private static boolean plainGreedy(SamplingParams p) {
+        return p.isGreedy() && (p.repeatPenalty() == 1f || p.repeatLastN() == 0);
     }
 
     private Behavior<Command> onComputed(Computed c) {

@@ -35,6 +35,11 @@ public final class KvCache {
      */
     public KvCache(int layers, int kvDim, int blockSize, int blockCount, int maxSequences, int maxContext,
                    KvPrecision precision) {
+        this(layers, kvDim, blockSize, blockCount, maxSequences, maxContext, precision, true);
+    }
+
+    private KvCache(int layers, int kvDim, int blockSize, int blockCount, int maxSequences, int maxContext,
+                    KvPrecision precision, boolean storage) {
         long floatsPerLayer = (long) blockCount * blockSize * kvDim;
         if (floatsPerLayer > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("KV cache of " + blockCount + " blocks x " + blockSize
@@ -46,8 +51,8 @@ public final class KvCache {
         this.blockSize = blockSize;
         this.blockCount = blockCount;
         this.maxBlocksPerSequence = (maxContext + blockSize - 1) / blockSize;
-        this.keys = new float[layers][(int) floatsPerLayer];
-        this.values = new float[layers][(int) floatsPerLayer];
+        this.keys = storage ? new float[layers][(int) floatsPerLayer] : null;
+        this.values = storage ? new float[layers][(int) floatsPerLayer] : null;
         this.blockTables = new int[maxSequences][maxBlocksPerSequence];
         this.blocksHeld = new int[maxSequences];
         this.freeBlocks = new int[blockCount];
@@ -63,6 +68,43 @@ public final class KvCache {
         int perSequence = (context + blockSize - 1) / blockSize;
         return new KvCache(layers, kvDim, blockSize, perSequence * maxSequences, maxSequences, context,
                 KvPrecision.F16);
+    }
+
+    /**
+     * The block tables of a cache whose keys and values live elsewhere (on a device): the same
+     * pool, slots and offsets, no host arrays; {@link #keys} and {@link #values} throw.
+     */
+    public static KvCache withoutStorage(int layers, int kvDim, int blockSize, int blockCount, int maxSequences,
+                                         int maxContext, KvPrecision precision) {
+        return new KvCache(layers, kvDim, blockSize, blockCount, maxSequences, maxContext, precision, false);
+    }
+
+    /** Whether keys and values are held in this object's arrays. */
+    public boolean hasStorage() {
+        return keys != null;
+    }
+
+    public int layers() {
+        return layers;
+    }
+
+    public int kvDim() {
+        return kvDim;
+    }
+
+    /** The most blocks one slot can hold: {@code maxContext / blockSize}. */
+    public int maxBlocksPerSequence() {
+        return maxBlocksPerSequence;
+    }
+
+    /** Blocks {@code slot} holds now. */
+    public int blocksHeld(int slot) {
+        return blocksHeld[slot];
+    }
+
+    /** The pool index of the {@code i}-th block of {@code slot} ({@code i < blocksHeld(slot)}). */
+    public int block(int slot, int i) {
+        return blockTables[slot][i];
     }
 
     public KvPrecision precision() {
@@ -145,11 +187,19 @@ public final class KvCache {
 
     /** Keys of layer {@code layer} (index within the stage). */
     public float[] keys(int layer) {
+        checkStorage();
         return keys[layer];
     }
 
     public float[] values(int layer) {
+        checkStorage();
         return values[layer];
+    }
+
+    private void checkStorage() {
+        if (keys == null) {
+            throw new IllegalStateException("this KV cache keeps only block tables; its keys and values live on a device");
+        }
     }
 
     @Override

@@ -5,6 +5,8 @@ import io.laminar.model.arch.ModelConfig;
 import io.laminar.model.gguf.GgufFile;
 import io.laminar.model.weights.StageWeights;
 
+import java.util.List;
+
 /**
  * A model split into stages that run one after another in this process, passing the hidden state
  * along as they would between machines (one copy per hop). With one stage it is the plain
@@ -12,7 +14,7 @@ import io.laminar.model.weights.StageWeights;
  */
 public final class LocalPipeline implements AutoCloseable {
     private final ModelConfig config;
-    private final StageRunner[] stages;
+    private final StageExecutor[] stages;
     private final float[][] hidden;
     private final CpuKernels kernels;
 
@@ -25,16 +27,32 @@ public final class LocalPipeline implements AutoCloseable {
      */
     public LocalPipeline(GgufFile file, ModelConfig config, LayerRange[] ranges, int threads, int maxBatch,
                          int maxSequences, int context) {
+        this(file, config, ranges, List.of(StageBackend.CPU), threads, maxBatch, maxSequences, context);
+    }
+
+    /**
+     * @param backends the backend of each stage, or one for all ({@link StageBackend#perStage})
+     */
+    public LocalPipeline(GgufFile file, ModelConfig config, LayerRange[] ranges, List<String> backends, int threads,
+                         int maxBatch, int maxSequences, int context) {
         checkCoverage(ranges, config.layers());
         this.config = config;
         int maxCols = Math.max(Math.max(config.dim(), config.qDim()), config.hiddenDim());
         this.kernels = new CpuKernels(threads, maxBatch, maxCols);
-        this.stages = new StageRunner[ranges.length];
+        this.stages = new StageExecutor[ranges.length];
         this.hidden = new float[ranges.length][maxBatch * config.dim()];
-        for (int s = 0; s < ranges.length; s++) {
-            StageWeights w = StageWeights.load(file, config, ranges[s]);
-            KvCache kv = KvCache.forContext(ranges[s].size(), config.kvDim(), maxSequences, context);
-            stages[s] = new StageRunner(config, w, kernels, kv, maxBatch);
+        List<String> names = StageBackend.perStage(backends, ranges.length);
+        try {
+            for (int s = 0; s < ranges.length; s++) {
+                StageWeights w = StageWeights.load(file, config, ranges[s]);
+                int blockSize = 16;
+                int blocks = maxSequences * ((context + blockSize - 1) / blockSize);
+                stages[s] = StageBackend.named(names.get(s)).open(new StageBackend.Spec(config, w, blockSize, blocks,
+                        maxSequences, context, KvPrecision.F16, maxBatch, kernels));
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
     }
 
@@ -71,7 +89,7 @@ public final class LocalPipeline implements AutoCloseable {
 
     /** Makes room in every stage's cache for positions {@code [0, length)} of {@code slot}. */
     public boolean reserve(int slot, int length) {
-        for (StageRunner s : stages) {
+        for (StageExecutor s : stages) {
             if (!s.kvCache().reserve(slot, length)) {
                 return false;
             }
@@ -80,7 +98,7 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     public void release(int slot) {
-        for (StageRunner s : stages) {
+        for (StageExecutor s : stages) {
             s.kvCache().release(slot);
         }
     }
@@ -101,8 +119,34 @@ public final class LocalPipeline implements AutoCloseable {
         return stages[stages.length - 1].logits(batch, hidden[stages.length - 1], logits);
     }
 
+    /**
+     * As {@link #step}, greedy: writes the most likely next token of each entry that wants logits
+     * (in batch order) into {@code tokens}; a device last stage sends back only these ids.
+     */
+    public int stepGreedy(TokenBatch batch, int[] tokens) {
+        int n = batch.size() * config.dim();
+        stages[0].embed(batch, hidden[0]);
+        for (int s = 0; s < stages.length; s++) {
+            stages[s].forward(batch, hidden[s]);
+            if (s + 1 < stages.length) {
+                System.arraycopy(hidden[s], 0, hidden[s + 1], 0, n);
+            }
+        }
+        return stages[stages.length - 1].greedy(batch, hidden[stages.length - 1], tokens);
+    }
+
+    /** The backend of each stage, in order. */
+    public List<String> backends() {
+        return java.util.Arrays.stream(stages).map(StageExecutor::backend).toList();
+    }
+
     @Override
     public void close() {
+        for (StageExecutor s : stages) {
+            if (s != null) {
+                s.close();
+            }
+        }
         kernels.close();
     }
 }

@@ -16,9 +16,9 @@ import io.laminar.model.weights.StageWeights;
  *
  * <p>The hidden state travels between stages as {@code float[tokens * dim]}. Every buffer is
  * allocated here, once, for the largest batch; a step allocates nothing. Not thread-safe: a stage
- * runs one step at a time.
+ * runs one step at a time. The CPU {@link StageExecutor}: {@link StageBackend#CPU}.
  */
-public final class StageRunner {
+public final class StageRunner implements StageExecutor {
     private final ModelConfig c;
     private final StageWeights w;
     private final CpuKernels kernels;
@@ -39,6 +39,8 @@ public final class StageRunner {
     private final float[] ropeSin;
     private final float[] logitsIn;
     private final AttentionTask attention;
+    /** Logits scratch of {@link #greedy}, grown on first use. */
+    private float[] greedyLogits;
 
     public StageRunner(ModelConfig config, StageWeights weights, CpuKernels kernels, KvCache kv, int maxBatch) {
         this.c = config;
@@ -61,24 +63,34 @@ public final class StageRunner {
         this.attention = new AttentionTask(c.heads(), kv.maxContext());
     }
 
+    @Override
+    public String backend() {
+        return StageBackend.CPU;
+    }
+
+    @Override
     public ModelConfig config() {
         return c;
     }
 
     /** The stage's weights, as prepared for its kernels. */
+    @Override
     public StageWeights weights() {
         return w;
     }
 
+    @Override
     public KvCache kvCache() {
         return kv;
     }
 
+    @Override
     public int maxBatch() {
         return maxBatch;
     }
 
     /** First stage: writes the embeddings of the batch's tokens into {@code x[t*dim..]}. */
+    @Override
     public void embed(TokenBatch batch, float[] x) {
         WeightMatrix e = w.tokenEmbedding();
         for (int t = 0; t < batch.size(); t++) {
@@ -94,6 +106,7 @@ public final class StageRunner {
      * Runs this stage's layers over the batch, updating the hidden state {@code x[t*dim..]} in place.
      * The batch's KV slots must have room for its positions ({@link KvCache#reserve}).
      */
+    @Override
     public void forward(TokenBatch batch, float[] x) {
         int n = batch.size();
         if (n > maxBatch) {
@@ -181,6 +194,7 @@ public final class StageRunner {
      * Last stage: final norm and output head for the batch entries that want logits, in batch order.
      * Writes {@code logits[i*vocab..]} for the i-th such entry and returns how many there were.
      */
+    @Override
     public int logits(TokenBatch batch, float[] x, float[] logits) {
         int dim = c.dim();
         int m = 0;
@@ -192,6 +206,20 @@ public final class StageRunner {
         }
         if (m > 0) {
             kernels.matmul(w.output(), logitsIn, m, logits);
+        }
+        return m;
+    }
+
+    /** Last stage, greedy: the output head for each entry that wants logits, then its argmax on the host. */
+    @Override
+    public int greedy(TokenBatch batch, float[] x, int[] tokens) {
+        int m = batch.logitsCount();
+        if (greedyLogits == null || greedyLogits.length < m * c.vocabSize()) {
+            greedyLogits = new float[Math.max(m, 1) * c.vocabSize()];
+        }
+        logits(batch, x, greedyLogits);
+        for (int i = 0; i < m; i++) {
+            tokens[i] = VectorOps.argmax(greedyLogits, i * c.vocabSize(), c.vocabSize());
         }
         return m;
     }
