@@ -1,0 +1,102 @@
+package io.laminar.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.laminar.model.testing.TestData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The commands as a user runs them: arguments in, stdout out. */
+class CommandLineTest {
+    /** llama.cpp's greedy continuation of "Once upon a time" on stories260K (../shared/testdata/README.md). */
+    static final List<Integer> EXPECTED = List.of(432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401, 396,
+            267, 337, 410, 408, 419, 292, 411, 322, 265, 282, 295, 433, 426, 385, 328, 432, 358, 394);
+
+    @TempDir
+    Path tmp;
+
+    record Run(int code, String out) {
+    }
+
+    static Run run(String... args) {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            code = Main.commandLine().execute(args);
+        } finally {
+            System.setOut(original);
+        }
+        return new Run(code, captured.toString(StandardCharsets.UTF_8));
+    }
+
+    /** With --json, stdout is exactly one line of JSON: nothing else may write there. */
+    static String lastLine(String out) {
+        String[] lines = out.strip().split("\n");
+        assertEquals(1, lines.length, "stdout holds only the JSON object:\n" + out);
+        return lines[0];
+    }
+
+    static List<Integer> ids(JsonNode array) {
+        List<Integer> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asInt()));
+        return out;
+    }
+
+    @Test
+    void generateGivesLlamaCppsGreedyTokens() throws Exception {
+        String model = TestData.stories260K().toString();
+        for (String stages : List.of("1", "2", "5")) {
+            Run r = run("generate", "-m", model, "-p", "Once upon a time", "-n", "32", "--temp", "0", "--json",
+                    "--stages", stages, "-t", "1");
+            assertEquals(0, r.code(), r.out());
+            JsonNode json = new ObjectMapper().readTree(lastLine(r.out()));
+            assertEquals(List.of(1, 403, 407, 261, 378), ids(json.get("prompt_ids")));
+            assertEquals(EXPECTED, ids(json.get("gen_ids")), stages + " stage(s)");
+            assertEquals(", there was a little girl named Lily. She loved to play outside in the park. One day, she saw",
+                    json.get("text").asText());
+            assertTrue(json.get("gen_tokens_per_s").asDouble() > 0);
+        }
+    }
+
+    @Test
+    void benchPrintsMediansAsJson() throws Exception {
+        Run r = run("bench", "-m", TestData.stories260K().toString(), "-p", "16", "-n", "8", "-r", "2", "-t", "1",
+                "--json");
+        assertEquals(0, r.code(), r.out());
+        JsonNode json = new ObjectMapper().readTree(lastLine(r.out()));
+        assertTrue(json.get("prompt_tokens_per_s").asDouble() > 0 && json.get("gen_tokens_per_s").asDouble() > 0);
+    }
+
+    @Test
+    void synthWritesModelsThatGenerate() throws Exception {
+        for (String[] shapeAndType : new String[][] {{"tiny", "Q4_K"}, {"qwen3-tiny", "Q8_0"}, {"qwen2-tiny", "BF16"}}) {
+            Path model = tmp.resolve(shapeAndType[0] + "-" + shapeAndType[1] + ".gguf");
+            Run synth = run("synth", "-o", model.toString(), "--shape", shapeAndType[0], "-t", shapeAndType[1]);
+            assertEquals(0, synth.code(), synth.out());
+            assertTrue(Files.size(model) > 0);
+            Run gen = run("generate", "-m", model.toString(), "-p", "ab cd", "-n", "16", "--temp", "0", "--json",
+                    "-t", "1");
+            assertEquals(0, gen.code(), gen.out());
+            assertEquals(16, new ObjectMapper().readTree(lastLine(gen.out())).get("gen_ids").size(), String.join(" ", shapeAndType));
+        }
+    }
+
+    @Test
+    void badInputGetsOneClearLineAndANonZeroExit() {
+        assertEquals(1, run("generate", "-m", tmp.resolve("missing.gguf").toString(), "-p", "x").code());
+        assertEquals(1, run("synth", "-o", tmp.resolve("x.gguf").toString(), "-t", "Q5_K").code());
+    }
+}
