@@ -9,7 +9,12 @@ import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.sampling.SamplingParams;
+import io.laminar.kernels.GgmlType;
+import io.laminar.model.synth.ModelShape;
+import io.laminar.model.synth.SyntheticModelWriter;
 import io.laminar.model.testing.TestData;
+import io.laminar.model.tokenizer.Tokenizer;
+import io.laminar.model.tokenizer.Tokenizers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Three member JVMs on 127.0.0.1 (a scheduler and two stages holding different layer ranges) plus
  * this JVM as a client: several concurrent greedy requests produce exactly the tokens of a single
- * process.
+ * process, on the real stories260K model and on a synthetic Q8_0 model.
  */
 class MultiProcessPipelineIT {
     static final int[][] PROMPTS = {
@@ -44,12 +49,26 @@ class MultiProcessPipelineIT {
     @Test
     void threeProcessesGiveTheTokensOfOne() throws Exception {
         Path model = TestData.stories260K();
-        runAcrossProcesses(model, "1-2", "3-4", "0-0");
+        runAcrossProcesses(model, PROMPTS, "1-2", "3-4", "0-0");
+    }
+
+    @Test
+    void aSyntheticModelAcrossProcessesGivesTheTokensOfOne() throws Exception {
+        Path model = new SyntheticModelWriter(ModelShape.TINY.withLayers(4)).weightType(GgmlType.Q8_0)
+                .writeCached(tmp.resolve("models"));
+        Tokenizer tokenizer = Tokenizers.fromGguf(model);
+        int[][] prompts = {
+                tokenizer.encode("ab cd efg", true, true),
+                tokenizer.encode("hi j klm no pq", true, true),
+                tokenizer.encode("z", true, true),
+                tokenizer.encode("rs tu vw xy", true, true),
+        };
+        runAcrossProcesses(model, prompts, "0-1", "2-3");
     }
 
     /** Runs the prompts through a scheduler process and stage processes hosting {@code ranges}. */
-    void runAcrossProcesses(Path model, String... ranges) throws Exception {
-        int[][] expected = SoloRuns.greedy(model, PROMPTS, LENGTHS, 256);
+    void runAcrossProcesses(Path model, int[][] prompts, String... ranges) throws Exception {
+        int[][] expected = SoloRuns.greedy(model, prompts, LENGTHS, 256);
         Path jar = Path.of(System.getProperty("laminar.jar", "target/laminar.jar"));
         assertTrue(Files.isRegularFile(jar), "the shaded jar must be built first: " + jar);
         Path log = tmp.resolve("members.log");
@@ -66,16 +85,18 @@ class MultiProcessPipelineIT {
             PipelineClient pipeline = PipelineClient.find(client.system(), clientSettings.modelId(),
                     Duration.ofSeconds(90)).toCompletableFuture().get(100, TimeUnit.SECONDS);
             PipelineScheduler.Status ready = pipeline.awaitReady(Duration.ofSeconds(90));
-            assertTrue(ready.detail().contains("[0-0]") && ready.detail().contains("[3-4]"), ready.detail());
+            for (String r : ranges) {
+                assertTrue(ready.detail().contains("[" + r + "]"), ready.detail());
+            }
 
             List<EventCollector> collectors = new ArrayList<>();
-            for (int i = 0; i < PROMPTS.length; i++) {
+            for (int i = 0; i < prompts.length; i++) {
                 EventCollector c = new EventCollector(client.system());
                 collectors.add(c);
-                pipeline.scheduler().tell(new PipelineScheduler.Submit("r" + i, PROMPTS[i], LENGTHS[i],
+                pipeline.scheduler().tell(new PipelineScheduler.Submit("r" + i, prompts[i], LENGTHS[i],
                         SamplingParams.greedy(), c.ref));
             }
-            for (int i = 0; i < PROMPTS.length; i++) {
+            for (int i = 0; i < prompts.length; i++) {
                 SequenceEvent end = collectors.get(i).end.get(120, TimeUnit.SECONDS);
                 assertInstanceOf(SequenceEvent.Finished.class, end, end + "\n" + Files.readString(log));
                 assertArrayEquals(expected[i], collectors.get(i).tokens(), "request " + i);
