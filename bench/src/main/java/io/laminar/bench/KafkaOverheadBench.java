@@ -48,6 +48,9 @@ public final class KafkaOverheadBench {
                 "overhead-bench"))) {
             System.out.printf(Locale.ROOT, "model %s, embedded broker %s, %d rounds%n", model.getFileName(),
                     server.bootstrapServers(), rounds);
+            double[] floor = bareHop(server, 300);
+            System.out.printf(Locale.ROOT, "reference: a bare produce->consume hop on the same broker (no Laminar):"
+                    + " p50 %.1f ms p99 %.1f ms; a request needs two such hops%n", pct(floor, 50), pct(floor, 99));
             for (int concurrency : new int[] {1, 16}) {
                 run(server, concurrency, 3, false);
                 double[][] r = run(server, concurrency, rounds, true);
@@ -112,6 +115,42 @@ public final class KafkaOverheadBench {
         }
         return new double[][] {toArray(client), toArray(serverSide), toArray(overhead), toArray(inbound),
                 toArray(outbound)};
+    }
+
+    /** Milliseconds from producing a small record to a consumer (assigned at the end) receiving it. */
+    static double[] bareHop(LaminarServer server, int n) throws Exception {
+        Map<String, Object> pc = new java.util.HashMap<>(server.kafka().producerConfig());
+        pc.keySet().removeIf(k -> k.startsWith("laminar."));
+        pc.put("linger.ms", 0);
+        Map<String, Object> cc = new java.util.HashMap<>(server.kafka().consumerConfig("x"));
+        cc.keySet().removeIf(k -> k.startsWith("laminar."));
+        cc.remove("group.id");
+        String topic = server.kafka().deadLetterTopic(); // a topic nothing else writes during the bench
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(pc,
+                new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer());
+             var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(cc,
+                     new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                     new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            List<org.apache.kafka.common.TopicPartition> tps = new ArrayList<>();
+            consumer.partitionsFor(topic).forEach(p -> tps.add(new org.apache.kafka.common.TopicPartition(topic,
+                    p.partition())));
+            consumer.assign(tps);
+            consumer.seekToEnd(tps);
+            tps.forEach(consumer::position);
+            double[] ms = new double[n];
+            for (int i = -50; i < n; i++) {
+                long t0 = System.nanoTime();
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, new byte[64]));
+                while (consumer.poll(Duration.ofMillis(20)).isEmpty()) {
+                    // wait for it
+                }
+                if (i >= 0) {
+                    ms[i] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+            return ms;
+        }
     }
 
     static double[] toArray(List<Double> xs) {
