@@ -1,16 +1,36 @@
 package io.laminar.kernels;
 
+import static io.laminar.kernels.QuantMath.LE;
+import static io.laminar.kernels.Simd.F256;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+
 /**
  * Row kernels for the float weight types. F32 weights take the activations as given; F16 and
  * BF16 weights take them rounded to their own format ({@link Activations#f}), as ggml does. The
  * arithmetic is {@link FloatDots}.
+ *
+ * <p>With several tokens (prompt processing), F32 rows go two by two against tokens two by two:
+ * each loaded weight vector serves two tokens and each activation vector two rows, which halves the
+ * loads per multiply-add of the one-row, one-token dot. Every (row, token) result keeps exactly the
+ * summation of {@link FloatDots#vec_dot_f32} (even and odd 8-lane chunks in two accumulators, then
+ * the lanes in order), so a token's result does not depend on what else is in the batch.
  */
 final class GemmFloat {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     private GemmFloat() {
     }
 
-    static void rows(GgmlType type, java.lang.foreign.MemorySegment w, long off, long rowBytes, int n, int cols,
+    static void rows(GgmlType type, MemorySegment w, long off, long rowBytes, int n, int cols,
             float[] x, Activations a, int t0, int t1, float[] y, int ldy, int yRow) {
+        if (type == GgmlType.F32 && Simd.ENABLED && t1 - t0 >= 2 && n >= 2) {
+            f32Tiled(w, off, rowBytes, n, cols, x, t0, t1, y, ldy, yRow);
+            return;
+        }
         for (int i = 0; i < n; i++) {
             long ro = off + i * rowBytes;
             for (int t = t0; t < t1; t++) {
@@ -23,5 +43,75 @@ final class GemmFloat {
                 };
             }
         }
+    }
+
+    private static void f32Tiled(MemorySegment w, long off, long rowBytes, int n, int cols, float[] x, int t0, int t1,
+            float[] y, int ldy, int yRow) {
+        int i = 0;
+        for (; i + 2 <= n; i += 2) {
+            long r0 = off + i * rowBytes;
+            int t = t0;
+            for (; t + 2 <= t1; t += 2) {
+                f32x2x2(w, r0, r0 + rowBytes, cols, x, t * cols, (t + 1) * cols, y, t * ldy + yRow + i,
+                        (t + 1) * ldy + yRow + i);
+            }
+            for (; t < t1; t++) {
+                y[t * ldy + yRow + i] = FloatDots.vec_dot_f32(cols, w, r0, x, t * cols);
+                y[t * ldy + yRow + i + 1] = FloatDots.vec_dot_f32(cols, w, r0 + rowBytes, x, t * cols);
+            }
+        }
+        for (; i < n; i++) {
+            for (int t = t0; t < t1; t++) {
+                y[t * ldy + yRow + i] = FloatDots.vec_dot_f32(cols, w, off + i * rowBytes, x, t * cols);
+            }
+        }
+    }
+
+    /** Rows at {@code ra}, {@code rb} against tokens at {@code xa}, {@code xb}: four results into y[ya], y[ya+1], y[yb], y[yb+1]. */
+    private static void f32x2x2(MemorySegment w, long ra, long rb, int n, float[] x, int xa, int xb, float[] y, int ya,
+            int yb) {
+        FloatVector aa0 = FloatVector.zero(F256);
+        FloatVector aa1 = FloatVector.zero(F256);
+        FloatVector ab0 = FloatVector.zero(F256);
+        FloatVector ab1 = FloatVector.zero(F256);
+        FloatVector ba0 = FloatVector.zero(F256);
+        FloatVector ba1 = FloatVector.zero(F256);
+        FloatVector bb0 = FloatVector.zero(F256);
+        FloatVector bb1 = FloatVector.zero(F256);
+        int k = 0;
+        for (; k + 16 <= n; k += 16) {
+            FloatVector wa0 = FloatVector.fromMemorySegment(F256, w, ra + 4L * k, LE);
+            FloatVector wa1 = FloatVector.fromMemorySegment(F256, w, ra + 4L * k + 32, LE);
+            FloatVector wb0 = FloatVector.fromMemorySegment(F256, w, rb + 4L * k, LE);
+            FloatVector wb1 = FloatVector.fromMemorySegment(F256, w, rb + 4L * k + 32, LE);
+            FloatVector x0 = FloatVector.fromArray(F256, x, xa + k);
+            FloatVector x1 = FloatVector.fromArray(F256, x, xa + k + 8);
+            aa0 = wa0.fma(x0, aa0);
+            aa1 = wa1.fma(x1, aa1);
+            ba0 = wb0.fma(x0, ba0);
+            ba1 = wb1.fma(x1, ba1);
+            x0 = FloatVector.fromArray(F256, x, xb + k);
+            x1 = FloatVector.fromArray(F256, x, xb + k + 8);
+            ab0 = wa0.fma(x0, ab0);
+            ab1 = wa1.fma(x1, ab1);
+            bb0 = wb0.fma(x0, bb0);
+            bb1 = wb1.fma(x1, bb1);
+        }
+        float saa = VectorOps.sumLanes(aa0.add(aa1));
+        float sab = VectorOps.sumLanes(ab0.add(ab1));
+        float sba = VectorOps.sumLanes(ba0.add(ba1));
+        float sbb = VectorOps.sumLanes(bb0.add(bb1));
+        for (; k < n; k++) {
+            float wa = w.get(F32, ra + 4L * k);
+            float wb = w.get(F32, rb + 4L * k);
+            saa += wa * x[xa + k];
+            sab += wa * x[xb + k];
+            sba += wb * x[xa + k];
+            sbb += wb * x[xb + k];
+        }
+        y[ya] = saa;
+        y[ya + 1] = sba;
+        y[yb] = sab;
+        y[yb + 1] = sbb;
     }
 }

@@ -212,4 +212,31 @@ class CpuKernelsTest {
         closed.close();
         assertThrows(IllegalStateException.class, () -> closed.matmul(w, new float[64], 1, new float[4]));
     }
+
+    /**
+     * A token's result does not depend on the batch it is in: decoding several sequences together
+     * (or a prompt in one step) gives each exactly what it gets alone.
+     */
+    @ParameterizedTest
+    @CsvSource({"F32, 50, 96", "F16, 21, 64", "Q8_0, 83, 256", "Q4_0, 48, 64", "Q4_K, 19, 512", "Q6_K, 37, 256"})
+    void resultsDoNotDependOnTheBatch(GgmlType type, int rows, int cols) {
+        float[] wf = TestData.gaussian(rows * 7L + cols, rows * cols, 0.05f);
+        MemorySegment data = Arena.ofAuto().allocate(type.bytesFor((long) rows * cols), 64);
+        for (int r = 0; r < rows; r++) {
+            Quantization.quantizeRow(type, wf, r * cols, cols, data, r * type.bytesFor(cols));
+        }
+        int n = 5;
+        float[] x = TestData.gaussian(cols + 1, n * cols, 1f);
+        try (CpuKernels k = new CpuKernels(2, n, cols, 0)) {
+            WeightMatrix w = k.prepare(new WeightMatrix("w", type, rows, cols, data));
+            float[] batched = new float[n * rows];
+            k.matmul(w, x, n, batched);
+            for (int t = 0; t < n; t++) {
+                float[] alone = new float[rows];
+                k.matmul(w, java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, alone);
+                assertArrayEquals(alone, java.util.Arrays.copyOfRange(batched, t * rows, (t + 1) * rows),
+                        type + " token " + t);
+            }
+        }
+    }
 }
