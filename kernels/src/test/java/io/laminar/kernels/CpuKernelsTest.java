@@ -225,7 +225,7 @@ class CpuKernelsTest {
         for (int r = 0; r < rows; r++) {
             Quantization.quantizeRow(type, wf, r * cols, cols, data, r * type.bytesFor(cols));
         }
-        int n = 5;
+        int n = 7; // three-token tiles twice, then one
         float[] x = TestData.gaussian(cols + 1, n * cols, 1f);
         try (CpuKernels k = new CpuKernels(2, n, cols, 0)) {
             WeightMatrix w = k.prepare(new WeightMatrix("w", type, rows, cols, data));
