@@ -108,14 +108,7 @@ public final class LocalPipeline implements AutoCloseable {
      * logits (in batch order), {@code vocab} logits into {@code logits}. Returns how many rows.
      */
     public int step(TokenBatch batch, float[] logits) {
-        int n = batch.size() * config.dim();
-        stages[0].embed(batch, hidden[0]);
-        for (int s = 0; s < stages.length; s++) {
-            stages[s].forward(batch, hidden[s]);
-            if (s + 1 < stages.length) {
-                System.arraycopy(hidden[s], 0, hidden[s + 1], 0, n);
-            }
-        }
+        forwardAll(batch);
         return stages[stages.length - 1].logits(batch, hidden[stages.length - 1], logits);
     }
 
@@ -124,6 +117,12 @@ public final class LocalPipeline implements AutoCloseable {
      * (in batch order) into {@code tokens}; a device last stage sends back only these ids.
      */
     public int stepGreedy(TokenBatch batch, int[] tokens) {
+        forwardAll(batch);
+        return stages[stages.length - 1].greedy(batch, hidden[stages.length - 1], tokens);
+    }
+
+    /** Embeds the batch and runs every stage, copying the hidden state once per hop. */
+    private void forwardAll(TokenBatch batch) {
         int n = batch.size() * config.dim();
         stages[0].embed(batch, hidden[0]);
         for (int s = 0; s < stages.length; s++) {
@@ -132,7 +131,6 @@ public final class LocalPipeline implements AutoCloseable {
                 System.arraycopy(hidden[s], 0, hidden[s + 1], 0, n);
             }
         }
-        return stages[stages.length - 1].greedy(batch, hidden[stages.length - 1], tokens);
     }
 
     /** The backend of each stage, in order. */
