@@ -73,6 +73,7 @@ public final class DemoCommand implements Callable<Integer> {
                     server.kafka().responsesTopic());
                  RequestProducer producer = new RequestProducer(server.kafka().producerConfig(),
                          server.kafka().requestsTopic(), WireFormat.JSON)) {
+                List<InferenceRequest> requests = new ArrayList<>();
                 for (int i = 0; i < texts.size(); i++) {
                     String id = "demo-" + (i + 1);
                     InferenceRequest.Builder b = InferenceRequest.newBuilder().setRequestId(id).setMaxTokens(maxTokens)
@@ -82,10 +83,12 @@ public final class DemoCommand implements Callable<Integer> {
                     } else {
                         b.setPrompt(texts.get(i));
                     }
-                    producer.send(b.build());
+                    requests.add(b.build());
                     streams.put(id, new StringBuilder());
                     labels.put(id, texts.get(i));
                 }
+                // All at once, so the gateway reads them together and they share the pipeline's steps.
+                producer.sendAll(requests);
                 LiveView view = new LiveView(out, labels, streams, System.console() != null);
                 responses.follow(streams.keySet(), Duration.ofMinutes(10), e -> view.onEvent(e));
                 view.finish();

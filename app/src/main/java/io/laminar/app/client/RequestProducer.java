@@ -5,12 +5,16 @@ import io.laminar.schemas.codec.WireFormat;
 import io.laminar.schemas.kafka.RequestSerializer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 /** Sends requests, keyed by request id, in Avro single-object encoding or JSON. */
 public final class RequestProducer implements AutoCloseable {
@@ -34,6 +38,25 @@ public final class RequestProducer implements AutoCloseable {
         } catch (ExecutionException e) {
             throw new IllegalStateException("could not send request " + request.getRequestId() + ": "
                     + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /**
+     * Sends all requests without waiting between them (so a server reads them in one poll), then
+     * waits for every acknowledgement.
+     */
+    public void sendAll(List<InferenceRequest> requests) throws InterruptedException {
+        List<Future<RecordMetadata>> acks = new ArrayList<>(requests.size());
+        for (InferenceRequest request : requests) {
+            acks.add(producer.send(new ProducerRecord<>(topic, request.getRequestId(), request)));
+        }
+        for (int i = 0; i < acks.size(); i++) {
+            try {
+                acks.get(i).get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("could not send request " + requests.get(i).getRequestId() + ": "
+                        + e.getCause().getMessage(), e.getCause());
+            }
         }
     }
 
