@@ -6,12 +6,13 @@ import io.laminar.actors.PipelineHost;
 import io.laminar.actors.SequenceListener;
 import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.model.exec.LayerRange;
+import io.laminar.model.bench.ThroughputBenchmark;
 import io.laminar.model.sampling.SamplingParams;
+import io.laminar.model.testing.LlamaCppReference;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -24,9 +25,13 @@ import java.util.concurrent.TimeUnit;
  *   <li>aggregate tokens/s of 8 concurrent streams against a single stream (1 stage).</li>
  * </ol>
  * Usage: {@code PipelineBench MODEL [threads] [tokens] [repetitions]}. Prints medians of the
- * repetitions and the ratios the project tracks.
+ * repetitions and the ratios the project tracks, and, where llama.cpp can be loaded, its own
+ * aggregate gain from 8 sequences per step on the same file and threads in the same run.
  */
 public final class PipelineBench {
+    /** Tokens in each stream's prompt. */
+    private static final int PROMPT_LENGTH = 3;
+
     public static void main(String[] args) throws Exception {
         Path model = Path.of(args[0]);
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;
@@ -39,48 +44,76 @@ public final class PipelineBench {
         System.out.printf(Locale.ROOT, "model %s, %d thread(s), %d tokens per stream, %d repetitions%n",
                 model.getFileName(), threads, tokens, reps);
 
-        double oneStage = medianMsPerToken(model, new LayerRange[] {new LayerRange(0, layers)}, threads, tokens, reps, 1);
-        double twoStages = medianMsPerToken(model, LayerRange.split(layers, 2), threads, tokens, reps, 1);
+        HostSettings oneStage = HostSettings.local(model, List.of(new LayerRange(0, layers)), threads)
+                .withBatch(128, 8, tokens + 64);
+        HostSettings twoStages = HostSettings.local(model, List.of(LayerRange.split(layers, 2)), threads)
+                .withBatch(128, 8, tokens + 64);
+        LlamaCppReference ref = LlamaCppReference.available()
+                ? LlamaCppReference.open(model, LlamaCppReference.Options.DEFAULT
+                        .withContextLength(8 * (PROMPT_LENGTH + tokens)).withSequences(8))
+                : null;
+        // Every configuration is alive at once and the repetitions alternate between them, so a slow
+        // minute of this shared machine (or the JIT still compiling) does not land on one of them only.
+        double[] one = new double[reps];
+        double[] two = new double[reps];
+        double[] eight = new double[reps];
+        double[] refOne = new double[reps];
+        double[] refEight = new double[reps];
+        try (PipelineHost a = PipelineHost.start(oneStage); PipelineHost b = PipelineHost.start(twoStages)) {
+            PipelineClient first = new PipelineClient(a.system(), a.scheduler());
+            PipelineClient second = new PipelineClient(b.system(), b.scheduler());
+            first.awaitReady(Duration.ofSeconds(60));
+            second.awaitReady(Duration.ofSeconds(60));
+            for (int r = -1; r < reps; r++) {
+                double msOne = msPerStep(first, 1, tokens, r);
+                double msTwo = msPerStep(second, 1, tokens, r);
+                double msEight = msPerStep(first, 8, tokens, r);
+                double rOne = ref == null ? 0 : ref.batchedDecodeTokensPerSecond(1, PROMPT_LENGTH, tokens, threads);
+                double rEight = ref == null ? 0 : ref.batchedDecodeTokensPerSecond(8, PROMPT_LENGTH, tokens, threads);
+                if (r >= 0) {
+                    one[r] = msOne;
+                    two[r] = msTwo;
+                    eight[r] = 8 * 1000 / msEight;
+                    refOne[r] = rOne;
+                    refEight[r] = rEight;
+                }
+            }
+        } finally {
+            if (ref != null) {
+                ref.close();
+            }
+        }
+        double msOne = ThroughputBenchmark.median(one);
+        double msTwo = ThroughputBenchmark.median(two);
         System.out.printf(Locale.ROOT, "(a) single stream: 1 stage %.2f ms/token, 2 stages %.2f ms/token, overhead %+.1f%%%n",
-                oneStage, twoStages, (twoStages / oneStage - 1) * 100);
-
-        double single = 1000 / oneStage;
-        double eight = 8 * 1000 / medianMsPerToken(model, new LayerRange[] {new LayerRange(0, layers)}, threads, tokens,
-                reps, 8);
+                msOne, msTwo, (msTwo / msOne - 1) * 100);
+        double single = 1000 / msOne;
+        double many = ThroughputBenchmark.median(eight);
         System.out.printf(Locale.ROOT, "(b) aggregate: 1 stream %.1f tokens/s, 8 streams %.1f tokens/s, ratio %.2fx%n",
-                single, eight, eight / single);
+                single, many, many / single);
+        if (ref != null) {
+            // The reference: llama.cpp decoding 1 and 8 sequences per llama_decode call, same file and
+            // threads, prompts as short as ours, in the same repetitions.
+            double r1 = ThroughputBenchmark.median(refOne);
+            double r8 = ThroughputBenchmark.median(refEight);
+            System.out.printf(Locale.ROOT, "    llama.cpp, same file and threads: 1 stream %.1f tokens/s, 8 streams"
+                    + " %.1f tokens/s, ratio %.2fx%n", r1, r8, r8 / r1);
+        } else {
+            System.out.println("    (llama.cpp reference not available here)");
+        }
     }
 
     /**
-     * Runs {@code streams} concurrent greedy requests of {@code tokens} tokens, {@code reps} times,
-     * and returns the median wall milliseconds per decode step (time between first and last token
-     * of the slowest stream, divided by tokens - 1).
+     * Runs {@code streams} concurrent greedy requests of {@code tokens} tokens and returns the wall
+     * milliseconds per decode step: the time between the first token of any stream and the last
+     * token of the slowest, divided by tokens - 1.
      */
-    static double medianMsPerToken(Path model, LayerRange[] stages, int threads, int tokens, int reps, int streams)
-            throws Exception {
-        HostSettings s = HostSettings.local(model, List.of(stages), threads).withBatch(128, Math.max(streams, 1),
-                tokens + 64);
-        double[] samples = new double[reps];
-        try (PipelineHost host = PipelineHost.start(s)) {
-            PipelineClient client = new PipelineClient(host.system(), host.scheduler());
-            client.awaitReady(Duration.ofSeconds(60));
-            for (int r = -1; r < reps; r++) {
-                double ms = run(client, streams, tokens, r);
-                if (r >= 0) {
-                    samples[r] = ms;
-                }
-            }
-        }
-        Arrays.sort(samples);
-        return samples[reps / 2];
-    }
-
-    private static double run(PipelineClient client, int streams, int tokens, int rep) throws Exception {
+    private static double msPerStep(PipelineClient client, int streams, int tokens, int rep) throws Exception {
         List<CompletableFuture<long[]>> done = new ArrayList<>();
         for (int i = 0; i < streams; i++) {
             CompletableFuture<long[]> f = new CompletableFuture<>();
             long[] firstLast = new long[2];
-            int[] prompt = {1, 100 + i, 200 + rep + 1};
+            int[] prompt = {1, 100 + i, 200 + rep + 1}; // PROMPT_LENGTH tokens
             client.submit("bench-" + rep + "-" + i, prompt, tokens, SamplingParams.greedy(), new SequenceListener() {
                 @Override
                 public void onToken(int index, int tokenId) {

@@ -73,19 +73,30 @@ public final class LlamaCppReference implements AutoCloseable {
      * @param batchSize     most tokens one {@code llama_decode} call takes ({@code n_batch}); longer
      *                      prompts are split into several calls
      * @param ubatchSize    tokens computed per graph evaluation ({@code n_ubatch}; llama-bench's default is 512)
+     * @param sequences     sequences the context holds at once ({@code n_seq_max}); they share {@code contextLength}
      */
-    public record Options(int contextLength, int batchSize, int ubatchSize) {
+    public record Options(int contextLength, int batchSize, int ubatchSize, int sequences) {
         public static final Options DEFAULT = new Options(2048, 2048, 512);
 
         public Options {
-            if (contextLength < 1 || batchSize < 1 || ubatchSize < 1 || ubatchSize > batchSize) {
-                throw new IllegalArgumentException("need 1 <= ubatchSize <= batchSize and contextLength >= 1, got "
-                        + "contextLength=" + contextLength + " batchSize=" + batchSize + " ubatchSize=" + ubatchSize);
+            if (contextLength < 1 || batchSize < 1 || ubatchSize < 1 || ubatchSize > batchSize || sequences < 1) {
+                throw new IllegalArgumentException("need 1 <= ubatchSize <= batchSize, contextLength >= 1 and "
+                        + "sequences >= 1, got contextLength=" + contextLength + " batchSize=" + batchSize
+                        + " ubatchSize=" + ubatchSize + " sequences=" + sequences);
             }
         }
 
+        /** One sequence at a time. */
+        public Options(int contextLength, int batchSize, int ubatchSize) {
+            this(contextLength, batchSize, ubatchSize, 1);
+        }
+
         public Options withContextLength(int n) {
-            return new Options(n, Math.min(batchSize, n), Math.min(ubatchSize, n));
+            return new Options(n, Math.min(batchSize, n), Math.min(ubatchSize, n), sequences);
+        }
+
+        public Options withSequences(int n) {
+            return new Options(contextLength, batchSize, ubatchSize, n);
         }
     }
 
@@ -173,7 +184,7 @@ public final class LlamaCppReference implements AutoCloseable {
             cp.set(JAVA_INT, LlamaCppNative.CP_N_CTX, options.contextLength());
             cp.set(JAVA_INT, LlamaCppNative.CP_N_BATCH, options.batchSize());
             cp.set(JAVA_INT, LlamaCppNative.CP_N_UBATCH, options.ubatchSize());
-            cp.set(JAVA_INT, LlamaCppNative.CP_N_SEQ_MAX, 1);
+            cp.set(JAVA_INT, LlamaCppNative.CP_N_SEQ_MAX, options.sequences());
             cp.set(JAVA_INT, LlamaCppNative.CP_N_THREADS, 1);
             cp.set(JAVA_INT, LlamaCppNative.CP_N_THREADS_BATCH, 1);
             cp.set(JAVA_BOOLEAN, LlamaCppNative.CP_NO_PERF, false);
@@ -461,6 +472,83 @@ public final class LlamaCppReference implements AutoCloseable {
             decodeOrThrow(batch(a, one, 1));
             lib.synchronize.invokeExact(ctx);
         }
+    }
+
+    /**
+     * Decode throughput of {@code streams} sequences stepped together, as a server with continuous
+     * batching runs them: each sequence first gets its own {@code promptLength}-token prompt, then
+     * every step is one {@code llama_decode} call with one token of each sequence, all with logits.
+     * Returns the tokens per second of all streams together over the {@code steps} steps, measured
+     * after an identical warm-up run. Needs {@link Options#sequences()} >= {@code streams} and a
+     * context that holds {@code streams x (promptLength + steps)} tokens.
+     */
+    public synchronized double batchedDecodeTokensPerSecond(int streams, int promptLength, int steps, int threads) {
+        if (streams < 1 || streams > options.sequences() || promptLength < 1 || steps < 1) {
+            throw new IllegalArgumentException("need 1 <= streams <= sequences (" + options.sequences()
+                    + "), promptLength >= 1 and steps >= 1, got streams=" + streams + " promptLength=" + promptLength
+                    + " steps=" + steps);
+        }
+        if ((long) streams * (promptLength + steps) > options.contextLength() || promptLength > options.batchSize()) {
+            throw new IllegalArgumentException(streams + " x (" + promptLength + " + " + steps
+                    + ") tokens do not fit " + options);
+        }
+        SplittableRandom r = new SplittableRandom(42);
+        try (Arena a = Arena.ofConfined()) {
+            double rate = 0;
+            for (int run = 0; run < 2; run++) {
+                begin(threads);
+                for (int s = 0; s < streams; s++) {
+                    int[] ids = new int[promptLength];
+                    int[] pos = new int[promptLength];
+                    int[] seq = new int[promptLength];
+                    for (int i = 0; i < promptLength; i++) {
+                        ids[i] = r.nextInt(vocabSize);
+                        pos[i] = i;
+                        seq[i] = s;
+                    }
+                    decodeOrThrow(batch(a, ids, pos, seq));
+                }
+                lib.synchronize.invokeExact(ctx);
+                long start = System.nanoTime();
+                for (int step = 0; step < steps; step++) {
+                    int[] ids = new int[streams];
+                    int[] pos = new int[streams];
+                    int[] seq = new int[streams];
+                    for (int s = 0; s < streams; s++) {
+                        ids[s] = r.nextInt(vocabSize);
+                        pos[s] = promptLength + step;
+                        seq[s] = s;
+                    }
+                    decodeOrThrow(batch(a, ids, pos, seq));
+                    lib.synchronize.invokeExact(ctx);
+                }
+                rate = (double) streams * steps * 1e9 / (System.nanoTime() - start);
+            }
+            return rate;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** A batch of token {@code ids[i]} at {@code pos[i]} of sequence {@code seq[i]}, every one with logits. */
+    private static MemorySegment batch(Arena a, int[] ids, int[] pos, int[] seq) {
+        int n = ids.length;
+        MemorySegment b = a.allocate(LlamaCppNative.BATCH);
+        MemorySegment seqIds = a.allocate(ADDRESS, n);
+        MemorySegment nSeq = a.allocate(JAVA_INT, n);
+        MemorySegment outputs = a.allocate(JAVA_BYTE, n);
+        for (int i = 0; i < n; i++) {
+            seqIds.setAtIndex(ADDRESS, i, a.allocateFrom(JAVA_INT, seq[i]));
+            nSeq.setAtIndex(JAVA_INT, i, 1);
+            outputs.set(JAVA_BYTE, i, (byte) 1);
+        }
+        b.set(JAVA_INT, LlamaCppNative.B_N_TOKENS, n);
+        b.set(ADDRESS, LlamaCppNative.B_TOKEN, a.allocateFrom(JAVA_INT, ids));
+        b.set(ADDRESS, LlamaCppNative.B_POS, a.allocateFrom(JAVA_INT, pos));
+        b.set(ADDRESS, LlamaCppNative.B_N_SEQ_ID, nSeq);
+        b.set(ADDRESS, LlamaCppNative.B_SEQ_ID, seqIds);
+        b.set(ADDRESS, LlamaCppNative.B_LOGITS, outputs);
+        return b;
     }
 
     /** BOS (when the model adds one) followed by ids drawn uniformly from the vocabulary, seed 42. */

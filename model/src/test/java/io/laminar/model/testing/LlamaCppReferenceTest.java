@@ -120,6 +120,19 @@ class LlamaCppReferenceTest {
     }
 
     @Test
+    void decodesSeveralSequencesInOneBatch() {
+        try (LlamaCppReference four = LlamaCppReference.open(model,
+                LlamaCppReference.Options.DEFAULT.withContextLength(256).withSequences(4))) {
+            double rate = four.batchedDecodeTokensPerSecond(4, 8, 8, 1);
+            assertTrue(rate > 0 && Double.isFinite(rate), "rate " + rate);
+            // more sequences than the context holds, or more tokens than fit
+            assertThrows(IllegalArgumentException.class, () -> four.batchedDecodeTokensPerSecond(5, 8, 8, 1));
+            assertThrows(IllegalArgumentException.class, () -> four.batchedDecodeTokensPerSecond(4, 32, 40, 1));
+        }
+        assertThrows(IllegalArgumentException.class, () -> ref.batchedDecodeTokensPerSecond(2, 8, 8, 1));
+    }
+
+    @Test
     void rejectsWhatDoesNotFit() {
         assertThrows(IllegalArgumentException.class, () -> ref.greedy(PROMPT, 300, 1));
         assertThrows(IllegalArgumentException.class, () -> ref.lastLogits(new int[] {1, 512}, 1));
