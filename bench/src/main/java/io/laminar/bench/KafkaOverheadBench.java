@@ -55,13 +55,13 @@ public final class KafkaOverheadBench {
             // cold one takes 4-5 ms per hop where a warm one takes about 1 ms, so both the reference
             // and Laminar's path run a few thousand times before anything is kept.
             bareHop(server, 2000);
-            run(server, 1, 200, false);
-            run(server, 16, 20, false);
+            run(server, 1, 200);
+            run(server, 16, 20);
             double[] floor = bareHop(server, 300);
             System.out.printf(Locale.ROOT, "reference: a bare produce->consume hop on the same broker (no Laminar):"
                     + " p50 %.1f ms p99 %.1f ms; a request needs two such hops%n", pct(floor, 50), pct(floor, 99));
             for (int concurrency : new int[] {1, 16}) {
-                double[][] r = run(server, concurrency, rounds, true);
+                double[][] r = run(server, concurrency, rounds);
                 System.out.printf(Locale.ROOT,
                         "concurrency %2d: end-to-end TTFT p50 %.1f ms p99 %.1f ms; server TTFT p50 %.1f ms;"
                                 + " Kafka overhead p50 %.1f ms p99 %.1f ms (n=%d); of which send to gateway read"
@@ -72,18 +72,22 @@ public final class KafkaOverheadBench {
         }
     }
 
-    /** Returns {client TTFT, server TTFT, overhead} in ms for every request of every round. */
-    static double[][] run(LaminarServer server, int concurrency, int rounds, boolean keep) throws Exception {
+    /**
+     * Returns, in ms for every request of every round: client TTFT, server TTFT, overhead, send to
+     * gateway read, and token event to client.
+     */
+    static double[][] run(LaminarServer server, int concurrency, int rounds) throws Exception {
         List<Double> client = new ArrayList<>();
         List<Double> serverSide = new ArrayList<>();
         List<Double> overhead = new ArrayList<>();
         List<Double> inbound = new ArrayList<>();
         List<Double> outbound = new ArrayList<>();
-        ExecutorService reader = Executors.newSingleThreadExecutor();
+        // The reader is closed first (it waits for a running follow), then the client's consumer.
         try (ResponseStream stream = new ResponseStream(server.kafka().consumerConfig("x"),
                 server.kafka().responsesTopic());
              RequestProducer producer = new RequestProducer(server.kafka().producerConfig(),
-                     server.kafka().requestsTopic(), WireFormat.AVRO)) {
+                     server.kafka().requestsTopic(), WireFormat.AVRO);
+             ExecutorService reader = Executors.newSingleThreadExecutor()) {
             for (int round = 0; round < rounds; round++) {
                 Map<String, Long> sentAt = new ConcurrentHashMap<>();
                 Map<String, Long> firstAt = new ConcurrentHashMap<>();
@@ -134,7 +138,6 @@ public final class KafkaOverheadBench {
                 }
             }
         }
-        reader.shutdown();
         return new double[][] {toArray(client), toArray(serverSide), toArray(overhead), toArray(inbound),
                 toArray(outbound)};
     }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.function.IntUnaryOperator;
 
 import static io.laminar.model.testing.LlamaCppNative.rethrow;
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -476,11 +477,13 @@ public final class LlamaCppReference implements AutoCloseable {
 
     /**
      * Decode throughput of {@code streams} sequences stepped together, as a server with continuous
-     * batching runs them: each sequence first gets its own {@code promptLength}-token prompt, then
-     * every step is one {@code llama_decode} call with one token of each sequence, all with logits.
+     * batching runs them: one untimed call takes a random {@code promptLength}-token prompt for every
+     * sequence, then every step is one {@code llama_decode} call with one token of each sequence, all
+     * with logits.
      * Returns the tokens per second of all streams together over the {@code steps} steps, measured
      * after an identical warm-up run. Needs {@link Options#sequences()} >= {@code streams} and a
-     * context that holds {@code streams x (promptLength + steps)} tokens.
+     * context that holds {@code streams x (promptLength + steps)} tokens, {@code streams x promptLength}
+     * of them in one batch.
      */
     public synchronized double batchedDecodeTokensPerSecond(int streams, int promptLength, int steps, int threads) {
         if (streams < 1 || streams > options.sequences() || promptLength < 1 || steps < 1) {
@@ -488,7 +491,8 @@ public final class LlamaCppReference implements AutoCloseable {
                     + "), promptLength >= 1 and steps >= 1, got streams=" + streams + " promptLength=" + promptLength
                     + " steps=" + steps);
         }
-        if ((long) streams * (promptLength + steps) > options.contextLength() || promptLength > options.batchSize()) {
+        if ((long) streams * (promptLength + steps) > options.contextLength()
+                || streams * promptLength > options.batchSize()) {
             throw new IllegalArgumentException(streams + " x (" + promptLength + " + " + steps
                     + ") tokens do not fit " + options);
         }
@@ -497,29 +501,13 @@ public final class LlamaCppReference implements AutoCloseable {
             double rate = 0;
             for (int run = 0; run < 2; run++) {
                 begin(threads);
-                for (int s = 0; s < streams; s++) {
-                    int[] ids = new int[promptLength];
-                    int[] pos = new int[promptLength];
-                    int[] seq = new int[promptLength];
-                    for (int i = 0; i < promptLength; i++) {
-                        ids[i] = r.nextInt(vocabSize);
-                        pos[i] = i;
-                        seq[i] = s;
-                    }
-                    decodeOrThrow(batch(a, ids, pos, seq));
-                }
+                // Every prompt in one call (not timed), then one token of every sequence per call.
+                decodeOrThrow(randomBatch(a, r, streams * promptLength, i -> i % promptLength, i -> i / promptLength));
                 lib.synchronize.invokeExact(ctx);
                 long start = System.nanoTime();
                 for (int step = 0; step < steps; step++) {
-                    int[] ids = new int[streams];
-                    int[] pos = new int[streams];
-                    int[] seq = new int[streams];
-                    for (int s = 0; s < streams; s++) {
-                        ids[s] = r.nextInt(vocabSize);
-                        pos[s] = promptLength + step;
-                        seq[s] = s;
-                    }
-                    decodeOrThrow(batch(a, ids, pos, seq));
+                    int position = promptLength + step;
+                    decodeOrThrow(randomBatch(a, r, streams, i -> position, i -> i));
                     lib.synchronize.invokeExact(ctx);
                 }
                 rate = (double) streams * steps * 1e9 / (System.nanoTime() - start);
@@ -530,25 +518,13 @@ public final class LlamaCppReference implements AutoCloseable {
         }
     }
 
-    /** A batch of token {@code ids[i]} at {@code pos[i]} of sequence {@code seq[i]}, every one with logits. */
-    private static MemorySegment batch(Arena a, int[] ids, int[] pos, int[] seq) {
-        int n = ids.length;
-        MemorySegment b = a.allocate(LlamaCppNative.BATCH);
-        MemorySegment seqIds = a.allocate(ADDRESS, n);
-        MemorySegment nSeq = a.allocate(JAVA_INT, n);
-        MemorySegment outputs = a.allocate(JAVA_BYTE, n);
+    /** {@code n} tokens drawn uniformly from the vocabulary, as {@link #batchAllOutputs}. */
+    private MemorySegment randomBatch(Arena a, SplittableRandom r, int n, IntUnaryOperator pos, IntUnaryOperator seq) {
+        MemorySegment ids = a.allocate(JAVA_INT, n);
         for (int i = 0; i < n; i++) {
-            seqIds.setAtIndex(ADDRESS, i, a.allocateFrom(JAVA_INT, seq[i]));
-            nSeq.setAtIndex(JAVA_INT, i, 1);
-            outputs.set(JAVA_BYTE, i, (byte) 1);
+            ids.setAtIndex(JAVA_INT, i, r.nextInt(vocabSize));
         }
-        b.set(JAVA_INT, LlamaCppNative.B_N_TOKENS, n);
-        b.set(ADDRESS, LlamaCppNative.B_TOKEN, a.allocateFrom(JAVA_INT, ids));
-        b.set(ADDRESS, LlamaCppNative.B_POS, a.allocateFrom(JAVA_INT, pos));
-        b.set(ADDRESS, LlamaCppNative.B_N_SEQ_ID, nSeq);
-        b.set(ADDRESS, LlamaCppNative.B_SEQ_ID, seqIds);
-        b.set(ADDRESS, LlamaCppNative.B_LOGITS, outputs);
-        return b;
+        return batchAllOutputs(a, ids, n, pos, seq);
     }
 
     /** BOS (when the model adds one) followed by ids drawn uniformly from the vocabulary, seed 42. */
@@ -583,7 +559,8 @@ public final class LlamaCppReference implements AutoCloseable {
         MemorySegment ids = a.allocateFrom(JAVA_INT, tokens);
         for (int off = 0; off < tokens.length; off += options.batchSize()) {
             int n = Math.min(options.batchSize(), tokens.length - off);
-            decodeOrThrow(allLogits ? batchAllOutputs(a, ids.asSlice(4L * off), n)
+            int first = off;
+            decodeOrThrow(allLogits ? batchAllOutputs(a, ids.asSlice(4L * off), n, i -> first + i, i -> 0)
                     : batch(a, ids.asSlice(4L * off), n));
         }
     }
@@ -596,23 +573,23 @@ public final class LlamaCppReference implements AutoCloseable {
         return b;
     }
 
-    /** A batch at positions 0..n-1 of sequence 0 with every token's logits kept. */
-    private static MemorySegment batchAllOutputs(Arena a, MemorySegment tokens, int n) {
+    /** A batch of the {@code n} tokens at {@code tokens}: entry i at position {@code pos(i)} of sequence {@code seq(i)}, every entry with logits. */
+    private static MemorySegment batchAllOutputs(Arena a, MemorySegment tokens, int n, IntUnaryOperator pos,
+                                                 IntUnaryOperator seq) {
         MemorySegment b = a.allocate(LlamaCppNative.BATCH);
-        MemorySegment pos = a.allocate(JAVA_INT, n);
+        MemorySegment positions = a.allocate(JAVA_INT, n);
         MemorySegment nSeq = a.allocate(JAVA_INT, n);
-        MemorySegment seq0 = a.allocate(JAVA_INT);
         MemorySegment seqIds = a.allocate(ADDRESS, n);
         MemorySegment outputs = a.allocate(JAVA_BYTE, n);
         for (int i = 0; i < n; i++) {
-            pos.setAtIndex(JAVA_INT, i, i);
+            positions.setAtIndex(JAVA_INT, i, pos.applyAsInt(i));
             nSeq.setAtIndex(JAVA_INT, i, 1);
-            seqIds.setAtIndex(ADDRESS, i, seq0);
+            seqIds.setAtIndex(ADDRESS, i, a.allocateFrom(JAVA_INT, seq.applyAsInt(i)));
             outputs.set(JAVA_BYTE, i, (byte) 1);
         }
         b.set(JAVA_INT, LlamaCppNative.B_N_TOKENS, n);
         b.set(ADDRESS, LlamaCppNative.B_TOKEN, tokens);
-        b.set(ADDRESS, LlamaCppNative.B_POS, pos);
+        b.set(ADDRESS, LlamaCppNative.B_POS, positions);
         b.set(ADDRESS, LlamaCppNative.B_N_SEQ_ID, nSeq);
         b.set(ADDRESS, LlamaCppNative.B_SEQ_ID, seqIds);
         b.set(ADDRESS, LlamaCppNative.B_LOGITS, outputs);
