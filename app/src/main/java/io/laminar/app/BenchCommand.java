@@ -16,7 +16,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code laminar bench}: prompt processing and generation speed, as llama-bench reports them. */
+/**
+ * {@code laminar bench}: prompt processing and generation speed, as llama-bench reports them, and
+ * with {@code --streams} the aggregate speed of several sequences decoded together (what continuous
+ * batching gains on this machine, without the actors).
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measures prompt processing (ppN) and generation (tgN) speed in tokens/s, llama-bench style: random tokens from an empty cache, one warm-up, then repetitions reported as median and spread.")
 public final class BenchCommand implements Callable<Integer> {
@@ -32,6 +36,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "Measured repetitions (default: ${DEFAULT-VALUE}).")
     int repetitions;
 
+    @Option(names = {"-s", "--streams"}, paramLabel = "S", defaultValue = "1", description = "Also measure S sequences generating together, one token of each per step (test tgN xS, aggregate tokens/s); 1 skips it (default: ${DEFAULT-VALUE}).")
+    int streams;
+
     @Option(names = "--json", description = "Print one JSON object with the medians instead of a table.")
     boolean json;
 
@@ -41,15 +48,22 @@ public final class BenchCommand implements Callable<Integer> {
         if (repetitions < 1) {
             throw new IllegalArgumentException("--repetitions must be at least 1");
         }
+        if (streams < 1 || streams > 256) {
+            throw new IllegalArgumentException("--streams must be in [1, 256], got " + streams);
+        }
+        if (streams > 1 && genTokens < 1) {
+            throw new IllegalArgumentException("--streams needs generated tokens (-n)");
+        }
         try (GgufFile file = GgufFile.open(model.path())) {
             ModelConfig config = ModelConfig.fromGguf(file);
             int context = Math.max(promptTokens, genTokens) + 1;
             try (LocalPipeline pipeline = new LocalPipeline(file, config,
                     LayerRange.split(config.layers(), model.stages), model.backends, model.threads,
-                    Math.max(promptTokens, 1), 1, context)) {
+                    Math.max(Math.max(promptTokens, 1), streams), streams, context)) {
                 ThroughputBenchmark bench = new ThroughputBenchmark(pipeline);
                 double[] pp = promptTokens > 0 ? bench.promptProcessing(promptTokens, repetitions) : new double[0];
                 double[] tg = genTokens > 0 ? bench.generation(genTokens, repetitions) : new double[0];
+                double[] batched = streams > 1 ? bench.batchedGeneration(streams, genTokens, repetitions) : new double[0];
                 ModelSummary summary = ModelSummary.of(file, config);
                 if (json) {
                     Map<String, Object> out = new LinkedHashMap<>();
@@ -66,6 +80,11 @@ public final class BenchCommand implements Callable<Integer> {
                     out.put("gen_tokens_per_s", tg.length > 0 ? ThroughputBenchmark.median(tg) : 0.0);
                     out.put("prompt_tokens_per_s_samples", pp);
                     out.put("gen_tokens_per_s_samples", tg);
+                    if (batched.length > 0) {
+                        out.put("streams", streams);
+                        out.put("batched_gen_tokens_per_s", ThroughputBenchmark.median(batched));
+                        out.put("batched_gen_tokens_per_s_samples", batched);
+                    }
                     System.out.println(new ObjectMapper().writeValueAsString(out));
                 } else {
                     String backend = String.join(",", new java.util.LinkedHashSet<>(pipeline.backends()));
@@ -80,6 +99,9 @@ public final class BenchCommand implements Callable<Integer> {
                     }
                     if (tg.length > 0) {
                         row(fmt, summary, backend, "tg" + genTokens, tg);
+                    }
+                    if (batched.length > 0) {
+                        row(fmt, summary, backend, "tg" + genTokens + " x" + streams, batched);
                     }
                 }
             }

@@ -74,10 +74,14 @@ class CommandLineTest {
     @Test
     void benchPrintsMediansAsJson() throws Exception {
         Run r = run("bench", "-m", TestData.stories260K().toString(), "-p", "16", "-n", "8", "-r", "2", "-t", "1",
-                "--json");
+                "--streams", "4", "--json");
         assertEquals(0, r.code(), r.out());
         JsonNode json = new ObjectMapper().readTree(lastLine(r.out()));
         assertTrue(json.get("prompt_tokens_per_s").asDouble() > 0 && json.get("gen_tokens_per_s").asDouble() > 0);
+        assertEquals(4, json.get("streams").asInt());
+        assertEquals(2, json.get("batched_gen_tokens_per_s_samples").size());
+        assertTrue(json.get("batched_gen_tokens_per_s").asDouble() > 0);
+        assertEquals(1, run("bench", "-m", TestData.stories260K().toString(), "--streams", "0").code());
     }
 
     @Test

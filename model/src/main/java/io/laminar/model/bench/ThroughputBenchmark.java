@@ -68,6 +68,45 @@ public final class ThroughputBenchmark {
         return rates;
     }
 
+    /**
+     * Aggregate tokens per second of each repetition of {@code streams} sequences decoding
+     * {@code tokens} tokens each in lockstep: one step carries one token of every sequence (logits for
+     * all), as a scheduler's decode steps do once every sequence is past its prompt.
+     */
+    public double[] batchedGeneration(int streams, int tokens, int repetitions) {
+        if (streams > pipeline.maxBatch()) {
+            throw new IllegalArgumentException(streams + " streams need a batch of " + streams + " but the pipeline's is "
+                    + pipeline.maxBatch());
+        }
+        TokenBatch batch = new TokenBatch(streams);
+        float[] all = new float[streams * pipeline.config().vocabSize()];
+        double[] rates = new double[repetitions];
+        for (int r = -1; r < repetitions; r++) {
+            for (int s = 0; s < streams; s++) {
+                if (!pipeline.reserve(s, tokens)) {
+                    throw new IllegalStateException("the KV cache cannot hold " + streams + " sequences of " + tokens
+                            + " tokens (context " + pipeline.context() + ")");
+                }
+            }
+            long start = System.nanoTime();
+            for (int i = 0; i < tokens; i++) {
+                batch.clear();
+                for (int s = 0; s < streams; s++) {
+                    batch.add(randomToken(), s, i, true);
+                }
+                pipeline.step(batch, all);
+            }
+            long nanos = System.nanoTime() - start;
+            for (int s = 0; s < streams; s++) {
+                pipeline.release(s);
+            }
+            if (r >= 0) {
+                rates[r] = (double) streams * tokens * 1e9 / nanos;
+            }
+        }
+        return rates;
+    }
+
     private int randomToken() {
         return random.nextInt(pipeline.config().vocabSize());
     }
