@@ -22,11 +22,18 @@ import java.util.List;
  * @param backends   the kernel backend of each fixed stage ({@code hosting.stages}, in order), or one
  *                   for all of them and for a placed stage ({@code cpu}, {@code tornadovm}); see
  *                   {@link io.laminar.model.exec.StageBackend}
+ * @param warmUp     how long each stage runs dummy steps on its compute lane before it registers,
+ *                   so that the JIT has compiled the kernels before the first request (zero: none);
+ *                   see {@link io.laminar.model.exec.StageWarmUp}
  */
 public record HostSettings(Path model, String modelId, Hosting hosting, Capacity capacity, Network network,
-                           Scheduling scheduling, WireFormat wireFormat, List<String> backends) {
+                           Scheduling scheduling, WireFormat wireFormat, List<String> backends, Duration warmUp) {
 
     public HostSettings {
+        warmUp = warmUp == null ? Duration.ZERO : warmUp;
+        if (warmUp.isNegative()) {
+            throw new IllegalArgumentException("warm-up " + warmUp + " must not be negative");
+        }
         backends = backends == null || backends.isEmpty() ? List.of(StageBackend.CPU) : List.copyOf(backends);
         if (backends.size() > 1 && backends.size() != hosting.stages().size()) {
             throw new IllegalArgumentException(backends.size() + " backends (" + String.join(",", backends) + ") for "
@@ -37,7 +44,18 @@ public record HostSettings(Path model, String modelId, Hosting hosting, Capacity
     /** Every stage on the CPU backend. */
     public HostSettings(Path model, String modelId, Hosting hosting, Capacity capacity, Network network,
                         Scheduling scheduling, WireFormat wireFormat) {
-        this(model, modelId, hosting, capacity, network, scheduling, wireFormat, List.of(StageBackend.CPU));
+        this(model, modelId, hosting, capacity, network, scheduling, wireFormat, List.of(StageBackend.CPU), Duration.ZERO);
+    }
+
+    /** No warm-up. */
+    public HostSettings(Path model, String modelId, Hosting hosting, Capacity capacity, Network network,
+                        Scheduling scheduling, WireFormat wireFormat, List<String> backends) {
+        this(model, modelId, hosting, capacity, network, scheduling, wireFormat, backends, Duration.ZERO);
+    }
+
+    /** This process with stages that warm up for {@code duration} before they serve (zero: not at all). */
+    public HostSettings withWarmUp(Duration duration) {
+        return new HostSettings(model, modelId, hosting, capacity, network, scheduling, wireFormat, backends, duration);
     }
 
     /** The backend of the {@code index}-th fixed stage, or of a placed stage when {@code index} is -1. */
@@ -47,7 +65,7 @@ public record HostSettings(Path model, String modelId, Hosting hosting, Capacity
 
     /** This process with {@code names} as the stages' backends (one for all, or one per stage). */
     public HostSettings withBackends(List<String> names) {
-        return new HostSettings(model, modelId, hosting, capacity, network, scheduling, wireFormat, names);
+        return new HostSettings(model, modelId, hosting, capacity, network, scheduling, wireFormat, names, warmUp);
     }
 
     /**
@@ -114,34 +132,34 @@ public record HostSettings(Path model, String modelId, Hosting hosting, Capacity
     }
 
     public HostSettings with(Capacity c) {
-        return new HostSettings(model, modelId, hosting, c, network, scheduling, wireFormat, backends);
+        return new HostSettings(model, modelId, hosting, c, network, scheduling, wireFormat, backends, warmUp);
     }
 
     public HostSettings withNetwork(String hostname, int port, List<String> seedNodes) {
         return new HostSettings(model, modelId, hosting, capacity, new Network(hostname, port, List.copyOf(seedNodes)),
-                scheduling, wireFormat, backends);
+                scheduling, wireFormat, backends, warmUp);
     }
 
     public HostSettings withScheduling(int lanes, Duration admissionTimeout) {
         return new HostSettings(model, modelId, hosting, capacity, network, new Scheduling(lanes, admissionTimeout),
-                wireFormat, backends);
+                wireFormat, backends, warmUp);
     }
 
     public HostSettings withWireFormat(WireFormat format) {
-        return new HostSettings(model, modelId, hosting, capacity, network, scheduling, format, backends);
+        return new HostSettings(model, modelId, hosting, capacity, network, scheduling, format, backends, warmUp);
     }
 
     /** This process with other stages and scheduler role. */
     public HostSettings hosting(List<LayerRange> stageRanges, boolean runScheduler) {
         List<String> b = backends.size() == stageRanges.size() ? backends : List.of(backends.getFirst());
         return new HostSettings(model, modelId, new Hosting(List.copyOf(stageRanges), 0, runScheduler), capacity,
-                network, scheduling, wireFormat, b);
+                network, scheduling, wireFormat, b, warmUp);
     }
 
     /** This process offering a stage of {@code bytes} for the placement plan, and no fixed stages. */
     public HostSettings offeringBudget(long bytes, boolean runScheduler) {
         return new HostSettings(model, modelId, new Hosting(List.of(), bytes, runScheduler), capacity, network,
-                scheduling, wireFormat, List.of(backends.getFirst()));
+                scheduling, wireFormat, List.of(backends.getFirst()), warmUp);
     }
 
     /** This process as a client only: no stages, no scheduler. */

@@ -57,7 +57,8 @@ public final class StageFactory {
                 blocks, cap.maxSequences(), context, KvPrecision.F16, cap.maxBatch(), lane.kernels()));
         String name = system.address().hostPort() + "[" + range + (backend.equals(StageBackend.CPU) ? "" : " " + backend)
                 + "]";
-        return system.systemActorOf(StageActor.create(runner, lane, name, settings.modelId(), beforeStep),
+        return system.systemActorOf(StageActor.create(runner, lane, name, settings.modelId(), beforeStep,
+                        settings.warmUp()),
                 "stage-" + range.start() + "-" + (range.end() - 1), Props.empty());
     }
 }

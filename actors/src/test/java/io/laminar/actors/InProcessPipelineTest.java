@@ -8,6 +8,7 @@ import io.laminar.model.testing.TestData;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,12 +30,13 @@ class InProcessPipelineTest {
     static final int[] LENGTHS = {32, 20, 25, 40, 12};
 
 
+    /** With the stages' warm-up on: requests sent at once wait for it, and the warm-up changes no token. */
     @Test
     void concurrentRequestsThroughTwoStagesEqualSoloRuns() throws Exception {
         Path model = TestData.stories260K();
         int[][] expected = SoloRuns.greedy(model, PROMPTS, LENGTHS, 256);
         HostSettings s = HostSettings.local(model, List.of(new LayerRange(0, 2), new LayerRange(2, 5)), 1)
-                .withBatch(8, 4, 256);
+                .withBatch(8, 4, 256).withWarmUp(Duration.ofMillis(200));
         try (PipelineHost host = PipelineHost.start(s)) {
             List<EventCollector> collectors = new ArrayList<>();
             for (int i = 0; i < PROMPTS.length; i++) {

@@ -61,7 +61,7 @@ public final class DemoCommand implements Callable<Integer> {
                 "Name three colors and one fruit.", "Why do people like Kafka?")
                 : List.of("Once upon a time", "Lily and Tom went to the park", "The little dog", "One sunny day");
         LaminarServer.Options options = ServeCommand.options(model, null, null, null, 0, null, 64,
-                Math.max(4, texts.size()), "laminar-demo");
+                Math.max(4, texts.size()), "laminar-demo", ServeCommand.warmUp(ServeCommand.WARM_UP_SECONDS));
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (LaminarServer server = LaminarServer.start(options)) {
             out.println("kafka bootstrap: " + server.bootstrapServers());

@@ -79,6 +79,10 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Scheduler: how long a request waits for a pipeline that is not ready (default: ${DEFAULT-VALUE}).")
     long admissionTimeoutSeconds;
 
+    @Option(names = "--warm-up", paramLabel = "SECONDS", defaultValue = "" + ServeCommand.WARM_UP_SECONDS,
+            description = "Stages: dummy steps before registering, so that the first requests run compiled kernels; 0 skips them (default: ${DEFAULT-VALUE}).")
+    double warmUpSeconds;
+
     @Override
     public Integer call() throws Exception {
         Path model = new io.laminar.app.models.ModelResolver().resolve(modelRef);
@@ -103,7 +107,8 @@ public final class NodeCommand implements Callable<Integer> {
                 new HostSettings.Network(host, port, seedNodes),
                 new HostSettings.Scheduling(lanes, Duration.ofSeconds(admissionTimeoutSeconds)),
                 WireFormat.parse(wireFormat))
-                .withBackends(backends.size() > 1 ? StageBackend.perStage(backends, ranges.size()) : backends);
+                .withBackends(backends.size() > 1 ? StageBackend.perStage(backends, ranges.size()) : backends)
+                .withWarmUp(ServeCommand.warmUp(warmUpSeconds));
         try (PipelineHost node = PipelineHost.start(settings)) {
             Runtime.getRuntime().addShutdownHook(new Thread(node::close));
             System.out.printf(Locale.ROOT, "laminar node up at %s:%d roles=%s layers=%s model=%s%n", host, node.port(),

@@ -12,6 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -50,11 +51,21 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--response-format", description = "avro (single-object encoding, the default) or json.")
     String responseFormat;
 
+    @Option(names = "--warm-up", paramLabel = "SECONDS", defaultValue = "" + WARM_UP_SECONDS,
+            description = "Dummy steps per stage before the pipeline reports ready, so that the first requests run compiled kernels; 0 skips them (default: ${DEFAULT-VALUE}).")
+    double warmUpSeconds;
+
+    /**
+     * Default warm-up per stage: a first round of dummy steps on cold code, then more rounds while
+     * C2 compiles, until this much time has passed (docs/benchmarks.md, "Cold start").
+     */
+    static final double WARM_UP_SECONDS = 2;
+
     @Override
     public Integer call() throws Exception {
         model.validate();
         LaminarServer.Options options = options(model, bootstrapServers, kafkaConfig, responseFormat, kafkaPort,
-                kafkaDir, maxInFlight, maxSequences, groupId);
+                kafkaDir, maxInFlight, maxSequences, groupId, warmUp(warmUpSeconds));
         try (LaminarServer server = LaminarServer.start(options)) {
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));
             System.out.println("kafka bootstrap: " + server.bootstrapServers());
@@ -66,9 +77,17 @@ public final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** {@code --warm-up} seconds as a duration, checked. */
+    static Duration warmUp(double seconds) {
+        if (!(seconds >= 0 && seconds <= 600)) {
+            throw new IllegalArgumentException("--warm-up must be in [0, 600] seconds, got " + seconds);
+        }
+        return Duration.ofMillis(Math.round(seconds * 1000));
+    }
+
     static LaminarServer.Options options(ModelOptions model, String bootstrapServers, Path kafkaConfig,
                                          String responseFormat, int kafkaPort, Path kafkaDir, int maxInFlight,
-                                         int maxSequences, String groupId) throws Exception {
+                                         int maxSequences, String groupId, Duration warmUp) throws Exception {
         KafkaSettings kafka = kafkaConfig != null ? KafkaSettings.load(kafkaConfig) : KafkaSettings.defaults();
         if (bootstrapServers != null) {
             kafka = kafka.withBootstrapServers(bootstrapServers);
@@ -85,7 +104,8 @@ public final class ServeCommand implements Callable<Integer> {
         }
         HostSettings host = HostSettings.local(model.path(), List.of(LayerRange.split(layers, model.stages)),
                 model.threads).withBatch(Math.min(model.batch, context), maxSequences, context)
-                .withBackends(StageBackend.perStage(model.backends, model.stages));
+                .withBackends(StageBackend.perStage(model.backends, model.stages))
+                .withWarmUp(warmUp);
         return new LaminarServer.Options(model.path(), host, kafka, kafkaPort, kafkaDir, maxInFlight, groupId);
     }
 }

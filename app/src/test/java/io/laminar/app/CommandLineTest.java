@@ -102,5 +102,6 @@ class CommandLineTest {
     void badInputGetsOneClearLineAndANonZeroExit() {
         assertEquals(1, run("generate", "-m", tmp.resolve("missing.gguf").toString(), "-p", "x").code());
         assertEquals(1, run("synth", "-o", tmp.resolve("x.gguf").toString(), "-t", "Q5_K").code());
+        assertEquals(1, run("serve", "-m", TestData.stories260K().toString(), "--warm-up", "-1").code());
     }
 }

@@ -3,8 +3,6 @@ package io.laminar.bench;
 import io.laminar.actors.HostSettings;
 import io.laminar.actors.PipelineClient;
 import io.laminar.actors.PipelineHost;
-import io.laminar.actors.SequenceListener;
-import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.bench.ThroughputBenchmark;
 import io.laminar.model.sampling.SamplingParams;
@@ -111,34 +109,10 @@ public final class PipelineBench {
     private static double msPerStep(PipelineClient client, int streams, int tokens, int rep) throws Exception {
         List<CompletableFuture<long[]>> done = new ArrayList<>();
         for (int i = 0; i < streams; i++) {
-            CompletableFuture<long[]> f = new CompletableFuture<>();
-            long[] firstLast = new long[2];
             int[] prompt = {1, 100 + i, 200 + rep + 1}; // PROMPT_LENGTH tokens
-            client.submit("bench-" + rep + "-" + i, prompt, tokens, SamplingParams.greedy(), new SequenceListener() {
-                @Override
-                public void onToken(int index, int tokenId) {
-                    long now = System.nanoTime();
-                    if (index == 0) {
-                        firstLast[0] = now;
-                    }
-                    firstLast[1] = now;
-                }
-
-                @Override
-                public void onFinished(SequenceEvent.Finished finished) {
-                    if (finished.generatedTokens() < tokens) {
-                        f.completeExceptionally(new IllegalStateException("stream stopped early at "
-                                + finished.generatedTokens() + " tokens (" + finished.reason() + ")"));
-                    }
-                    f.complete(firstLast);
-                }
-
-                @Override
-                public void onFailed(SequenceEvent.Failed failed) {
-                    f.completeExceptionally(new IllegalStateException(failed.message()));
-                }
-            });
-            done.add(f);
+            TimedStream stream = new TimedStream(tokens);
+            client.submit("bench-" + rep + "-" + i, prompt, tokens, SamplingParams.greedy(), stream);
+            done.add(stream.done);
         }
         long first = Long.MAX_VALUE;
         long last = 0;

@@ -14,10 +14,12 @@ import io.laminar.actors.PipelineMessage;
 import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.model.exec.KvCache;
 import io.laminar.model.exec.StageExecutor;
+import io.laminar.model.exec.StageWarmUp;
 import io.laminar.model.exec.TokenBatch;
 import io.laminar.model.sampling.Sampler;
 import io.laminar.model.sampling.SamplingParams;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -64,6 +66,10 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
     private record Computed(RunStep step, StepResult result, Throwable failure) implements Command {
     }
 
+    /** The warm-up ran (or failed, which only costs the first requests some speed). */
+    private record WarmedUp(int rounds, long nanos, Throwable failure) implements Command {
+    }
+
     /** What the compute lane hands back: the updated activations, or the sampled tokens of the last stage. */
     private record StepResult(float[] hidden, int[] slots, int[] tokens) {
     }
@@ -86,7 +92,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
     private boolean busy;
 
     private StageActor(ActorContext<Command> context, StageExecutor runner, ComputeLane lane, String name,
-                       String modelId, Consumer<StepHeader> beforeStep) {
+                       String modelId, Consumer<StepHeader> beforeStep, Duration warmUp) {
         super(context);
         this.runner = runner;
         this.lane = lane;
@@ -99,7 +105,22 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
         this.samplers = last ? new Sampler[kv.maxSequences()] : null;
         this.logits = last ? new float[kv.maxSequences() * runner.config().vocabSize()] : null;
         this.greedyTokens = last ? new int[runner.maxBatch()] : null;
-        context.getSystem().receptionist().tell(Receptionist.register(serviceKey(modelId), context.getSelf()));
+        if (warmUp.isZero()) {
+            register();
+        } else {
+            // Registered only once warm: the scheduler counts a stage from its registration, so the
+            // pipeline reports ready when every stage has compiled kernels.
+            busy = true;
+            long start = System.nanoTime();
+            CompletableFuture<Integer> rounds = CompletableFuture.supplyAsync(() -> StageWarmUp.run(runner, warmUp),
+                    lane.executor());
+            context.pipeToSelf(rounds, (n, failure) -> new WarmedUp(n == null ? 0 : n, System.nanoTime() - start,
+                    unwrap(failure)));
+        }
+    }
+
+    private void register() {
+        getContext().getSystem().receptionist().tell(Receptionist.register(serviceKey(modelId), getContext().getSelf()));
     }
 
     /**
@@ -118,7 +139,16 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
      */
     public static Behavior<Command> create(StageExecutor runner, ComputeLane lane, String name, String modelId,
                                            Consumer<StepHeader> beforeStep) {
-        return Behaviors.setup(ctx -> new StageActor(ctx, runner, lane, name, modelId, beforeStep));
+        return create(runner, lane, name, modelId, beforeStep, Duration.ZERO);
+    }
+
+    /**
+     * @param warmUp how long to run {@link StageWarmUp} on the compute lane before registering with
+     *               the receptionist (zero: register at once)
+     */
+    public static Behavior<Command> create(StageExecutor runner, ComputeLane lane, String name, String modelId,
+                                           Consumer<StepHeader> beforeStep, Duration warmUp) {
+        return Behaviors.setup(ctx -> new StageActor(ctx, runner, lane, name, modelId, beforeStep, warmUp));
     }
 
     @Override
@@ -128,6 +158,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
                 .onMessage(ReleaseSlots.class, this::onWork)
                 .onMessage(Describe.class, this::onDescribe)
                 .onMessage(Computed.class, this::onComputed)
+                .onMessage(WarmedUp.class, this::onWarmedUp)
                 .onSignal(PostStop.class, this::onPostStop)
                 .build();
     }
@@ -139,6 +170,19 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
         } catch (java.util.concurrent.RejectedExecutionException laneClosed) {
             runner.close();
         }
+        return this;
+    }
+
+    private Behavior<Command> onWarmedUp(WarmedUp w) {
+        if (w.failure() != null) {
+            getContext().getLog().warn("stage {} warm-up failed after {} ms, serving cold: {}", name,
+                    w.nanos() / 1_000_000, w.failure().toString());
+        } else {
+            getContext().getLog().info("stage {} warmed up: {} rounds in {} ms", name, w.rounds(), w.nanos() / 1_000_000);
+        }
+        busy = false;
+        register();
+        pump();
         return this;
     }
 

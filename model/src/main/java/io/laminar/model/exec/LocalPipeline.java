@@ -74,6 +74,11 @@ public final class LocalPipeline implements AutoCloseable {
         return config;
     }
 
+    /** Stage {@code i}, for what runs on one stage alone (a warm-up, a test). */
+    public StageExecutor stage(int i) {
+        return stages[i];
+    }
+
     public int stageCount() {
         return stages.length;
     }
