@@ -30,13 +30,20 @@ class InProcessPipelineTest {
     static final int[] LENGTHS = {32, 20, 25, 40, 12};
 
 
+    /**
+     * Longer than this host takes to become ready without a warm-up (about 3 s, mostly forming its
+     * one-node cluster), so that a stage serving before its warm-up ended would be caught.
+     */
+    private static final Duration WARM_UP = Duration.ofSeconds(5);
+
     /** With the stages' warm-up on: requests sent at once wait for it, and the warm-up changes no token. */
     @Test
     void concurrentRequestsThroughTwoStagesEqualSoloRuns() throws Exception {
         Path model = TestData.stories260K();
         int[][] expected = SoloRuns.greedy(model, PROMPTS, LENGTHS, 256);
         HostSettings s = HostSettings.local(model, List.of(new LayerRange(0, 2), new LayerRange(2, 5)), 1)
-                .withBatch(8, 4, 256).withWarmUp(Duration.ofMillis(200));
+                .withBatch(8, 4, 256).withWarmUp(WARM_UP);
+        long started = System.nanoTime();
         try (PipelineHost host = PipelineHost.start(s)) {
             List<EventCollector> collectors = new ArrayList<>();
             for (int i = 0; i < PROMPTS.length; i++) {
@@ -49,6 +56,10 @@ class InProcessPipelineTest {
                 SequenceEvent end = collectors.get(i).end.get(60, TimeUnit.SECONDS);
                 assertInstanceOf(SequenceEvent.Finished.class, end, end.toString());
                 assertArrayEquals(expected[i], collectors.get(i).tokens(), "request " + i);
+                // Stages register only after warming up, so no token can come sooner.
+                long firstToken = collectors.get(i).tokenTimes.getFirst() - started;
+                assertTrue(firstToken >= WARM_UP.toNanos(), "request " + i + " had a token after "
+                        + firstToken / 1_000_000 + " ms, before the " + WARM_UP.toMillis() + " ms warm-up ended");
             }
             assertTrue(host.status().toCompletableFuture().get(5, TimeUnit.SECONDS).ready());
         }

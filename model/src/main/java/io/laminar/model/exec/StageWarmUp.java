@@ -1,12 +1,13 @@
 package io.laminar.model.exec;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
  * Runs dummy steps through a stage before it serves, so that the first real requests do not pay
  * for the JIT. Until C2 has compiled them, the Vector API kernels run boxed, one to two orders of
- * magnitude slower: a cold process needs over a second for a short prompt of a 110M model, and the
+ * magnitude slower: a cold process needs 3-4 s for a short prompt of a 110M model, and the
  * first batched decode steps (which use other token tiles than single-sequence ones) stall the same
  * way. A round is what serving does, small: one prompt chunk on slot 0, then decode steps of 1, 2,
  * 3 and 4 sequences at once, with logits or greedy ids at the end on the last stage. Rounds repeat
@@ -58,7 +59,7 @@ public final class StageWarmUp {
         int rounds = 0;
         do {
             try {
-                java.util.Arrays.fill(positions, 0);
+                Arrays.fill(positions, 0);
                 batch.clear();
                 for (int i = 0; i < prompt; i++) {
                     batch.add(random.nextInt(vocab), 0, i, i == prompt - 1);
