@@ -4,6 +4,7 @@ import io.laminar.actors.scheduler.SchedulerSettings;
 import io.laminar.actors.serialization.WireFormat;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.StageBackend;
+import io.laminar.model.exec.WarmUpBudget;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,17 +24,14 @@ import java.util.List;
  *                   for all of them and for a placed stage ({@code cpu}, {@code tornadovm}); see
  *                   {@link io.laminar.model.exec.StageBackend}
  * @param warmUp     how long each stage runs dummy steps on its compute lane before it registers,
- *                   so that the JIT has compiled the kernels before the first request (zero: none);
- *                   see {@link io.laminar.model.exec.StageWarmUp}
+ *                   so that the JIT has compiled the kernels before the first request: until the JIT
+ *                   has settled, within the budget's bounds; see {@link io.laminar.model.exec.StageWarmUp}
  */
 public record HostSettings(Path model, String modelId, Hosting hosting, Capacity capacity, Network network,
-                           Scheduling scheduling, WireFormat wireFormat, List<String> backends, Duration warmUp) {
+                           Scheduling scheduling, WireFormat wireFormat, List<String> backends, WarmUpBudget warmUp) {
 
     public HostSettings {
-        warmUp = warmUp == null ? Duration.ZERO : warmUp;
-        if (warmUp.isNegative()) {
-            throw new IllegalArgumentException("warm-up " + warmUp + " must not be negative");
-        }
+        warmUp = warmUp == null ? WarmUpBudget.NONE : warmUp;
         backends = backends == null || backends.isEmpty() ? List.of(StageBackend.CPU) : List.copyOf(backends);
         if (backends.size() > 1 && backends.size() != hosting.stages().size()) {
             throw new IllegalArgumentException(backends.size() + " backends (" + String.join(",", backends) + ") for "
@@ -44,18 +42,18 @@ public record HostSettings(Path model, String modelId, Hosting hosting, Capacity
     /** Every stage on the CPU backend. */
     public HostSettings(Path model, String modelId, Hosting hosting, Capacity capacity, Network network,
                         Scheduling scheduling, WireFormat wireFormat) {
-        this(model, modelId, hosting, capacity, network, scheduling, wireFormat, List.of(StageBackend.CPU), Duration.ZERO);
+        this(model, modelId, hosting, capacity, network, scheduling, wireFormat, List.of(StageBackend.CPU), WarmUpBudget.NONE);
     }
 
     /** No warm-up. */
     public HostSettings(Path model, String modelId, Hosting hosting, Capacity capacity, Network network,
                         Scheduling scheduling, WireFormat wireFormat, List<String> backends) {
-        this(model, modelId, hosting, capacity, network, scheduling, wireFormat, backends, Duration.ZERO);
+        this(model, modelId, hosting, capacity, network, scheduling, wireFormat, backends, WarmUpBudget.NONE);
     }
 
-    /** This process with stages that warm up for {@code duration} before they serve (zero: not at all). */
-    public HostSettings withWarmUp(Duration duration) {
-        return new HostSettings(model, modelId, hosting, capacity, network, scheduling, wireFormat, backends, duration);
+    /** This process with stages that warm up within {@code budget} before they serve. */
+    public HostSettings withWarmUp(WarmUpBudget budget) {
+        return new HostSettings(model, modelId, hosting, capacity, network, scheduling, wireFormat, backends, budget);
     }
 
     /** The backend of the {@code index}-th fixed stage, or of a placed stage when {@code index} is -1. */

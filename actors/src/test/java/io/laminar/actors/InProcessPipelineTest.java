@@ -3,6 +3,7 @@ package io.laminar.actors;
 import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.model.exec.LayerRange;
+import io.laminar.model.exec.WarmUpBudget;
 import io.laminar.model.sampling.SamplingParams;
 import io.laminar.model.testing.TestData;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class InProcessPipelineTest {
         Path model = TestData.stories260K();
         int[][] expected = SoloRuns.greedy(model, PROMPTS, LENGTHS, 256);
         HostSettings s = HostSettings.local(model, List.of(new LayerRange(0, 2), new LayerRange(2, 5)), 1)
-                .withBatch(8, 4, 256).withWarmUp(WARM_UP);
+                .withBatch(8, 4, 256).withWarmUp(WarmUpBudget.exactly(WARM_UP));
         long started = System.nanoTime();
         try (PipelineHost host = PipelineHost.start(s)) {
             List<EventCollector> collectors = new ArrayList<>();

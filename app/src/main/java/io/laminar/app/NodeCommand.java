@@ -80,7 +80,7 @@ public final class NodeCommand implements Callable<Integer> {
     long admissionTimeoutSeconds;
 
     @Option(names = "--warm-up", paramLabel = "SECONDS", defaultValue = "" + ServeCommand.WARM_UP_SECONDS,
-            description = "Stages: dummy steps before registering, so that the first requests run compiled kernels; 0 skips them (default: ${DEFAULT-VALUE}).")
+            description = "Stages: most time for dummy steps before registering, so that the first requests run compiled kernels; they stop sooner once the JIT has settled; 0 skips them (default: ${DEFAULT-VALUE}).")
     double warmUpSeconds;
 
     @Override

@@ -6,6 +6,7 @@ import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.app.serve.LaminarServer;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.StageBackend;
+import io.laminar.model.exec.WarmUpBudget;
 import io.laminar.model.gguf.GgufFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -52,14 +53,15 @@ public final class ServeCommand implements Callable<Integer> {
     String responseFormat;
 
     @Option(names = "--warm-up", paramLabel = "SECONDS", defaultValue = "" + WARM_UP_SECONDS,
-            description = "Dummy steps per stage before the pipeline reports ready, so that the first requests run compiled kernels; 0 skips them (default: ${DEFAULT-VALUE}).")
+            description = "Most time per stage for dummy steps before the pipeline reports ready, so that the first requests run compiled kernels; they stop sooner once the JIT has settled; 0 skips them (default: ${DEFAULT-VALUE}).")
     double warmUpSeconds;
 
     /**
-     * Default warm-up per stage: a first round of dummy steps on cold code, then more rounds while
-     * C2 compiles, until this much time has passed (docs/benchmarks.md, "Cold start").
+     * Default bound on the warm-up per stage: a first round of dummy steps on cold code, then more
+     * rounds while C2 compiles, until the JIT has settled (6-9 s for a 110M model on 2 vCPUs) or this
+     * much time has passed (docs/benchmarks.md, "Cold start").
      */
-    static final double WARM_UP_SECONDS = 2;
+    static final double WARM_UP_SECONDS = 20;
 
     @Override
     public Integer call() throws Exception {
@@ -77,17 +79,17 @@ public final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {@code --warm-up} seconds as a duration, checked. */
-    static Duration warmUp(double seconds) {
+    /** {@code --warm-up} seconds as a budget: until the JIT settles, at most that long; checked. */
+    static WarmUpBudget warmUp(double seconds) {
         if (!(seconds >= 0 && seconds <= 600)) {
             throw new IllegalArgumentException("--warm-up must be in [0, 600] seconds, got " + seconds);
         }
-        return Duration.ofMillis(Math.round(seconds * 1000));
+        return WarmUpBudget.upTo(Duration.ofMillis(Math.round(seconds * 1000)));
     }
 
     static LaminarServer.Options options(ModelOptions model, String bootstrapServers, Path kafkaConfig,
                                          String responseFormat, int kafkaPort, Path kafkaDir, int maxInFlight,
-                                         int maxSequences, String groupId, Duration warmUp) throws Exception {
+                                         int maxSequences, String groupId, WarmUpBudget warmUp) throws Exception {
         KafkaSettings kafka = kafkaConfig != null ? KafkaSettings.load(kafkaConfig) : KafkaSettings.defaults();
         if (bootstrapServers != null) {
             kafka = kafka.withBootstrapServers(bootstrapServers);

@@ -16,10 +16,10 @@ import io.laminar.model.exec.KvCache;
 import io.laminar.model.exec.StageExecutor;
 import io.laminar.model.exec.StageWarmUp;
 import io.laminar.model.exec.TokenBatch;
+import io.laminar.model.exec.WarmUpBudget;
 import io.laminar.model.sampling.Sampler;
 import io.laminar.model.sampling.SamplingParams;
 
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -67,7 +67,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
     }
 
     /** The warm-up ran (or failed, which only costs the first requests some speed). */
-    private record WarmedUp(int rounds, long nanos, Throwable failure) implements Command {
+    private record WarmedUp(StageWarmUp.Outcome outcome, long nanos, Throwable failure) implements Command {
     }
 
     /** What the compute lane hands back: the updated activations, or the sampled tokens of the last stage. */
@@ -92,7 +92,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
     private boolean busy;
 
     private StageActor(ActorContext<Command> context, StageExecutor runner, ComputeLane lane, String name,
-                       String modelId, Consumer<StepHeader> beforeStep, Duration warmUp) {
+                       String modelId, Consumer<StepHeader> beforeStep, WarmUpBudget warmUp) {
         super(context);
         this.runner = runner;
         this.lane = lane;
@@ -105,17 +105,16 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
         this.samplers = last ? new Sampler[kv.maxSequences()] : null;
         this.logits = last ? new float[kv.maxSequences() * runner.config().vocabSize()] : null;
         this.greedyTokens = last ? new int[runner.maxBatch()] : null;
-        if (warmUp.isZero()) {
+        if (warmUp.isNone()) {
             register();
         } else {
             // Registered only once warm: the scheduler counts a stage from its registration, so the
             // pipeline reports ready when every stage has compiled kernels.
             busy = true;
             long start = System.nanoTime();
-            CompletableFuture<Integer> rounds = CompletableFuture.supplyAsync(() -> StageWarmUp.run(runner, warmUp),
-                    lane.executor());
-            context.pipeToSelf(rounds, (n, failure) -> new WarmedUp(n == null ? 0 : n, System.nanoTime() - start,
-                    unwrap(failure)));
+            CompletableFuture<StageWarmUp.Outcome> outcome = CompletableFuture.supplyAsync(
+                    () -> StageWarmUp.run(runner, warmUp), lane.executor());
+            context.pipeToSelf(outcome, (o, failure) -> new WarmedUp(o, System.nanoTime() - start, unwrap(failure)));
         }
     }
 
@@ -139,15 +138,15 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
      */
     public static Behavior<Command> create(StageExecutor runner, ComputeLane lane, String name, String modelId,
                                            Consumer<StepHeader> beforeStep) {
-        return create(runner, lane, name, modelId, beforeStep, Duration.ZERO);
+        return create(runner, lane, name, modelId, beforeStep, WarmUpBudget.NONE);
     }
 
     /**
      * @param warmUp how long to run {@link StageWarmUp} on the compute lane before registering with
-     *               the receptionist (zero: register at once)
+     *               the receptionist ({@link WarmUpBudget#NONE}: register at once)
      */
     public static Behavior<Command> create(StageExecutor runner, ComputeLane lane, String name, String modelId,
-                                           Consumer<StepHeader> beforeStep, Duration warmUp) {
+                                           Consumer<StepHeader> beforeStep, WarmUpBudget warmUp) {
         return Behaviors.setup(ctx -> new StageActor(ctx, runner, lane, name, modelId, beforeStep, warmUp));
     }
 
@@ -178,7 +177,8 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
             getContext().getLog().warn("stage {} warm-up failed after {} ms, serving cold: {}", name,
                     w.nanos() / 1_000_000, w.failure().toString());
         } else {
-            getContext().getLog().info("stage {} warmed up: {} rounds in {} ms", name, w.rounds(), w.nanos() / 1_000_000);
+            getContext().getLog().info("stage {} warmed up: {} rounds in {} ms, {}", name, w.outcome().rounds(),
+                    w.nanos() / 1_000_000, w.outcome().settled() ? "JIT settled" : "budget spent");
         }
         busy = false;
         register();

@@ -69,7 +69,9 @@ public final class LaminarServer implements AutoCloseable {
             TopicSetup.ensure(kafka);
             pipeline = PipelineHost.start(o.host());
             PipelineClient client = new PipelineClient(pipeline.system(), pipeline.scheduler());
-            client.awaitReady(Duration.ofSeconds(60));
+            // The stages of this process warm up one after another before the pipeline is ready.
+            int stages = o.host().hosting().stages().size();
+            client.awaitReady(Duration.ofSeconds(60).plus(o.host().warmUp().atMost().multipliedBy(Math.max(1, stages))));
             ChatTemplate template;
             int context;
             try (GgufFile f = GgufFile.open(o.model())) {

@@ -1,6 +1,8 @@
 package io.laminar.model.exec;
 
-import java.time.Duration;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -11,7 +13,15 @@ import java.util.SplittableRandom;
  * first batched decode steps (which use other token tiles than single-sequence ones) stall the same
  * way. A round is what serving does, small: one prompt chunk on slot 0, then decode steps of 1, 2,
  * 3 and 4 sequences at once, with logits or greedy ids at the end on the last stage. Rounds repeat
- * until the budget is spent; C2 compiles in the background meanwhile.
+ * while C2 compiles in the background, until the JIT has settled or the {@link WarmUpBudget} is
+ * spent.
+ *
+ * <p>Settled means: over the last {@value #SETTLE_ROUNDS} rounds or more, spanning at least
+ * {@value #SETTLE_WINDOW_MILLIS} ms, the JIT's compilation time (all compiler threads) grew by at
+ * most {@value #SETTLE_JIT_PERCENT}% of that wall time. On 2 vCPUs and a 110M model the first round
+ * takes ~3.8 s on cold code, compilations go on for ~2.5 s of rounds after it (some of 100-200 ms,
+ * after which rounds get 15-20% faster), then stay under 1% of the time; a fixed 2 s budget stopped
+ * after the first round and the first requests decoded at half speed.
  *
  * <p>The stage's KV slots must all be free; the ones a round uses are released after it, so the
  * cache is as empty afterwards as before. A cache too small for a round makes the warm-up stop early.
@@ -25,24 +35,33 @@ public final class StageWarmUp {
     static final int MAX_STREAMS = 4;
     /** Prompt tokens of a round's prefill step: several tiles at once, and attention over a prompt. */
     static final int PROMPT = 5;
+    /** Fewest rounds in the window that decides whether the JIT has settled. */
+    static final int SETTLE_ROUNDS = 8;
+    /** Shortest wall time of that window. */
+    static final long SETTLE_WINDOW_MILLIS = 1000;
+    /** Most compilation time in the window, in percent of its wall time, for the JIT to count as settled. */
+    static final int SETTLE_JIT_PERCENT = 3;
+
+    /**
+     * @param rounds  rounds run (0 when the budget is none or the cache cannot hold a round)
+     * @param settled whether the warm-up stopped because the JIT had settled (false: the budget ran out first)
+     */
+    public record Outcome(int rounds, boolean settled) {
+    }
 
     private StageWarmUp() {
     }
 
-    /**
-     * Warms {@code stage} up for about {@code budget} (at least one round when the budget is positive).
-     *
-     * @return the rounds run (0 when the budget is zero or the cache cannot hold a round)
-     */
-    public static int run(StageExecutor stage, Duration budget) {
-        if (budget.isZero() || budget.isNegative()) {
-            return 0;
+    /** Warms {@code stage} up within {@code budget}: at least one round unless the budget is none. */
+    public static Outcome run(StageExecutor stage, WarmUpBudget budget) {
+        if (budget.isNone()) {
+            return new Outcome(0, false);
         }
         KvCache kv = stage.kvCache();
         int streams = Math.min(MAX_STREAMS, Math.min(stage.maxBatch(), kv.maxSequences()));
         int prompt = Math.min(PROMPT, Math.min(stage.maxBatch(), kv.maxContext() - streams));
         if (streams < 1 || prompt < 1) {
-            return 0;
+            return new Outcome(0, false);
         }
         int dim = stage.config().dim();
         int vocab = stage.config().vocabSize();
@@ -55,7 +74,10 @@ public final class StageWarmUp {
         int[] ids = last ? new int[width] : null;
         int[] positions = new int[streams];
         SplittableRandom random = new SplittableRandom(42);
-        long deadline = System.nanoTime() + budget.toNanos();
+        long start = System.nanoTime();
+        long earliest = start + budget.atLeast().toNanos();
+        long deadline = start + budget.atMost().toNanos();
+        JitWatch jit = new JitWatch();
         int rounds = 0;
         do {
             try {
@@ -66,7 +88,7 @@ public final class StageWarmUp {
                 }
                 positions[0] = prompt;
                 if (!step(stage, batch, x, logits, ids, random, first, last)) {
-                    return rounds;
+                    return new Outcome(rounds, false);
                 }
                 for (int n = 1; n <= streams; n++) {
                     batch.clear();
@@ -74,7 +96,7 @@ public final class StageWarmUp {
                         batch.add(random.nextInt(vocab), s, positions[s]++, true);
                     }
                     if (!step(stage, batch, x, logits, ids, random, first, last)) {
-                        return rounds;
+                        return new Outcome(rounds, false);
                     }
                 }
                 rounds++;
@@ -83,8 +105,42 @@ public final class StageWarmUp {
                     kv.release(s);
                 }
             }
+            long now = System.nanoTime();
+            if (jit.settledAfterRound(now) && now >= earliest) {
+                return new Outcome(rounds, true);
+            }
         } while (System.nanoTime() < deadline);
-        return rounds;
+        return new Outcome(rounds, false);
+    }
+
+    /** Whether the JIT has settled, from its compilation time at the end of each round. */
+    private static final class JitWatch {
+        private final CompilationMXBean bean = ManagementFactory.getCompilationMXBean();
+        private final boolean supported = bean != null && bean.isCompilationTimeMonitoringSupported();
+        /** {end of round in nanos, total compilation millis then}, oldest first. */
+        private final ArrayDeque<long[]> window = new ArrayDeque<>();
+
+        boolean settledAfterRound(long now) {
+            if (!supported) {
+                return false;
+            }
+            window.addLast(new long[] {now, bean.getTotalCompilationTime()});
+            long windowNanos = SETTLE_WINDOW_MILLIS * 1_000_000L;
+            // Drop the oldest while the window stays wide enough without it.
+            while (window.size() > SETTLE_ROUNDS + 1 && now - second()[0] >= windowNanos) {
+                window.removeFirst();
+            }
+            long[] oldest = window.getFirst();
+            long span = now - oldest[0];
+            long jitNanos = (window.getLast()[1] - oldest[1]) * 1_000_000L;
+            return window.size() > SETTLE_ROUNDS && span >= windowNanos && jitNanos * 100 <= span * SETTLE_JIT_PERCENT;
+        }
+
+        private long[] second() {
+            var it = window.iterator();
+            it.next();
+            return it.next();
+        }
     }
 
     /** One step of the round; false when the KV cache has no room for it. */
