@@ -5,7 +5,7 @@ The kernels are written out in full because C2 does not unroll them well by itse
 one loop step of 2-4 columns because bigger bodies exceed C2's inlining budget (see the GemmQ8_0
 class comment). Paste the output over the generated methods at the end of the class:
 
-    python3 kernels/tools/gen_interleaved_kernels.py q8 1:4,2:4,3:2   # GemmQ8_0
+    python3 kernels/tools/gen_interleaved_kernels.py q8 1:4,2:4,3:2,4:2   # GemmQ8_0
     python3 kernels/tools/gen_interleaved_kernels.py q4 1:4,2:4,4:2   # GemmQ4_0
 
 Each spec is TOKENS:COLUMNS_PER_STEP (column pairs for q8, byte columns for q4).

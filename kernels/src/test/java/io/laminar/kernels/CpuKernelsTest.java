@@ -225,17 +225,19 @@ class CpuKernelsTest {
         for (int r = 0; r < rows; r++) {
             Quantization.quantizeRow(type, wf, r * cols, cols, data, r * type.bytesFor(cols));
         }
-        int n = 7; // three-token tiles twice, then one
-        float[] x = TestData.gaussian(cols + 1, n * cols, 1f);
-        try (CpuKernels k = new CpuKernels(2, n, cols, 0)) {
-            WeightMatrix w = k.prepare(new WeightMatrix("w", type, rows, cols, data));
-            float[] batched = new float[n * rows];
-            k.matmul(w, x, n, batched);
-            for (int t = 0; t < n; t++) {
-                float[] alone = new float[rows];
-                k.matmul(w, java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, alone);
-                assertArrayEquals(alone, java.util.Arrays.copyOfRange(batched, t * rows, (t + 1) * rows),
-                        type + " token " + t);
+        // Batches that use every token tile: Q8_0 6 = 4+2, 7 = 4+3, 9 = 4+4+1; Q4_0 tiles of 4, 2 and 1.
+        for (int n : new int[] {6, 7, 9}) {
+            float[] x = TestData.gaussian(cols + n, n * cols, 1f);
+            try (CpuKernels k = new CpuKernels(2, n, cols, 0)) {
+                WeightMatrix w = k.prepare(new WeightMatrix("w", type, rows, cols, data));
+                float[] batched = new float[n * rows];
+                k.matmul(w, x, n, batched);
+                for (int t = 0; t < n; t++) {
+                    float[] alone = new float[rows];
+                    k.matmul(w, java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, alone);
+                    assertArrayEquals(alone, java.util.Arrays.copyOfRange(batched, t * rows, (t + 1) * rows),
+                            type + " token " + t + " of " + n);
+                }
             }
         }
     }

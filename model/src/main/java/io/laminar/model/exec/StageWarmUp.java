@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
 public final class StageWarmUp {
     /**
      * Most sequences a decode step of the warm-up carries: 1 to 4 covers every token tile of the
-     * kernels (Q8_0 tiles 1-3 tokens, Q4_0 1, 2 and 4), so 8-sequence steps and long prompts run
+     * kernels (Q8_0 tiles of 1-4 tokens, Q4_0 1, 2 and 4), so 8-sequence steps and long prompts run
      * compiled code too. A round stays small because the first one runs on cold, boxed kernels.
      */
     static final int MAX_STREAMS = 4;
