@@ -56,7 +56,8 @@ public final class ColdStartBench {
             System.out.printf(Locale.ROOT, "warm-up %s %.1f s, %d thread(s): ready after %.0f ms; first request:"
                             + " TTFT %.0f ms, %.1f tokens/s; the next %d one at a time: %s tokens/s; then 8 requests:"
                             + " TTFT (slowest) %.0f ms, %.1f tokens/s aggregate%n",
-                    fixed ? "exactly" : "up to", warmUp.toMillis() / 1000.0, threads, readyMs, one[0], one[1], FOLLOWING, next, eight[0], eight[1]);
+                    fixed ? "exactly" : "up to", warmUp.toMillis() / 1000.0, threads, readyMs, one[0], one[1],
+                    FOLLOWING, next, eight[0], eight[1]);
         }
     }
 

@@ -34,8 +34,9 @@ final class TimedStream implements SequenceListener {
         if (finished.generatedTokens() < tokens) {
             done.completeExceptionally(new IllegalStateException("stream stopped early at "
                     + finished.generatedTokens() + " tokens (" + finished.reason() + ")"));
+        } else {
+            done.complete(firstLast);
         }
-        done.complete(firstLast);
     }
 
     @Override
