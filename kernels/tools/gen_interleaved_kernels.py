@@ -5,7 +5,7 @@ The kernels are written out in full because C2 does not unroll them well by itse
 one loop step of 2-4 columns because bigger bodies exceed C2's inlining budget (see the GemmQ8_0
 class comment). Paste the output over the generated methods at the end of the class:
 
-    python3 kernels/tools/gen_interleaved_kernels.py q8 1:4,2:4,3:2,4:2   # GemmQ8_0
+    python3 kernels/tools/gen_interleaved_kernels.py q8 1:4,2:2,3:1,4:1   # GemmQ8_0
     python3 kernels/tools/gen_interleaved_kernels.py q4 1:4,2:4,4:2   # GemmQ4_0
 
 Each spec is TOKENS:COLUMNS_PER_STEP (column pairs for q8, byte columns for q4).
@@ -33,7 +33,7 @@ def q8_sep(T, P=4):
     ts = range(T)
     per = 16 // P
     params = ", ".join([f"int tb{t}" for t in ts] + ["float[] d"] + [f"int d{t}" for t in ts] + ["float[] y"] + [f"int y{t}" for t in ts])
-    out = [f"    /** {T} token(s) x 16 rows: group at {{@code go}}, {P} column pairs per step. */",
+    out = [f"    /** {T} token(s) x 16 rows: group at {{@code go}}, {P} column pair{'s' if P > 1 else ''} per step. */",
            f"    private static void x16t{T}(MemorySegment w, long go, int nb, int[] tb, {params}) {{"]
     out.append("        ShortVector evenBias = IntVector.broadcast(I256, 0x8000).reinterpretAsShorts();")
     for t in ts:
@@ -47,8 +47,16 @@ def q8_sep(T, P=4):
         out.append(f"            ShortVector w{2*p} = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + {32*p}, LE).convertShape(B2S, S256, 0);")
         out.append(f"            ShortVector w{2*p+1} = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + {32*p+16}, LE).convertShape(B2S, S256, 0);")
         for t in ts:
-            out.append(f"            IntVector x{t}{p} = w{2*p}.mul(IntVector.broadcast(I256, tb[tb{t} + a + {2*p}]).reinterpretAsShorts())"
-                       f".add(w{2*p+1}.mul(IntVector.broadcast(I256, tb[tb{t} + a + {2*p+1}]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();")
+            if T == 1:
+                out.append(f"            IntVector x{t}{p} = w{2*p}.mul(IntVector.broadcast(I256, tb[tb{t} + a + {2*p}]).reinterpretAsShorts())"
+                           f".add(w{2*p+1}.mul(IntVector.broadcast(I256, tb[tb{t} + a + {2*p+1}]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();")
+            else:
+                # Activations read into locals first, odd column first: C2 then folds every load into
+                # a vpbroadcastd (inline, half went through a general register: mov, vmovd, vpbroadcastd).
+                out.append(f"            int c{t}{p}1 = tb[tb{t} + a + {2*p+1}];")
+                out.append(f"            int c{t}{p}0 = tb[tb{t} + a + {2*p}];")
+                out.append(f"            IntVector x{t}{p} = w{2*p}.mul(IntVector.broadcast(I256, c{t}{p}0).reinterpretAsShorts())"
+                           f".add(w{2*p+1}.mul(IntVector.broadcast(I256, c{t}{p}1).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();")
             out.append(f"            iX{t} = iX{t}.add(x{t}{p});")
             out.append(f"            iO{t} = iO{t}.add(x{t}{p}.lanewise(ASHR, 16));")
     out += [f"            if ((i & {per-1}) == {per-1}) {{",
