@@ -74,17 +74,14 @@ public final class ColdStartBench {
             client.submit("cold-" + round + "-" + i, prompt, TOKENS, SamplingParams.greedy(), stream);
             done.add(stream.done);
         }
+        List<long[]> times = new ArrayList<>();
         long firstToken = 0;
-        long lastToken = 0;
-        long earliestFirst = Long.MAX_VALUE;
         for (CompletableFuture<long[]> f : done) {
-            long[] fl = f.get(300, TimeUnit.SECONDS);
-            firstToken = Math.max(firstToken, fl[0]);
-            earliestFirst = Math.min(earliestFirst, fl[0]);
-            lastToken = Math.max(lastToken, fl[1]);
+            long[] t = f.get(300, TimeUnit.SECONDS);
+            times.add(t);
+            firstToken = Math.max(firstToken, t[0]);
         }
         double ttftMs = (firstToken - sent) / 1e6;
-        double rate = streams * (TOKENS - 1) * 1e9 / (lastToken - earliestFirst);
-        return new double[] {ttftMs, rate};
+        return new double[] {ttftMs, TimedStream.spanTokensPerSecond(times)};
     }
 }
