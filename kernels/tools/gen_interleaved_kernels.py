@@ -2,8 +2,8 @@
 """Generates the token-tile methods (x16t1, x16t2, ...) of GemmQ8_0 and GemmQ4_0.
 
 The kernels are written out in full because C2 does not unroll them well by itself, and kept to
-one loop step of 2-4 columns because bigger bodies exceed C2's inlining budget (see the GemmQ8_0
-class comment). Paste the output over the generated methods at the end of the class:
+one loop step of 1-4 column pairs (q8) or 2-4 byte columns (q4) because bigger bodies exceed C2's
+inlining budget or spill accumulators (see the GemmQ8_0 class comment). Paste the output over the generated methods at the end of the class:
 
     python3 kernels/tools/gen_interleaved_kernels.py q8 1:4,2:2,3:1,4:1   # GemmQ8_0
     python3 kernels/tools/gen_interleaved_kernels.py q4 1:4,2:4,4:2   # GemmQ4_0
@@ -47,7 +47,7 @@ def q8_sep(T, P=4):
         out.append(f"            ShortVector w{2*p} = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + {32*p}, LE).convertShape(B2S, S256, 0);")
         out.append(f"            ShortVector w{2*p+1} = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + {32*p+16}, LE).convertShape(B2S, S256, 0);")
         for t in ts:
-            if T == 1:
+            if T == 1:  # the locals below changed nothing for one token: kept as it was
                 out.append(f"            IntVector x{t}{p} = w{2*p}.mul(IntVector.broadcast(I256, tb[tb{t} + a + {2*p}]).reinterpretAsShorts())"
                            f".add(w{2*p+1}.mul(IntVector.broadcast(I256, tb[tb{t} + a + {2*p+1}]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();")
             else:
