@@ -264,7 +264,7 @@ public final class StageRunner implements StageExecutor {
                 int len = batch.position(t) + 1;
                 int qt = t * qDim;
                 for (int p0 = 0; p0 < len; p0 += blockSize) {
-                    int row = kv.block(slot, p0 / blockSize) * blockSize * kvDim;
+                    int row = kv.offset(slot, p0); // the block's positions are consecutive rows from here
                     for (int p = p0, end = Math.min(len, p0 + blockSize); p < end; p++, row += kvDim) {
                         for (int h = from; h < to; h++) {
                             scores[h][p] = VectorOps.dot(q, qt + h * headDim, keys, row + (h / group) * headDim, headDim) * scale;
@@ -279,7 +279,7 @@ public final class StageRunner implements StageExecutor {
                 }
                 java.util.Arrays.fill(att, qt + from * headDim, qt + to * headDim, 0f);
                 for (int p0 = 0; p0 < len; p0 += blockSize) {
-                    int row = kv.block(slot, p0 / blockSize) * blockSize * kvDim;
+                    int row = kv.offset(slot, p0); // the block's positions are consecutive rows from here
                     for (int p = p0, end = Math.min(len, p0 + blockSize); p < end; p++, row += kvDim) {
                         for (int h = from; h < to; h++) {
                             VectorOps.axpy(scores[h][p], values, row + (h / group) * headDim, att, qt + h * headDim, headDim);
