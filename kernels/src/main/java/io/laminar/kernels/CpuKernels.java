@@ -2,7 +2,6 @@ package io.laminar.kernels;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The SIMD CPU backend's entry point: matrix products over {@link WeightMatrix} weights, run on a
@@ -152,18 +151,22 @@ public final class CpuKernels implements AutoCloseable {
         PrepareTask p = prepareTask;
         p.set(kind, x, nTokens, cols, interleaved);
         if (pool != null && nTokens >= 2 * threads) {
-            pool.run(p);
+            pool.run(nTokens, p);
         } else {
-            p.run(0);
+            for (int t = 0; t < nTokens; t++) {
+                p.run(t);
+            }
         }
         p.clear();
 
         MatmulTask m = matmulTask;
         m.set(w, x, nTokens, y, interleaved);
         if (pool != null && m.chunks > 1 && (long) rows * cols * nTokens >= minParallelWork) {
-            pool.run(m);
+            pool.run(m.chunks, m);
         } else {
-            m.run(0);
+            for (int c = 0; c < m.chunks; c++) {
+                m.run(c);
+            }
         }
         m.clear();
     }
@@ -195,7 +198,7 @@ public final class CpuKernels implements AutoCloseable {
         f.n = n;
         f.task = task;
         try {
-            pool.run(f);
+            pool.run(threads, f);
         } finally {
             f.task = null;
         }
@@ -217,28 +220,28 @@ public final class CpuKernels implements AutoCloseable {
         }
     }
 
+    /** The pool's job for {@link #parallelFor}: part {@code p} is the p-th of {@code threads} contiguous ranges. */
     private final class ForTask implements WorkerPool.Task {
         int n;
         RangeTask task;
 
         @Override
-        public void run(int index) {
-            long from = (long) n * index / threads;
-            long to = (long) n * (index + 1) / threads;
+        public void run(int part) {
+            long from = (long) n * part / threads;
+            long to = (long) n * (part + 1) / threads;
             if (from < to) {
                 task.run((int) from, (int) to);
             }
         }
     }
 
-    /** Converts the activations, tokens split over the threads. */
+    /** Converts the activations: part {@code t} is token {@code t}. */
     private final class PrepareTask implements WorkerPool.Task {
         Activations.Kind kind;
         float[] x;
         int nTokens;
         int cols;
         boolean pairs;
-        int parts;
 
         void set(Activations.Kind kind, float[] x, int nTokens, int cols, boolean pairs) {
             this.kind = kind;
@@ -253,17 +256,13 @@ public final class CpuKernels implements AutoCloseable {
         }
 
         @Override
-        public void run(int index) {
-            int n = pool != null && nTokens >= 2 * threads ? threads : 1;
-            for (int t = nTokens * index / n; t < nTokens * (index + 1) / n; t++) {
-                act.prepare(kind, x, t, cols, pairs);
-            }
+        public void run(int t) {
+            act.prepare(kind, x, t, cols, pairs);
         }
     }
 
-    /** Multiplies units of 16 rows, handed out in chunks from a shared counter. */
+    /** Multiplies units of 16 rows: part {@code c} is chunk {@code c} of {@code unitsPerChunk} units. */
     private final class MatmulTask implements WorkerPool.Task {
-        final AtomicInteger next = new AtomicInteger();
         WeightMatrix w;
         MemorySegment data;
         GgmlType type;
@@ -289,7 +288,6 @@ public final class CpuKernels implements AutoCloseable {
             int wanted = pool == null ? 1 : threads * CHUNKS_PER_THREAD;
             this.unitsPerChunk = Math.max(1, (units + wanted - 1) / wanted);
             this.chunks = (units + unitsPerChunk - 1) / unitsPerChunk;
-            next.set(0);
         }
 
         void clear() {
@@ -300,13 +298,10 @@ public final class CpuKernels implements AutoCloseable {
         }
 
         @Override
-        public void run(int index) {
-            int c;
-            while ((c = next.getAndIncrement()) < chunks) {
-                int u1 = Math.min(units, (c + 1) * unitsPerChunk);
-                for (int u = c * unitsPerChunk; u < u1; u++) {
-                    unit(u);
-                }
+        public void run(int c) {
+            int u1 = Math.min(units, (c + 1) * unitsPerChunk);
+            for (int u = c * unitsPerChunk; u < u1; u++) {
+                unit(u);
             }
         }
 
