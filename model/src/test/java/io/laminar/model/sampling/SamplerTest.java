@@ -69,6 +69,41 @@ class SamplerTest {
         assertTrue(minP[2] > 0 && minP[3] == 0);
     }
 
+    /**
+     * Top-k over a vocabulary of real size keeps exactly the k best logits, ties going to the lower
+     * id: with a high temperature every kept token gets drawn, and no other.
+     */
+    @Test
+    void topKKeepsTheKBestOfALargeVocabularyWithTiesToLowerIds() {
+        int vocab = 32000;
+        int k = 40;
+        float[] logits = new float[vocab];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        for (int i = 0; i < vocab; i++) {
+            logits[i] = (float) random.nextInt(-50_000, 50_000) / 1000f; // many exact ties
+        }
+        Integer[] order = new Integer[vocab];
+        for (int i = 0; i < vocab; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : a - b);
+        java.util.Set<Integer> best = new java.util.HashSet<>(java.util.Arrays.asList(order).subList(0, k));
+        Sampler s = new Sampler(params(1000f, k, 1f, 0f, 1f, 3), vocab);
+        java.util.Set<Integer> drawn = new java.util.HashSet<>();
+        for (int i = 0; i < 20_000; i++) {
+            int t = s.sample(logits, 0);
+            assertTrue(best.contains(t), "token " + t + " is not among the " + k + " best");
+            drawn.add(t);
+        }
+        assertEquals(best, drawn);
+
+        float[] flat = new float[vocab];
+        Sampler s2 = new Sampler(params(1f, k, 1f, 0f, 1f, 3), vocab);
+        for (int i = 0; i < 2_000; i++) {
+            assertTrue(s2.sample(flat, 0) < k, "all logits equal: the k lowest ids are kept");
+        }
+    }
+
     @Test
     void seedMakesDrawsReproducible() {
         float[] flat = new float[1000];
