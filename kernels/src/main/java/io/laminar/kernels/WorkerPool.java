@@ -10,7 +10,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Contract: {@link #run} splits a job into {@code parts} and returns when every part has run,
  * once, on the caller or on a worker; writes made by any part are visible to the caller afterwards.
- * One caller at a time. A part's exception is rethrown by {@link #run} once all parts have run.
+ * One caller at a time. The first exception a part throws is rethrown by {@link #run} once all parts
+ * have run, with those of any other failed parts suppressed in it.
  *
  * <p>Parts are handed out one at a time from a shared counter, and the caller takes them too. So
  * the caller waits only for parts that a worker has already started: a worker that has not woken
@@ -121,7 +122,9 @@ final class WorkerPool implements AutoCloseable {
             try {
                 current.run(p);
             } catch (Throwable t) {
-                failure.compareAndSet(null, t);
+                if (!failure.compareAndSet(null, t)) {
+                    failure.get().addSuppressed(t); // synchronized in Throwable: parts may fail at once
+                }
             } finally {
                 done.incrementAndGet();
             }

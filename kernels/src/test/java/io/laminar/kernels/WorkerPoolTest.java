@@ -45,6 +45,12 @@ class WorkerPoolTest {
             for (int p = 0; p < 8; p++) {
                 assertEquals(1, runs.get(p), "part " + p);
             }
+            IllegalStateException two = assertThrows(IllegalStateException.class, () -> pool.run(8, p -> {
+                if (p == 2 || p == 6) {
+                    throw new IllegalStateException("boom in part " + p);
+                }
+            }));
+            assertEquals(1, two.getSuppressed().length, "the other failure travels with the first");
         }
     }
 }
