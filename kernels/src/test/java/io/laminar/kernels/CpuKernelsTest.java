@@ -241,4 +241,64 @@ class CpuKernelsTest {
             }
         }
     }
+
+    /**
+     * Matrices multiplied in one call give bit for bit what each gives alone, whatever the split over
+     * threads, with interleaved and row-layout matrices mixed in one call (48 rows: all interleaved;
+     * 37 and 83: interleaved groups and row-layout tails) and types that share an activation format.
+     */
+    @ParameterizedTest
+    @CsvSource({"Q8_0, Q8_0, Q8_0, 256", "Q4_0, Q4_0, Q4_0, 64", "Q4_K, Q6_K, Q4_K, 256", "F32, F32, F32, 96"})
+    void matricesInOneCallEqualSeparateCalls(GgmlType a, GgmlType b, GgmlType c, int cols) {
+        GgmlType[] types = {a, b, c};
+        int[] rows = {48, 37, 83};
+        for (int threads : new int[] {1, 2, 3}) {
+            try (CpuKernels k = new CpuKernels(threads, 7, cols, 0)) {
+                WeightMatrix[] ws = new WeightMatrix[3];
+                for (int i = 0; i < 3; i++) {
+                    MemorySegment data = Arena.ofAuto().allocate(types[i].bytesFor((long) rows[i] * cols), 64);
+                    float[] wf = TestData.gaussian(i * 101L + cols, rows[i] * cols, 0.05f);
+                    for (int r = 0; r < rows[i]; r++) {
+                        Quantization.quantizeRow(types[i], wf, r * cols, cols, data, r * types[i].bytesFor(cols));
+                    }
+                    WeightMatrix w = new WeightMatrix("w" + i, types[i], rows[i], cols, data);
+                    ws[i] = i == 1 ? w : k.prepare(w);
+                }
+                assertTrue(CpuKernels.canMultiplyTogether(ws));
+                for (int n : new int[] {1, 7}) {
+                    float[] x = TestData.gaussian(cols + n, n * cols, 1f);
+                    float[][] together = {new float[n * rows[0]], new float[n * rows[1]], new float[n * rows[2]]};
+                    k.matmul(ws, x, n, together);
+                    for (int i = 0; i < 3; i++) {
+                        float[] alone = new float[n * rows[i]];
+                        k.matmul(ws[i], x, n, alone);
+                        assertArrayEquals(alone, together[i], types[i] + " matrix " + i + " threads=" + threads + " n=" + n);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void matricesOfOneCallMustShareColumnsAndActivationFormat() {
+        WeightMatrix q8 = new WeightMatrix("wq", GgmlType.Q8_0, 4, 64, Arena.ofAuto().allocate(4L * 68));
+        WeightMatrix q8wide = new WeightMatrix("wide", GgmlType.Q8_0, 4, 128, Arena.ofAuto().allocate(4L * 136));
+        WeightMatrix f32 = new WeightMatrix("wf", GgmlType.F32, 4, 64, Arena.ofAuto().allocate(4L * 256));
+        assertTrue(CpuKernels.canMultiplyTogether(q8, q8));
+        assertTrue(!CpuKernels.canMultiplyTogether(q8, q8wide));
+        assertTrue(!CpuKernels.canMultiplyTogether(q8, f32));
+        assertTrue(!CpuKernels.canMultiplyTogether(q8, q8, q8, q8, q8));
+        try (CpuKernels k = new CpuKernels(2, 2, 128, 0)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> k.matmul(new WeightMatrix[] {q8, f32}, new float[64], 1, new float[][] {new float[4], new float[4]}));
+            assertTrue(e.getMessage().contains("wf"), e.getMessage());
+            assertThrows(IllegalArgumentException.class,
+                    () -> k.matmul(new WeightMatrix[] {q8, q8}, new float[64], 1, new float[][] {new float[4]}));
+            assertThrows(IllegalArgumentException.class,
+                    () -> k.matmul(new WeightMatrix[] {q8, q8}, new float[64], 1, new float[][] {new float[4], new float[3]}));
+            // After a refused call the kernels still work.
+            float[] y = new float[4];
+            k.matmul(q8, new float[64], 1, y);
+        }
+    }
 }

@@ -39,6 +39,15 @@ public final class StageRunner implements StageExecutor {
     private final float[] ropeSin;
     private final float[] logitsIn;
     private final AttentionTask attention;
+    /**
+     * Per layer, the query, key and value projections, and the gate and up projections, as the
+     * groups of matrices {@link CpuKernels#matmul(WeightMatrix[], float[], int, float[][])} multiplies
+     * in one call, or {@code null} where their types do not allow it.
+     */
+    private final WeightMatrix[][] qkvGroups;
+    private final WeightMatrix[][] gateUpGroups;
+    private final float[][] qkvOut;
+    private final float[][] gateUpOut;
     /** Logits scratch of {@link #greedy}, grown on first use. */
     private float[] greedyLogits;
 
@@ -61,6 +70,17 @@ public final class StageRunner implements StageExecutor {
         this.ropeSin = new float[maxBatch * rope.pairs()];
         this.logitsIn = weights.last() ? new float[maxBatch * c.dim()] : null;
         this.attention = new AttentionTask(c.heads(), kv.maxContext());
+        LayerWeights[] ls = w.layers();
+        this.qkvGroups = new WeightMatrix[ls.length][];
+        this.gateUpGroups = new WeightMatrix[ls.length][];
+        for (int l = 0; l < ls.length; l++) {
+            WeightMatrix[] qkv = {ls[l].wq(), ls[l].wk(), ls[l].wv()};
+            WeightMatrix[] gateUp = {ls[l].gate(), ls[l].up()};
+            qkvGroups[l] = CpuKernels.canMultiplyTogether(qkv) ? qkv : null;
+            gateUpGroups[l] = CpuKernels.canMultiplyTogether(gateUp) ? gateUp : null;
+        }
+        this.qkvOut = new float[][] {q, k, v};
+        this.gateUpOut = new float[][] {hb, hb2};
     }
 
     @Override
@@ -136,9 +156,13 @@ public final class StageRunner implements StageExecutor {
         for (int t = 0; t < n; t++) {
             VectorOps.rmsNorm(xb, t * dim, x, t * dim, lw.attnNorm(), dim, c.rmsEps());
         }
-        kernels.matmul(lw.wq(), xb, n, q);
-        kernels.matmul(lw.wk(), xb, n, k);
-        kernels.matmul(lw.wv(), xb, n, v);
+        if (qkvGroups[l] != null) {
+            kernels.matmul(qkvGroups[l], xb, n, qkvOut);
+        } else {
+            kernels.matmul(lw.wq(), xb, n, q);
+            kernels.matmul(lw.wk(), xb, n, k);
+            kernels.matmul(lw.wv(), xb, n, v);
+        }
         for (int t = 0; t < n; t++) {
             if (lw.bq() != null) {
                 VectorOps.add(lw.bq(), 0, q, t * qDim, qDim);
@@ -183,8 +207,12 @@ public final class StageRunner implements StageExecutor {
         for (int t = 0; t < n; t++) {
             VectorOps.rmsNorm(xb, t * dim, x, t * dim, lw.ffnNorm(), dim, c.rmsEps());
         }
-        kernels.matmul(lw.gate(), xb, n, hb);
-        kernels.matmul(lw.up(), xb, n, hb2);
+        if (gateUpGroups[l] != null) {
+            kernels.matmul(gateUpGroups[l], xb, n, gateUpOut);
+        } else {
+            kernels.matmul(lw.gate(), xb, n, hb);
+            kernels.matmul(lw.up(), xb, n, hb2);
+        }
         VectorOps.siluMul(hb, 0, hb2, 0, n * c.hiddenDim());
         kernels.matmul(lw.down(), hb, n, xb);
         VectorOps.add(xb, 0, x, 0, n * dim);
