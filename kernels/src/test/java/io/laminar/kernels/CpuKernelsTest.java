@@ -161,15 +161,25 @@ class CpuKernelsTest {
     void parallelForCoversEveryIndexOnce() {
         for (int threads = 1; threads <= 3; threads++) {
             try (CpuKernels k = new CpuKernels(threads, 1, 32, 0)) {
-                for (int n : new int[] {0, 1, 2, 3, 7, 100}) {
-                    AtomicIntegerArray seen = new AtomicIntegerArray(Math.max(n, 1));
-                    k.parallelFor(n, (from, to) -> {
-                        for (int i = from; i < to; i++) {
-                            seen.incrementAndGet(i);
+                for (boolean each : new boolean[] {false, true}) {
+                    for (int n : new int[] {0, 1, 2, 3, 7, 100}) {
+                        AtomicIntegerArray seen = new AtomicIntegerArray(Math.max(n, 1));
+                        CpuKernels.RangeTask task = (from, to) -> {
+                            if (each) {
+                                assertTrue(to == from + 1 || (from == 0 && to == n), "range [" + from + ", " + to + ")");
+                            }
+                            for (int i = from; i < to; i++) {
+                                seen.incrementAndGet(i);
+                            }
+                        };
+                        if (each) {
+                            k.parallelForEach(n, Long.MAX_VALUE, task);
+                        } else {
+                            k.parallelFor(n, task);
                         }
-                    });
-                    for (int i = 0; i < n; i++) {
-                        assertEquals(1, seen.get(i), "threads=" + threads + " n=" + n + " i=" + i);
+                        for (int i = 0; i < n; i++) {
+                            assertEquals(1, seen.get(i), "each=" + each + " threads=" + threads + " n=" + n + " i=" + i);
+                        }
                     }
                 }
             }

@@ -197,7 +197,14 @@ public final class StageRunner implements StageExecutor {
         for (int t = 0; t < n; t++) {
             positions += batch.position(t) + 1;
         }
-        kernels.parallelFor(c.heads(), 2L * positions * c.qDim(), attention);
+        long work = 2L * positions * c.qDim();
+        if (n > 1) {
+            attention.byToken = true;
+            kernels.parallelForEach(n, work, attention);
+        } else {
+            attention.byToken = false;
+            kernels.parallelFor(c.heads(), work, attention);
+        }
 
         // Output projection and residual.
         kernels.matmul(lw.wo(), att, n, xb);
@@ -253,8 +260,12 @@ public final class StageRunner implements StageExecutor {
     }
 
     /**
-     * Attention of every batch entry over its sequence's cached positions, one task per range of query
-     * heads (each head with its own score buffer), reused across steps.
+     * Attention of batch entries over their sequences' cached positions, reused across steps. A batch
+     * of several tokens is split by token, each a part of its own for whichever thread is free; a
+     * single token by ranges of query heads. Each thread keeps its own score buffers (one per head).
+     * Split by head, the threads read halves of the same cached rows and the 8-sequence attention
+     * took as long on 2 threads as on 1; split by token, 8-sequence decode steps of a 110M model ran
+     * 6-7% faster on 2 threads (one JVM, the two splits alternated step by step).
      *
      * <p>Positions are the outer loop and heads the inner one: a cached position's keys (and values)
      * for all heads are one contiguous row of {@code kvDim} floats, so each row is read once, front
@@ -264,12 +275,15 @@ public final class StageRunner implements StageExecutor {
      * increasing order, so the results are unchanged.
      */
     private final class AttentionTask implements CpuKernels.RangeTask {
-        private final float[][] scores;
+        /** Per thread, one score buffer per head; made on a thread's first use, then reused. */
+        private final ThreadLocal<float[][]> scratch;
         private int layer;
         private TokenBatch batch;
+        /** Whether {@link #run}'s range is of batch entries (all heads) rather than of heads (all entries). */
+        private boolean byToken;
 
         AttentionTask(int heads, int maxContext) {
-            scores = new float[heads][maxContext];
+            scratch = ThreadLocal.withInitial(() -> new float[heads][maxContext]);
         }
 
         void prepare(int layer, TokenBatch batch) {
@@ -287,7 +301,16 @@ public final class StageRunner implements StageExecutor {
             float scale = (float) (1.0 / Math.sqrt(headDim));
             float[] keys = kv.keys(layer);
             float[] values = kv.values(layer);
-            for (int t = 0; t < batch.size(); t++) {
+            float[][] scores = scratch.get();
+            int t0 = 0;
+            int t1 = batch.size();
+            if (byToken) {
+                t0 = from;
+                t1 = to;
+                from = 0;
+                to = c.heads();
+            }
+            for (int t = t0; t < t1; t++) {
                 int slot = batch.slot(t);
                 int len = batch.position(t) + 1;
                 int qt = t * qDim;
