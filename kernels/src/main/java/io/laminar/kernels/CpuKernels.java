@@ -263,22 +263,7 @@ public final class CpuKernels implements AutoCloseable {
      * estimate of multiply-adds) is too small to repay waking the workers.
      */
     public void parallelFor(int n, long work, RangeTask task) {
-        checkOpen();
-        if (pool == null || n < 2 || work < minParallelWork) {
-            if (n > 0) {
-                task.run(0, n);
-            }
-            return;
-        }
-        ForTask f = forTask;
-        f.n = n;
-        f.parts = threads;
-        f.task = task;
-        try {
-            pool.run(threads, f);
-        } finally {
-            f.task = null;
-        }
+        runRanges(n, work, threads, task);
     }
 
     /**
@@ -288,6 +273,11 @@ public final class CpuKernels implements AutoCloseable {
      * positions), where contiguous ranges would leave one thread most of the work.
      */
     public void parallelForEach(int n, long work, RangeTask task) {
+        runRanges(n, work, n, task);
+    }
+
+    /** {@code [0, n)} as {@code parts} contiguous ranges on the pool, or on the caller alone when small. */
+    private void runRanges(int n, long work, int parts, RangeTask task) {
         checkOpen();
         if (pool == null || n < 2 || work < minParallelWork) {
             if (n > 0) {
@@ -297,10 +287,10 @@ public final class CpuKernels implements AutoCloseable {
         }
         ForTask f = forTask;
         f.n = n;
-        f.parts = n;
+        f.parts = parts;
         f.task = task;
         try {
-            pool.run(n, f);
+            pool.run(parts, f);
         } finally {
             f.task = null;
         }
