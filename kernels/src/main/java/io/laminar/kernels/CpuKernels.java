@@ -363,7 +363,6 @@ public final class CpuKernels implements AutoCloseable {
         final float[][] ys = new float[MAX_MATRICES_PER_CALL][];
         /** Matrix i's units are [firstUnit[i], firstUnit[i + 1]). */
         final int[] firstUnit = new int[MAX_MATRICES_PER_CALL + 1];
-        int count;
         float[] x;
         int nTokens;
         int units;
@@ -371,7 +370,6 @@ public final class CpuKernels implements AutoCloseable {
         int chunks;
 
         void set(int count, float[] x, int nTokens) {
-            this.count = count;
             this.x = x;
             this.nTokens = nTokens;
             for (int i = 0; i < count; i++) {

@@ -1,5 +1,9 @@
 package io.laminar.model.sampling;
 
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -78,7 +82,7 @@ class SamplerTest {
         int vocab = 32000;
         int k = 40;
         float[] logits = new float[vocab];
-        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        SplittableRandom random = new SplittableRandom(7);
         for (int i = 0; i < vocab; i++) {
             logits[i] = (float) random.nextInt(-50_000, 50_000) / 1000f; // many exact ties
         }
@@ -86,10 +90,10 @@ class SamplerTest {
         for (int i = 0; i < vocab; i++) {
             order[i] = i;
         }
-        java.util.Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : a - b);
-        java.util.Set<Integer> best = new java.util.HashSet<>(java.util.Arrays.asList(order).subList(0, k));
+        Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : a - b);
+        Set<Integer> best = new HashSet<>(Arrays.asList(order).subList(0, k));
         Sampler s = new Sampler(params(1000f, k, 1f, 0f, 1f, 3), vocab);
-        java.util.Set<Integer> drawn = new java.util.HashSet<>();
+        Set<Integer> drawn = new HashSet<>();
         for (int i = 0; i < 20_000; i++) {
             int t = s.sample(logits, 0);
             assertTrue(best.contains(t), "token " + t + " is not among the " + k + " best");
@@ -119,7 +123,7 @@ class SamplerTest {
             c[i] = sc.sample(flat, 0);
         }
         assertArrayEquals(a, b);
-        assertFalse(java.util.Arrays.equals(a, c));
+        assertFalse(Arrays.equals(a, c));
     }
 
     @Test
