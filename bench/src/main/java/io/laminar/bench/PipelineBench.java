@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>single-stream decode through 1 and 2 in-process stages: milliseconds per token;</li>
  *   <li>aggregate tokens/s of 8 concurrent streams against a single stream (1 stage), over the steps
  *       in which all 8 decode (as llama.cpp's reference times them: its prompts go in first, untimed),
- *       and also from the first token of any stream, which counts the steps where the others join.</li>
+ *       and also from the first token of any stream, which counts the steps where the others join;</li>
+ *   <li>the ceiling of that gain on this machine: the matrix products of a forward pass alone with 8
+ *       tokens against 1 ({@link MatmulCeiling}), measured in the same repetitions.</li>
  * </ol>
  * Usage: {@code PipelineBench MODEL [threads] [tokens] [repetitions]}. Prints medians of the
  * repetitions and the ratios the project tracks, and, where llama.cpp can be loaded, its own
@@ -60,7 +62,9 @@ public final class PipelineBench {
         double[] eightSpan = new double[reps];
         double[] refOne = new double[reps];
         double[] refEight = new double[reps];
-        try (PipelineHost a = PipelineHost.start(oneStage); PipelineHost b = PipelineHost.start(twoStages)) {
+        double[] ceiling = new double[reps];
+        try (PipelineHost a = PipelineHost.start(oneStage); PipelineHost b = PipelineHost.start(twoStages);
+             MatmulCeiling products = MatmulCeiling.open(model, threads, 8)) {
             PipelineClient first = new PipelineClient(a.system(), a.scheduler());
             PipelineClient second = new PipelineClient(b.system(), b.scheduler());
             first.awaitReady(Duration.ofSeconds(60));
@@ -71,6 +75,7 @@ public final class PipelineBench {
                 double[] rateEight = tokensPerSecond(first, 8, tokens, r);
                 double rOne = ref == null ? 0 : ref.batchedDecodeTokensPerSecond(1, PROMPT_LENGTH, tokens, threads);
                 double rEight = ref == null ? 0 : ref.batchedDecodeTokensPerSecond(8, PROMPT_LENGTH, tokens, threads);
+                double[] passes = products.measure(8, 3);
                 if (r >= 0) {
                     one[r] = msOne;
                     two[r] = msTwo;
@@ -78,6 +83,7 @@ public final class PipelineBench {
                     eightSpan[r] = rateEight[1];
                     refOne[r] = rOne;
                     refEight[r] = rEight;
+                    ceiling[r] = 8 * passes[0] / passes[1];
                 }
             }
         } finally {
@@ -95,6 +101,8 @@ public final class PipelineBench {
         System.out.printf(Locale.ROOT, "(b) aggregate: 1 stream %.1f tokens/s, 8 streams %.1f tokens/s, ratio %.2fx"
                 + " (while all 8 decode; from the first token of any: %.1f tokens/s, %.2fx)%n",
                 single, many, many / single, manySpan, manySpan / single);
+        System.out.printf(Locale.ROOT, "    ceiling on this machine: the matrix products alone gain %.2fx with 8 tokens"
+                + " per pass (attention, norms and the actors only lower it)%n", ThroughputBenchmark.median(ceiling));
         if (ref != null) {
             // The reference: llama.cpp decoding 1 and 8 sequences per llama_decode call, same file and
             // threads, prompts as short as ours, in the same repetitions.
