@@ -16,8 +16,8 @@ public record LayerRange(int start, int end) {
 
     public void checkWithin(int layers) {
         if (end > layers) {
-            throw new IllegalArgumentException("layer range [" + start + ", " + end + ") exceeds the model's "
-                    + layers + " layers");
+            throw new IllegalArgumentException("layers " + this + " exceed the model's " + layers + " layers (0-"
+                    + (layers - 1) + ")");
         }
     }
 
@@ -36,13 +36,29 @@ public record LayerRange(int start, int end) {
         return ranges;
     }
 
-    /** Parses {@code "A-B"} (inclusive, as a user writes it) into {@code [A, B+1)}. */
+    /**
+     * Parses {@code "A-B"} (inclusive, as a user writes it) into {@code [A, B+1)}, with errors that
+     * quote the user's text rather than the half-open range.
+     */
     public static LayerRange parseInclusive(String text) {
         String[] parts = text.split("-");
-        if (parts.length != 2) {
-            throw new IllegalArgumentException("layer range '" + text + "' is not of the form A-B");
+        int first;
+        int last;
+        try {
+            if (parts.length != 2) {
+                throw new NumberFormatException();
+            }
+            first = Integer.parseInt(parts[0].trim());
+            last = Integer.parseInt(parts[1].trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("layer range '" + text + "' is not of the form A-B (first and last"
+                    + " layer, counted from 0, e.g. 0-5)");
         }
-        return new LayerRange(Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim()) + 1);
+        if (last < first) {
+            throw new IllegalArgumentException("layer range '" + text + "': the first layer (" + first
+                    + ") comes after the last (" + last + ")");
+        }
+        return new LayerRange(first, last + 1);
     }
 
     @Override
