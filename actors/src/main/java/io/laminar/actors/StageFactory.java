@@ -49,11 +49,14 @@ public final class StageFactory {
         HostSettings.Capacity cap = settings.capacity();
         int context = Math.min(cap.context(), config.contextLength());
         StageWeights weights = StageWeights.load(file, config, range);
-        long bytesPerBlock = 2L * range.size() * KV_BLOCK_SIZE * config.kvDim() * Float.BYTES;
+        String backend = settings.backendFor(settings.hosting().stages().indexOf(range));
+        StageBackend stageBackend = StageBackend.named(backend);
+        // what the budget buys depends on where the cache lives: F16 on the CPU, floats on a device
+        long bytesPerBlock = 2L * range.size() * KV_BLOCK_SIZE * config.kvDim()
+                * stageBackend.kvBytesPerValue(KvPrecision.F16);
         int useful = cap.maxSequences() * ((context + KV_BLOCK_SIZE - 1) / KV_BLOCK_SIZE);
         int blocks = (int) Math.min(useful, Math.max(1, kvBytes / bytesPerBlock));
-        String backend = settings.backendFor(settings.hosting().stages().indexOf(range));
-        StageExecutor runner = StageBackend.named(backend).open(new StageBackend.Spec(config, weights, KV_BLOCK_SIZE,
+        StageExecutor runner = stageBackend.open(new StageBackend.Spec(config, weights, KV_BLOCK_SIZE,
                 blocks, cap.maxSequences(), context, KvPrecision.F16, cap.maxBatch(), lane.kernels()));
         String name = system.address().hostPort() + "[" + range + (backend.equals(StageBackend.CPU) ? "" : " " + backend)
                 + "]";

@@ -301,6 +301,9 @@ class TornadoKernelsTest {
         KvCache kv = new KvCache(1, kvDim, 16, 8, 2, 64, KvPrecision.F16);
         kv.reserve(1, 1);
         kv.reserve(0, 19);
+        // What the CPU stores, as floats (the cache itself keeps half-precision bits).
+        float[] hostKeys = new float[kv.blockCount() * kv.blockSize() * kvDim];
+        float[] hostValues = new float[hostKeys.length];
         Rope rope = new Rope(new RopeConfig(layout, headDim, 10000f, 1f, null));
         int pairs = rope.pairs();
         float[] cos = new float[n * pairs];
@@ -320,8 +323,8 @@ class TornadoKernelsTest {
             VectorOps.roundToHalf(k, t * kvDim, kvDim);
             VectorOps.roundToHalf(v, t * kvDim, kvDim);
             int off = kv.offset(slots[t], positions[t]);
-            System.arraycopy(k, t * kvDim, kv.keys(0), off, kvDim);
-            System.arraycopy(v, t * kvDim, kv.values(0), off, kvDim);
+            System.arraycopy(k, t * kvDim, hostKeys, off, kvDim);
+            System.arraycopy(v, t * kvDim, hostValues, off, kvDim);
         }
         TornadoKernels.Meta layoutMeta = new TornadoKernels.Meta(8);
         IntArray meta = tokens(n);
@@ -330,8 +333,8 @@ class TornadoKernelsTest {
             meta.set(layoutMeta.slots() + t, slots[t]);
         }
         IntArray tables = tables(kv);
-        FloatArray keys = new FloatArray(kv.keys(0).length);
-        FloatArray values = new FloatArray(kv.values(0).length);
+        FloatArray keys = new FloatArray(hostKeys.length);
+        FloatArray values = new FloatArray(hostValues.length);
         FloatArray ca = FloatArray.fromArray(cos);
         FloatArray sa = FloatArray.fromArray(sin);
         int neox = layout == RopeLayout.NEOX ? 1 : 0;
@@ -362,8 +365,8 @@ class TornadoKernelsTest {
         for (int t = 0; t < n; t++) {
             int off = kv.offset(slots[t], positions[t]);
             for (int i = off; i < off + kvDim; i++) {
-                assertEquals(kv.keys(0)[i], keys.get(i), 1e-3f * Math.max(1, Math.abs(kv.keys(0)[i])), "cached key " + i);
-                assertEquals(kv.values(0)[i], values.get(i), 0f, "cached value " + i);
+                assertEquals(hostKeys[i], keys.get(i), 1e-3f * Math.max(1, Math.abs(hostKeys[i])), "cached key " + i);
+                assertEquals(hostValues[i], values.get(i), 0f, "cached value " + i);
             }
         }
     }
@@ -400,8 +403,9 @@ class TornadoKernelsTest {
         KvCache kv = new KvCache(1, kvDim, 16, 12, 2, 96, KvPrecision.F16);
         kv.reserve(1, 6);
         kv.reserve(0, 72);
-        float[] keys = kv.keys(0);
-        float[] values = kv.values(0);
+        // The cache's contents as floats (the cache itself keeps half-precision bits).
+        float[] keys = new float[kv.blockCount() * kv.blockSize() * kvDim];
+        float[] values = new float[keys.length];
         float[] kr = gaussian(keys.length, 1f);
         float[] vr = gaussian(values.length, 1f);
         System.arraycopy(kr, 0, keys, 0, keys.length);

@@ -8,7 +8,11 @@ import java.util.Arrays;
  * positions live in. Sequences of different lengths share the pool without reserving a whole
  * context each; a sequence asks for blocks as it grows and returns them when it ends.
  *
- * <p>Per layer, keys and values are float arrays laid out {@code [block][position in block][kvDim]}.
+ * <p>Per layer, keys and values are arrays laid out {@code [block][position in block][kvDim]}: at
+ * {@link KvPrecision#F16} half-precision bits in {@code short}s (2 bytes a value, as llama.cpp keeps
+ * them, so a memory budget holds twice the positions of floats), at {@link KvPrecision#F32} floats.
+ * {@link #write} stores a position and {@link #readKeys}/{@link #readValues} widen a run of it back
+ * to floats, exactly: an F16 cache is only given values already rounded to half precision.
  */
 public final class KvCache {
     private final int layers;
@@ -17,8 +21,12 @@ public final class KvCache {
     private final int blockSize;
     private final int blockCount;
     private final int maxBlocksPerSequence;
+    /** F32 storage, else null. */
     private final float[][] keys;
     private final float[][] values;
+    /** F16 storage (half-precision bits), else null. */
+    private final short[][] halfKeys;
+    private final short[][] halfValues;
     private final int[][] blockTables;
     private final int[] blocksHeld;
     private final int[] freeBlocks;
@@ -40,8 +48,8 @@ public final class KvCache {
 
     private KvCache(int layers, int kvDim, int blockSize, int blockCount, int maxSequences, int maxContext,
                     KvPrecision precision, boolean storage) {
-        long floatsPerLayer = (long) blockCount * blockSize * kvDim;
-        if (floatsPerLayer > Integer.MAX_VALUE - 8) {
+        long valuesPerLayer = (long) blockCount * blockSize * kvDim;
+        if (valuesPerLayer > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("KV cache of " + blockCount + " blocks x " + blockSize
                     + " positions x " + kvDim + " is too large for one layer array");
         }
@@ -51,8 +59,11 @@ public final class KvCache {
         this.blockSize = blockSize;
         this.blockCount = blockCount;
         this.maxBlocksPerSequence = (maxContext + blockSize - 1) / blockSize;
-        this.keys = storage ? new float[layers][(int) floatsPerLayer] : null;
-        this.values = storage ? new float[layers][(int) floatsPerLayer] : null;
+        boolean half = precision == KvPrecision.F16;
+        this.keys = storage && !half ? new float[layers][(int) valuesPerLayer] : null;
+        this.values = storage && !half ? new float[layers][(int) valuesPerLayer] : null;
+        this.halfKeys = storage && half ? new short[layers][(int) valuesPerLayer] : null;
+        this.halfValues = storage && half ? new short[layers][(int) valuesPerLayer] : null;
         this.blockTables = new int[maxSequences][maxBlocksPerSequence];
         this.blocksHeld = new int[maxSequences];
         this.freeBlocks = new int[blockCount];
@@ -72,7 +83,7 @@ public final class KvCache {
 
     /**
      * The block tables of a cache whose keys and values live elsewhere (on a device): the same
-     * pool, slots and offsets, no host arrays; {@link #keys} and {@link #values} throw.
+     * pool, slots and offsets, no host arrays; {@link #write}, {@link #readKeys} and {@link #readValues} throw.
      */
     public static KvCache withoutStorage(int layers, int kvDim, int blockSize, int blockCount, int maxSequences,
                                          int maxContext, KvPrecision precision) {
@@ -81,7 +92,7 @@ public final class KvCache {
 
     /** Whether keys and values are held in this object's arrays. */
     public boolean hasStorage() {
-        return keys != null;
+        return keys != null || halfKeys != null;
     }
 
     public int layers() {
@@ -131,9 +142,9 @@ public final class KvCache {
         return blockTables.length;
     }
 
-    /** Bytes of cache memory per block, over all layers, keys and values. */
+    /** Bytes of host memory per block, over all layers, keys and values. */
     public long bytesPerBlock() {
-        return 2L * layers * blockSize * kvDim * Float.BYTES;
+        return 2L * layers * blockSize * kvDim * precision.bytes();
     }
 
     /** Blocks a sequence of {@code length} positions needs. */
@@ -185,19 +196,58 @@ public final class KvCache {
         return (block * blockSize + pos % blockSize) * kvDim;
     }
 
-    /** Keys of layer {@code layer} (index within the stage). */
-    public float[] keys(int layer) {
+    /**
+     * Stores one position of layer {@code layer} (index within the stage) at {@code offset} (from
+     * {@link #offset}): {@code kvDim} keys from {@code k[kOff..]} and values from {@code v[vOff..]}.
+     * An F16 cache takes values already rounded to half precision.
+     */
+    public void write(int layer, int offset, float[] k, int kOff, float[] v, int vOff) {
         checkStorage();
-        return keys[layer];
+        if (halfKeys != null) {
+            toHalf(k, kOff, halfKeys[layer], offset, kvDim);
+            toHalf(v, vOff, halfValues[layer], offset, kvDim);
+        } else {
+            System.arraycopy(k, kOff, keys[layer], offset, kvDim);
+            System.arraycopy(v, vOff, values[layer], offset, kvDim);
+        }
     }
 
-    public float[] values(int layer) {
+    /** Widens {@code n} keys of layer {@code layer} from {@code offset} into {@code dst[dstOff..]}. */
+    public void readKeys(int layer, int offset, float[] dst, int dstOff, int n) {
         checkStorage();
-        return values[layer];
+        if (halfKeys != null) {
+            toFloat(halfKeys[layer], offset, dst, dstOff, n);
+        } else {
+            System.arraycopy(keys[layer], offset, dst, dstOff, n);
+        }
+    }
+
+    /** Widens {@code n} values of layer {@code layer} from {@code offset} into {@code dst[dstOff..]}. */
+    public void readValues(int layer, int offset, float[] dst, int dstOff, int n) {
+        checkStorage();
+        if (halfValues != null) {
+            toFloat(halfValues[layer], offset, dst, dstOff, n);
+        } else {
+            System.arraycopy(values[layer], offset, dst, dstOff, n);
+        }
+    }
+
+    // Plain counted loops over arrays: C2 compiles each to vcvtps2ph / vcvtph2ps on 8 values at a
+    // time where the CPU has them (F16C on x86).
+    private static void toHalf(float[] src, int srcOff, short[] dst, int dstOff, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[dstOff + i] = Float.floatToFloat16(src[srcOff + i]);
+        }
+    }
+
+    private static void toFloat(short[] src, int srcOff, float[] dst, int dstOff, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[dstOff + i] = Float.float16ToFloat(src[srcOff + i]);
+        }
     }
 
     private void checkStorage() {
-        if (keys == null) {
+        if (!hasStorage()) {
             throw new IllegalStateException("this KV cache keeps only block tables; its keys and values live on a device");
         }
     }

@@ -33,6 +33,14 @@ public interface StageBackend {
     StageExecutor open(Spec spec);
 
     /**
+     * Bytes one key or value takes in this backend's KV cache at {@code precision}: what a KV memory
+     * budget buys. The default is a float, for backends that keep their cache in single precision.
+     */
+    default int kvBytesPerValue(KvPrecision precision) {
+        return Float.BYTES;
+    }
+
+    /**
      * What a stage runs and with what capacity.
      *
      * @param config        the model
@@ -82,6 +90,11 @@ public interface StageBackend {
         @Override
         public StageExecutor open(Spec spec) {
             return new StageRunner(spec.config(), spec.weights(), spec.cpu(), spec.newKvCache(), spec.maxBatch());
+        }
+
+        @Override
+        public int kvBytesPerValue(KvPrecision precision) {
+            return precision.bytes();
         }
     };
 

@@ -55,7 +55,7 @@ class StageBackendTest {
         assertEquals(4, kv.maxBlocksPerSequence());
         int block = kv.block(1, 1);
         assertEquals((block * 16 + 3) * 64, kv.offset(1, 19));
-        assertThrows(IllegalStateException.class, () -> kv.keys(0));
+        assertThrows(IllegalStateException.class, () -> kv.readKeys(0, 0, new float[64], 0, 64));
         kv.release(1);
         assertEquals(10, kv.freeBlocks());
     }
