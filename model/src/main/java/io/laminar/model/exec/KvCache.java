@@ -202,33 +202,36 @@ public final class KvCache {
      * An F16 cache takes values already rounded to half precision.
      */
     public void write(int layer, int offset, float[] k, int kOff, float[] v, int vOff) {
-        checkStorage();
-        if (halfKeys != null) {
-            toHalf(k, kOff, halfKeys[layer], offset, kvDim);
-            toHalf(v, vOff, halfValues[layer], offset, kvDim);
-        } else {
-            System.arraycopy(k, kOff, keys[layer], offset, kvDim);
-            System.arraycopy(v, vOff, values[layer], offset, kvDim);
-        }
+        store(halfKeys, keys, layer, offset, k, kOff);
+        store(halfValues, values, layer, offset, v, vOff);
     }
 
     /** Widens {@code n} keys of layer {@code layer} from {@code offset} into {@code dst[dstOff..]}. */
     public void readKeys(int layer, int offset, float[] dst, int dstOff, int n) {
-        checkStorage();
-        if (halfKeys != null) {
-            toFloat(halfKeys[layer], offset, dst, dstOff, n);
-        } else {
-            System.arraycopy(keys[layer], offset, dst, dstOff, n);
-        }
+        load(halfKeys, keys, layer, offset, dst, dstOff, n);
     }
 
     /** Widens {@code n} values of layer {@code layer} from {@code offset} into {@code dst[dstOff..]}. */
     public void readValues(int layer, int offset, float[] dst, int dstOff, int n) {
+        load(halfValues, values, layer, offset, dst, dstOff, n);
+    }
+
+    /** One position's keys or values into whichever storage this cache has ({@code half} or {@code full}). */
+    private void store(short[][] half, float[][] full, int layer, int offset, float[] src, int srcOff) {
         checkStorage();
-        if (halfValues != null) {
-            toFloat(halfValues[layer], offset, dst, dstOff, n);
+        if (half != null) {
+            toHalf(src, srcOff, half[layer], offset, kvDim);
         } else {
-            System.arraycopy(values[layer], offset, dst, dstOff, n);
+            System.arraycopy(src, srcOff, full[layer], offset, kvDim);
+        }
+    }
+
+    private void load(short[][] half, float[][] full, int layer, int offset, float[] dst, int dstOff, int n) {
+        checkStorage();
+        if (half != null) {
+            toFloat(half[layer], offset, dst, dstOff, n);
+        } else {
+            System.arraycopy(full[layer], offset, dst, dstOff, n);
         }
     }
 
