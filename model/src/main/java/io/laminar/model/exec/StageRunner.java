@@ -371,17 +371,12 @@ public final class StageRunner implements StageExecutor {
                 int shared = sharedOffset[slot];
                 int len = batch.position(t) + 1;
                 int qt = t * qDim;
+                float[] keys = shared >= 0 ? sharedKeys : row;
+                float[] values = shared >= 0 ? sharedValues : row;
                 for (int p0 = 0; p0 < len; p0 += blockSize) {
                     int off = kv.offset(slot, p0); // the block's positions are consecutive rows from here
                     for (int p = p0, end = Math.min(len, p0 + blockSize); p < end; p++, off += kvDim) {
-                        float[] keys = row;
-                        int r = 0;
-                        if (shared >= 0) {
-                            keys = sharedKeys;
-                            r = shared + p * kvDim;
-                        } else {
-                            kv.readKeys(layer, off + kvFrom, row, kvFrom, kvLength);
-                        }
+                        int r = locate(true, shared, p, off, row, kvFrom, kvLength);
                         for (int h = h0; h < h1; h++) {
                             scores[h][p] = VectorOps.dot(q, qt + h * headDim, keys, r + (h / group) * headDim, headDim) * scale;
                         }
@@ -397,20 +392,30 @@ public final class StageRunner implements StageExecutor {
                 for (int p0 = 0; p0 < len; p0 += blockSize) {
                     int off = kv.offset(slot, p0); // the block's positions are consecutive rows from here
                     for (int p = p0, end = Math.min(len, p0 + blockSize); p < end; p++, off += kvDim) {
-                        float[] values = row;
-                        int r = 0;
-                        if (shared >= 0) {
-                            values = sharedValues;
-                            r = shared + p * kvDim;
-                        } else {
-                            kv.readValues(layer, off + kvFrom, row, kvFrom, kvLength);
-                        }
+                        int r = locate(false, shared, p, off, row, kvFrom, kvLength);
                         for (int h = h0; h < h1; h++) {
                             VectorOps.axpy(scores[h][p], values, r + (h / group) * headDim, att, qt + h * headDim, headDim);
                         }
                     }
                 }
             }
+        }
+
+        /**
+         * Where position {@code p}'s keys ({@code keys}) or values are read from: in the sequence's
+         * shared rows, or in {@code row}, widened there from the cache row at {@code off}. Returns the
+         * row's offset in that array.
+         */
+        private int locate(boolean keys, int shared, int p, int off, float[] row, int kvFrom, int kvLength) {
+            if (shared >= 0) {
+                return shared + p * c.kvDim();
+            }
+            if (keys) {
+                kv.readKeys(layer, off + kvFrom, row, kvFrom, kvLength);
+            } else {
+                kv.readValues(layer, off + kvFrom, row, kvFrom, kvLength);
+            }
+            return 0;
         }
     }
 }
