@@ -1,6 +1,7 @@
 package io.laminar.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -110,12 +111,12 @@ public final class VectorOps {
         FloatVector one = FloatVector.broadcast(F, 1f);
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector g = FloatVector.fromArray(F, gate, gOff + i);
-            FloatVector silu = g.div(one.add(g.neg().lanewise(VectorOperators.EXP)));
+            FloatVector silu = g.div(one.add(exp(g.neg())));
             silu.mul(FloatVector.fromArray(F, up, uOff + i)).intoArray(gate, gOff + i);
         }
         for (; i < n; i++) {
             float g = gate[gOff + i];
-            gate[gOff + i] = g / (1f + (float) Math.exp(-g)) * up[uOff + i];
+            gate[gOff + i] = g / (1f + exp(-g)) * up[uOff + i];
         }
     }
 
@@ -129,17 +130,75 @@ public final class VectorOps {
         FloatVector vmax = FloatVector.broadcast(F, max);
         FloatVector acc = FloatVector.zero(F);
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector e = FloatVector.fromArray(F, x, off + i).sub(vmax).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(F, x, off + i).sub(vmax));
             e.intoArray(x, off + i);
             acc = acc.add(e);
         }
         double sum = sumLanes(acc);
         for (; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
+            float e = exp(x[off + i] - max);
             x[off + i] = e;
             sum += e;
         }
         scale(x, off, (float) (1.0 / sum), n);
+    }
+
+    // e^x as a polynomial (the Cephes expf scheme: x = k ln2 + r with |r| <= ln2/2, a degree-5
+    // polynomial for (e^r - 1 - r) / r^2, then 2^k in two halves so that results down to the
+    // subnormals come out), about 1 ulp from e^x. Not VectorOperators.EXP: C2 computes that with
+    // its vector math library and the interpreter and C1 with Math.exp per lane, which differ in the
+    // last bit; a token's SwiGLU and attention weights then depended on whether the code had been
+    // compiled yet, and on where the token's values fell between vector and scalar tail (batch 1
+    // against batch 29 for a 172-wide MLP). The vector and scalar forms below do the same IEEE
+    // operations in the same order, so every lane equals the scalar result, compiled or not.
+    private static final float EXP_LO = -103.9f;
+    private static final float EXP_HI = 88.72f;
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float ROUND = 12582912f; // 1.5 * 2^23: x + ROUND - ROUND rounds x to an integer
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float P0 = 1.9875691500e-4f;
+    private static final float P1 = 1.3981999507e-3f;
+    private static final float P2 = 8.3334519073e-3f;
+    private static final float P3 = 4.1665795894e-2f;
+    private static final float P4 = 1.6666665459e-1f;
+    private static final float P5 = 5.0000001201e-1f;
+
+    /** e^x, lane by lane: bit for bit {@link #exp(float)}. */
+    static FloatVector exp(FloatVector x) {
+        FloatVector v = x.max(EXP_LO).min(EXP_HI);
+        FloatVector k = v.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector r = v.sub(k.mul(LN2_HI)); // exact: LN2_HI has 9 significant bits, |k| <= 150
+        r = k.fma(FloatVector.broadcast(v.species(), -LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(v.species(), P0).fma(r, FloatVector.broadcast(v.species(), P1));
+        p = p.fma(r, FloatVector.broadcast(v.species(), P2));
+        p = p.fma(r, FloatVector.broadcast(v.species(), P3));
+        p = p.fma(r, FloatVector.broadcast(v.species(), P4));
+        p = p.fma(r, FloatVector.broadcast(v.species(), P5));
+        FloatVector y = p.fma(r.mul(r), r).add(1f);
+        IntVector ki = (IntVector) k.convert(VectorOperators.F2I, 0);
+        IntVector k1 = ki.lanewise(VectorOperators.ASHR, 1);
+        IntVector k2 = ki.sub(k1);
+        return y.mul(k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                .mul(k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+    }
+
+    /** e^x, about 1 ulp (see the constants above); 0 is never returned below -103.9, the smallest subnormal comes instead. */
+    static float exp(float x) {
+        float v = Math.min(Math.max(x, EXP_LO), EXP_HI);
+        float k = v * LOG2E + ROUND - ROUND;
+        float r = v - k * LN2_HI;
+        r = Math.fma(k, -LN2_LO, r);
+        float p = Math.fma(P0, r, P1);
+        p = Math.fma(p, r, P2);
+        p = Math.fma(p, r, P3);
+        p = Math.fma(p, r, P4);
+        p = Math.fma(p, r, P5);
+        float y = Math.fma(p, r * r, r) + 1f;
+        int ki = (int) k;
+        int k1 = ki >> 1;
+        int k2 = ki - k1;
+        return y * Float.intBitsToFloat((k1 + 127) << 23) * Float.intBitsToFloat((k2 + 127) << 23);
     }
 
     /** Rounds {@code x[off, off+n)} to the nearest half-precision value (kept as floats). */
