@@ -1,10 +1,11 @@
 package io.laminar.bench;
 
+import io.laminar.model.bench.ThroughputBenchmark;
+
 import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -94,8 +95,8 @@ public final class BuildAB {
                 new Build(Path.of(args[1]), model, threads, start + tokens)};
         SplittableRandom random = new SplittableRandom(1);
         int[] streamCounts = {1, 8};
-        // times[streams index][build][sample]
-        long[][][] times = new long[2][2][reps * tokens];
+        // milliseconds[streams index][build][sample]
+        double[][][] times = new double[2][2][reps * tokens];
         for (int r = -2; r < reps; r++) { // two warm-up repetitions
             for (int si = 0; si < 2; si++) {
                 int streams = streamCounts[si];
@@ -109,7 +110,7 @@ public final class BuildAB {
                         int which = (i + r + k) & 1; // each build goes first in half the steps
                         long nanos = builds[which].step(streams, start + i, random);
                         if (r >= 0) {
-                            times[si][which][r * tokens + i] = nanos;
+                            times[si][which][r * tokens + i] = nanos / 1e6;
                         }
                     }
                 }
@@ -123,20 +124,13 @@ public final class BuildAB {
         System.out.printf(Locale.ROOT, "%s, %d thread(s), positions %d-%d:%n", model.getFileName(), threads, start,
                 start + tokens - 1);
         for (int si = 0; si < 2; si++) {
-            double a = median(times[si][0]) / 1e6;
-            double b = median(times[si][1]) / 1e6;
+            double a = ThroughputBenchmark.median(times[si][0]);
+            double b = ThroughputBenchmark.median(times[si][1]);
             System.out.printf(Locale.ROOT, "  %d sequence(s): A %.3f ms/step, B %.3f ms/step, B/A %.3f%n",
                     streamCounts[si], a, b, b / a);
         }
         for (Build b : builds) {
             b.close();
         }
-    }
-
-    private static double median(long[] xs) {
-        long[] s = xs.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
     }
 }

@@ -9,6 +9,8 @@ import io.laminar.model.arch.Rope;
 import io.laminar.model.weights.LayerWeights;
 import io.laminar.model.weights.StageWeights;
 
+import java.util.Arrays;
+
 /**
  * Runs one pipeline stage's layers over a {@link TokenBatch}: the transformer forward pass of
  * Llama-family models (RMSNorm, grouped-query attention with RoPE over a paged KV cache, SwiGLU),
@@ -312,7 +314,7 @@ public final class StageRunner implements StageExecutor {
         void prepare(int layer, TokenBatch batch) {
             this.layer = layer;
             this.batch = batch;
-            java.util.Arrays.fill(sharedOffset, -1);
+            Arrays.fill(sharedOffset, -1);
             int n = batch.size();
             if (n < 2) {
                 return;
@@ -330,8 +332,8 @@ public final class StageRunner implements StageExecutor {
                 int rows = slotLastPosition[slot] + 1;
                 if (slotTokens[slot] >= 2 && sharedOffset[slot] < 0 && used + (long) rows * kvDim <= MAX_SHARED_VALUES) {
                     if (sharedKeys.length < used + rows * kvDim) {
-                        sharedKeys = java.util.Arrays.copyOf(sharedKeys, used + rows * kvDim);
-                        sharedValues = java.util.Arrays.copyOf(sharedValues, used + rows * kvDim);
+                        sharedKeys = Arrays.copyOf(sharedKeys, used + rows * kvDim);
+                        sharedValues = Arrays.copyOf(sharedValues, used + rows * kvDim);
                     }
                     sharedOffset[slot] = used;
                     for (int p0 = 0; p0 < rows; p0 += blockSize) { // a block's rows are consecutive
@@ -388,7 +390,7 @@ public final class StageRunner implements StageExecutor {
                         VectorOps.roundToHalf(scores[h], 0, len);
                     }
                 }
-                java.util.Arrays.fill(att, qt + h0 * headDim, qt + h1 * headDim, 0f);
+                Arrays.fill(att, qt + h0 * headDim, qt + h1 * headDim, 0f);
                 for (int p0 = 0; p0 < len; p0 += blockSize) {
                     int off = kv.offset(slot, p0); // the block's positions are consecutive rows from here
                     for (int p = p0, end = Math.min(len, p0 + blockSize); p < end; p++, off += kvDim) {
