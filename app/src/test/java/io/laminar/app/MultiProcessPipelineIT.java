@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,6 +65,57 @@ class MultiProcessPipelineIT {
                 tokenizer.encode("rs tu vw xy", true, true),
         };
         runAcrossProcesses(model, prompts, "0-1", "2-3");
+    }
+
+    /**
+     * A stage process killed (SIGKILL, no goodbye) while a request runs: once the cluster finds its
+     * node unreachable, the request fails with an error naming the stage, and a replacement process
+     * for the same layers serves the next request with the tokens of a single process.
+     */
+    @Test
+    void aStageProcessThatDiesFailsItsRequestAndAReplacementTakesOver() throws Exception {
+        Path model = TestData.stories260K();
+        int[] prompt = Tokenizers.fromGguf(model).encode("Once upon a time", true, true);
+        int[] expected = SoloRuns.greedy(model, new int[][] {prompt}, new int[] {200}, 256)[0];
+        Path jar = Path.of(System.getProperty("laminar.jar", "target/laminar.jar"));
+        assertTrue(Files.isRegularFile(jar), "the shaded jar must be built first: " + jar);
+        Path log = tmp.resolve("members.log");
+        MemberLauncher launcher = new MemberLauncher(List.of("-jar", jar.toString()), log);
+        HostSettings clientSettings = HostSettings.local(model, List.of(), 1).asClient();
+        List<Process> members = new ArrayList<>();
+        try (PipelineHost client = PipelineHost.start(clientSettings)) {
+            List<String> common = List.of("-m", model.toString(), "--seed-nodes", "127.0.0.1:" + client.port(),
+                    "--threads", "1", "--max-sequences", "4", "--ctx-size", "256", "--batch-size", "8");
+            members.add(launcher.startNode(concat(List.of("--role", "scheduler,stage", "--layers", "0-2"), common)));
+            Process doomed = launcher.startNode(concat(List.of("--role", "stage", "--layers", "3-4"), common));
+            members.add(doomed);
+            PipelineClient pipeline = PipelineClient.find(client.system(), clientSettings.modelId(),
+                    Duration.ofSeconds(90)).toCompletableFuture().get(100, TimeUnit.SECONDS);
+            pipeline.awaitReady(Duration.ofSeconds(90));
+
+            EventCollector running = new EventCollector(client.system());
+            pipeline.scheduler().tell(new PipelineScheduler.Submit("running", prompt, 200,
+                    SamplingParams.greedy(), running.ref));
+            while (running.tokenTimes.isEmpty() && !running.end.isDone()) {
+                Thread.sleep(1);
+            }
+            doomed.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            SequenceEvent end = running.end.get(90, TimeUnit.SECONDS);
+            SequenceEvent.Failed failed = assertInstanceOf(SequenceEvent.Failed.class, end, end.toString());
+            assertEquals(SequenceEvent.ErrorCode.STAGE_LOST, failed.code());
+            assertTrue(failed.message().contains("[3-4]"), failed.message());
+
+            members.add(launcher.startNode(concat(List.of("--role", "stage", "--layers", "3-4"), common)));
+            pipeline.awaitReady(Duration.ofSeconds(90));
+            EventCollector again = new EventCollector(client.system());
+            pipeline.scheduler().tell(new PipelineScheduler.Submit("again", prompt, 200,
+                    SamplingParams.greedy(), again.ref));
+            end = again.end.get(90, TimeUnit.SECONDS);
+            assertInstanceOf(SequenceEvent.Finished.class, end, end + "\n" + Files.readString(log));
+            assertArrayEquals(expected, again.tokens());
+        } finally {
+            MemberLauncher.stopAll(members);
+        }
     }
 
     /** Runs the prompts through a scheduler process and stage processes hosting {@code ranges}. */

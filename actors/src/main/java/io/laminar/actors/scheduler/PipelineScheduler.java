@@ -194,15 +194,24 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
         }
         Set<ActorRef<StageActor.Command>> current = m.listing().getServiceInstances(
                 StageActor.serviceKey(settings.modelId()));
-        boolean lost = stages.keySet().removeIf(ref -> !current.contains(ref));
+        // Instances on unreachable nodes are not listed: a crashed node's stage leaves here too.
+        List<String> left = new ArrayList<>();
+        for (Iterator<Map.Entry<ActorRef<StageActor.Command>, StageInfo>> it = stages.entrySet().iterator();
+             it.hasNext(); ) {
+            Map.Entry<ActorRef<StageActor.Command>, StageInfo> e = it.next();
+            if (!current.contains(e.getKey())) {
+                left.add(e.getValue().name());
+                it.remove();
+            }
+        }
         for (ActorRef<StageActor.Command> ref : current) {
             if (!stages.containsKey(ref)) {
                 getContext().ask(StageInfo.class, ref, Duration.ofSeconds(10), StageActor.Describe::new,
                         (info, failure) -> info != null ? new StageDescribed(info) : null);
             }
         }
-        if (lost) {
-            rebuildRoute();
+        if (!left.isEmpty()) {
+            rebuildRoute(String.join(", ", left));
         }
         return this;
     }
@@ -210,18 +219,24 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
     private Behavior<Command> onStageDescribed(StageDescribed m) {
         stages.put(m.info().stage(), m.info());
         if (route == null) {
-            rebuildRoute();
+            rebuildRoute("");
         }
         return this;
     }
 
-    /** Chains stages from layer 0 to the last; when the chain breaks, running sequences are lost. */
-    private void rebuildRoute() {
+    /**
+     * Chains stages from layer 0 to the last; when the chain breaks, running sequences are lost.
+     *
+     * @param left the stages that just left, for the error message
+     */
+    private void rebuildRoute(String left) {
         List<StageInfo> chain = chain();
         List<ActorRef<StageActor.Command>> newRoute = chain == null ? null
                 : chain.stream().map(StageInfo::stage).toList();
         if (route != null && !route.equals(newRoute)) {
-            failAllRunning(ErrorCode.STAGE_LOST, "a stage of the pipeline left: " + routeDescription);
+            failAllRunning(ErrorCode.STAGE_LOST, "stage " + left + " left the pipeline " + routeDescription
+                    + " (stopped or unreachable) while the request was running; resubmit it once the pipeline"
+                    + " is ready again");
             route = null;
         }
         if (route == null && chain != null) {
@@ -310,6 +325,13 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
         }
         builder = new TokenBatch(maxBatch);
         owners = new SequenceProgress[slots];
+        // Stages that served an earlier route (this one before a stage left, or another scheduler's)
+        // may still hold KV blocks for the slots of sequences that never finished: start them empty.
+        int[] allSlots = new int[slots];
+        for (int i = 0; i < slots; i++) {
+            allSlots[i] = i;
+        }
+        route.getFirst().tell(new StageActor.ReleaseSlots(allSlots, route, 0));
         getContext().getLog().info("pipeline ready: {} ({} lanes, {} slots, {} KV blocks of {})",
                 routeDescription, laneCount, slots, totalBlocks, blockSize);
         // Requests that waited for the pipeline may now be impossible.
