@@ -1,10 +1,13 @@
 package io.laminar.actors;
 
+import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.ClusterEvent;
+import akka.cluster.Member;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Join;
 import akka.cluster.typed.JoinSeedNodes;
@@ -42,6 +45,8 @@ public final class PipelineHost implements AutoCloseable {
     private final List<ActorRef<StageActor.Command>> stages;
     private final ActorRef<PipelineScheduler.Command> scheduler;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The cluster role of members that run a scheduler. */
+    static final String SCHEDULER_ROLE = "scheduler";
 
     private PipelineHost(ActorSystem<Void> system, GgufFile file, ModelConfig config, Tokenizer tokenizer,
                          ComputeLane lane, List<ActorRef<StageActor.Command>> stages,
@@ -110,9 +115,28 @@ public final class PipelineHost implements AutoCloseable {
         return ConfigFactory.parseMap(Map.of(
                         "akka.remote.artery.canonical.hostname", s.network().hostname(),
                         "akka.remote.artery.canonical.port", s.network().port(),
+                        "akka.cluster.roles", clusterRoles(s.hosting()),
                         "laminar.pipeline.wire-format", s.wireFormat().name().toLowerCase()))
                 .withFallback(ConfigFactory.parseResources(PipelineHost.class.getClassLoader(), "laminar.conf"))
                 .withFallback(ConfigFactory.load());
+    }
+
+    /**
+     * The member's cluster roles: {@code scheduler}, {@code stage} (layers or a memory budget), or
+     * {@code client} for neither. The split brain resolver decides by the scheduler role (laminar.conf).
+     */
+    static List<String> clusterRoles(HostSettings.Hosting h) {
+        List<String> roles = new ArrayList<>();
+        if (h.scheduler()) {
+            roles.add(SCHEDULER_ROLE);
+        }
+        if (!h.stages().isEmpty() || h.memoryBudgetBytes() > 0) {
+            roles.add("stage");
+        }
+        if (roles.isEmpty()) {
+            roles.add("client");
+        }
+        return roles;
     }
 
     private static void join(ActorSystem<Void> system, List<String> seedNodes) {
@@ -156,6 +180,25 @@ public final class PipelineHost implements AutoCloseable {
     /** The port this process listens on for the cluster. */
     public int port() {
         return system.address().getPort().orElse(-1);
+    }
+
+    /**
+     * This member's view of the cluster, one line per member: its address and status, and
+     * {@code unreachable} when the failure detector has given up on it.
+     */
+    public List<String> clusterMembers() {
+        ClusterEvent.CurrentClusterState state = Cluster.get(system).state();
+        List<String> lines = new ArrayList<>();
+        for (Member m : state.getMembers()) {
+            lines.add(m.address() + " " + m.status() + (state.getUnreachable().contains(m) ? " unreachable" : ""));
+        }
+        return lines;
+    }
+
+    /** Whether the cluster downed this member (its split brain resolver), which stops its actor system. */
+    public boolean downedByCluster() {
+        return CoordinatedShutdown.get(system).getShutdownReason()
+                .filter(r -> r.equals(CoordinatedShutdown.clusterDowningReason())).isPresent();
     }
 
     public CompletionStage<PipelineScheduler.Status> status() {

@@ -17,8 +17,10 @@ import java.util.concurrent.Callable;
 
 /** {@code laminar node}: one cluster member hosting stages and/or the scheduler, until stopped. */
 @Command(name = "node", mixinStandardHelpOptions = true,
-        description = "Starts a cluster member: a stage hosting a layer range, the model's scheduler, or both. Members find each other through --seed-nodes; the pipeline is ready once every layer is hosted. Runs until stopped (Ctrl-C or SIGTERM).")
+        description = "Starts a cluster member: a stage hosting a layer range, the model's scheduler, or both. Members find each other through --seed-nodes; the pipeline is ready once every layer is hosted. Runs until stopped (Ctrl-C or SIGTERM); exits with status 3 if the cluster removes it (unreachable from the scheduler's side).")
 public final class NodeCommand implements Callable<Integer> {
+    /** Exit status when the cluster downed this node. */
+    static final int DOWNED_EXIT_STATUS = 3;
     enum Role { stage, scheduler }
 
     @Option(names = "--role", required = true, split = ",", paramLabel = "ROLE",
@@ -115,6 +117,12 @@ public final class NodeCommand implements Callable<Integer> {
                     roles, ranges, settings.modelId());
             System.out.flush();
             node.system().getWhenTerminated().toCompletableFuture().join();
+            if (node.downedByCluster()) {
+                // Not a clean stop: a non-zero status lets a supervisor (systemd, Kubernetes) start it again.
+                System.err.println("laminar node: the cluster removed this node (unreachable from the side"
+                        + " with the scheduler); exiting with status " + DOWNED_EXIT_STATUS);
+                return DOWNED_EXIT_STATUS;
+            }
         }
         return 0;
     }

@@ -68,9 +68,12 @@ class MultiProcessPipelineIT {
     }
 
     /**
-     * A stage process killed (SIGKILL, no goodbye) while a request runs: once the cluster finds its
-     * node unreachable, the request fails with an error naming the stage, and a replacement process
-     * for the same layers serves the next request with the tokens of a single process.
+     * A stage process killed (SIGKILL, no goodbye) while a request runs, in a cluster of two members:
+     * this JVM (scheduler and layers 0-2) and the stage, which listens on the lower port. Once the
+     * failure detector marks the stage unreachable the request fails with an error naming it. The
+     * split brain resolver then downs the dead stage, not this member: counting members instead of
+     * schedulers it would be a tie, and a tie keeps the side with the lower address. A replacement
+     * process for the same layers then serves the next request with the tokens of a single process.
      */
     @Test
     void aStageProcessThatDiesFailsItsRequestAndAReplacementTakesOver() throws Exception {
@@ -81,21 +84,22 @@ class MultiProcessPipelineIT {
         assertTrue(Files.isRegularFile(jar), "the shaded jar must be built first: " + jar);
         Path log = tmp.resolve("members.log");
         MemberLauncher launcher = new MemberLauncher(List.of("-jar", jar.toString()), log);
-        HostSettings clientSettings = HostSettings.local(model, List.of(), 1).asClient();
+        int[] ports = freePorts();
+        HostSettings schedulerSettings = HostSettings.local(model, List.of(new LayerRange(0, 3)), 1)
+                .withBatch(8, 4, 256).withNetwork("127.0.0.1", ports[1], List.of());
         List<Process> members = new ArrayList<>();
-        try (PipelineHost client = PipelineHost.start(clientSettings)) {
-            List<String> common = List.of("-m", model.toString(), "--seed-nodes", "127.0.0.1:" + client.port(),
-                    "--threads", "1", "--max-sequences", "4", "--ctx-size", "256", "--batch-size", "8");
-            members.add(launcher.startNode(concat(List.of("--role", "scheduler,stage", "--layers", "0-2"), common)));
-            Process doomed = launcher.startNode(concat(List.of("--role", "stage", "--layers", "3-4"), common));
+        try (PipelineHost host = PipelineHost.start(schedulerSettings)) {
+            List<String> common = List.of("-m", model.toString(), "--seed-nodes", "127.0.0.1:" + host.port(),
+                    "--threads", "1", "--max-sequences", "4", "--ctx-size", "256", "--batch-size", "8",
+                    "--role", "stage", "--layers", "3-4");
+            Process doomed = launcher.startNode(concat(List.of("--port", String.valueOf(ports[0])), common));
             members.add(doomed);
-            PipelineClient pipeline = PipelineClient.find(client.system(), clientSettings.modelId(),
-                    Duration.ofSeconds(90)).toCompletableFuture().get(100, TimeUnit.SECONDS);
+            PipelineClient pipeline = new PipelineClient(host.system(), host.scheduler());
             pipeline.awaitReady(Duration.ofSeconds(90));
 
-            EventCollector running = new EventCollector(client.system());
-            pipeline.scheduler().tell(new PipelineScheduler.Submit("running", prompt, 200,
-                    SamplingParams.greedy(), running.ref));
+            EventCollector running = new EventCollector(host.system());
+            host.scheduler().tell(new PipelineScheduler.Submit("running", prompt, 200, SamplingParams.greedy(),
+                    running.ref));
             while (running.tokenTimes.isEmpty() && !running.end.isDone()) {
                 Thread.sleep(1);
             }
@@ -103,18 +107,37 @@ class MultiProcessPipelineIT {
             SequenceEvent end = running.end.get(90, TimeUnit.SECONDS);
             SequenceEvent.Failed failed = assertInstanceOf(SequenceEvent.Failed.class, end, end.toString());
             assertEquals(SequenceEvent.ErrorCode.STAGE_LOST, failed.code());
-            assertTrue(failed.message().contains("[3-4]"), failed.message());
+            assertTrue(failed.message().contains(":" + ports[0] + "[3-4]"), failed.message());
 
-            members.add(launcher.startNode(concat(List.of("--role", "stage", "--layers", "3-4"), common)));
+            // The resolver acts once the unreachable member has been stable for 20 s (Akka's default).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (host.clusterMembers().stream().anyMatch(m -> m.contains(":" + ports[0] + " "))
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            List<String> view = host.clusterMembers();
+            assertEquals(1, view.size(), view.toString());
+            assertTrue(view.getFirst().endsWith(":" + ports[1] + " Up"), view.toString());
+            assertTrue(!host.downedByCluster() && !host.system().getWhenTerminated().toCompletableFuture().isDone());
+
+            members.add(launcher.startNode(common));
             pipeline.awaitReady(Duration.ofSeconds(90));
-            EventCollector again = new EventCollector(client.system());
-            pipeline.scheduler().tell(new PipelineScheduler.Submit("again", prompt, 200,
-                    SamplingParams.greedy(), again.ref));
+            EventCollector again = new EventCollector(host.system());
+            host.scheduler().tell(new PipelineScheduler.Submit("again", prompt, 200, SamplingParams.greedy(),
+                    again.ref));
             end = again.end.get(90, TimeUnit.SECONDS);
             assertInstanceOf(SequenceEvent.Finished.class, end, end + "\n" + Files.readString(log));
             assertArrayEquals(expected, again.tokens());
         } finally {
             MemberLauncher.stopAll(members);
+        }
+    }
+
+    /** Two free TCP ports on 127.0.0.1, the lower first. */
+    private static int[] freePorts() throws java.io.IOException {
+        try (java.net.ServerSocket a = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             java.net.ServerSocket b = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return new int[] {Math.min(a.getLocalPort(), b.getLocalPort()), Math.max(a.getLocalPort(), b.getLocalPort())};
         }
     }
 
