@@ -60,7 +60,7 @@ public final class DemoCommand implements Callable<Integer> {
                 ? List.of("Write a haiku about streams of data.", "What is pipeline parallelism, in two sentences?",
                 "Name three colors and one fruit.", "Why do people like Kafka?")
                 : List.of("Once upon a time", "Lily and Tom went to the park", "The little dog", "One sunny day");
-        LaminarServer.Options options = ServeCommand.options(model, null, null, null, 0, null, 64,
+        LaminarServer.Options options = ServeCommand.options(model, ServeCommand.Membership.alone(), null, null, null, 0, null, 64,
                 Math.max(4, texts.size()), "laminar-demo", ServeCommand.warmUp(ServeCommand.WARM_UP_SECONDS));
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (LaminarServer server = LaminarServer.start(options)) {

@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -52,6 +53,16 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--response-format", description = "avro (single-object encoding, the default) or json.")
     String responseFormat;
 
+    @Option(names = "--layers", split = ",", paramLabel = "A-B",
+            description = "Layers this process hosts as stages, 0-based and inclusive (e.g. 0-5, or 0-2,3-5 for two stages). Members started with 'laminar node --role stage --seed-nodes HOST:PORT' (this process's --port) host the rest; requests wait in Kafka until every layer is hosted. Default: every layer, in --stages stages.")
+    List<String> layers = new ArrayList<>();
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Cluster address to bind and advertise (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "0", description = "Cluster port, which stage nodes join; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
     @Option(names = "--warm-up", paramLabel = "SECONDS", defaultValue = "" + WARM_UP_SECONDS,
             description = "Most time per stage for dummy steps before the pipeline reports ready, so that the first requests run compiled kernels; they stop sooner once the JIT has settled; 0 skips them (default: ${DEFAULT-VALUE}).")
     double warmUpSeconds;
@@ -66,8 +77,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         model.validate();
-        LaminarServer.Options options = options(model, bootstrapServers, kafkaConfig, responseFormat, kafkaPort,
-                kafkaDir, maxInFlight, maxSequences, groupId, warmUp(warmUpSeconds));
+        LaminarServer.Options options = options(model, new Membership(layers, host, port),
+                bootstrapServers, kafkaConfig, responseFormat, kafkaPort, kafkaDir, maxInFlight, maxSequences, groupId,
+                warmUp(warmUpSeconds));
         try (LaminarServer server = LaminarServer.start(options)) {
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));
             System.out.println("kafka bootstrap: " + server.bootstrapServers());
@@ -87,7 +99,41 @@ public final class ServeCommand implements Callable<Integer> {
         return WarmUpBudget.upTo(Duration.ofMillis(Math.round(seconds * 1000)));
     }
 
-    static LaminarServer.Options options(ModelOptions model, String bootstrapServers, Path kafkaConfig,
+    /**
+     * Where this process sits in its cluster. It always starts the cluster (and runs the model's one
+     * scheduler, which owns the stages' KV slots): stage nodes join it, never the other way round.
+     *
+     * @param layers    ranges it hosts, as given ({@code A-B}, inclusive); empty for every layer
+     * @param host      cluster address to bind and advertise
+     * @param port      cluster port; 0 picks a free one
+     */
+    record Membership(List<String> layers, String host, int port) {
+        /** Every layer in this process. */
+        static Membership alone() {
+            return new Membership(List.of(), "127.0.0.1", 0);
+        }
+
+        /** The stage ranges: those given, checked against the model, or every layer split into {@code stages}. */
+        List<LayerRange> ranges(int modelLayers, int stages) {
+            if (layers.isEmpty()) {
+                return List.of(LayerRange.split(modelLayers, stages));
+            }
+            if (stages != 1) {
+                throw new IllegalArgumentException("give --layers or --stages, not both (--layers A-B,C-D hosts one stage"
+                        + " per range)");
+            }
+            List<LayerRange> ranges = new ArrayList<>();
+            for (String l : layers) {
+                LayerRange r = LayerRange.parseInclusive(l);
+                r.checkWithin(modelLayers);
+                ranges.add(r);
+            }
+            return ranges;
+        }
+    }
+
+    static LaminarServer.Options options(ModelOptions model, Membership membership, String bootstrapServers,
+                                         Path kafkaConfig,
                                          String responseFormat, int kafkaPort, Path kafkaDir, int maxInFlight,
                                          int maxSequences, String groupId, WarmUpBudget warmUp) throws Exception {
         KafkaSettings kafka = kafkaConfig != null ? KafkaSettings.load(kafkaConfig) : KafkaSettings.defaults();
@@ -104,9 +150,11 @@ public final class ServeCommand implements Callable<Integer> {
             layers = io.laminar.model.arch.ModelConfig.fromGguf(f).layers();
             context = Math.min(model.context, io.laminar.model.arch.ModelConfig.fromGguf(f).contextLength());
         }
-        HostSettings host = HostSettings.local(model.path(), List.of(LayerRange.split(layers, model.stages)),
-                model.threads).withBatch(Math.min(model.batch, context), maxSequences, context)
-                .withBackends(StageBackend.perStage(model.backends, model.stages))
+        List<LayerRange> ranges = membership.ranges(layers, model.stages);
+        HostSettings host = HostSettings.local(model.path(), ranges, model.threads)
+                .withBatch(Math.min(model.batch, context), maxSequences, context)
+                .withBackends(StageBackend.perStage(model.backends, ranges.size()))
+                .withNetwork(membership.host(), membership.port(), List.of())
                 .withWarmUp(warmUp);
         return new LaminarServer.Options(model.path(), host, kafka, kafkaPort, kafkaDir, maxInFlight, groupId);
     }

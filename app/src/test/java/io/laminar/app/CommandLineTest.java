@@ -103,5 +103,8 @@ class CommandLineTest {
         assertEquals(1, run("generate", "-m", tmp.resolve("missing.gguf").toString(), "-p", "x").code());
         assertEquals(1, run("synth", "-o", tmp.resolve("x.gguf").toString(), "-t", "Q5_K").code());
         assertEquals(1, run("serve", "-m", TestData.stories260K().toString(), "--warm-up", "-1").code());
+        // stories260K has layers 0-4
+        assertEquals(1, run("serve", "-m", TestData.stories260K().toString(), "--layers", "0-5").code());
+        assertEquals(1, run("serve", "-m", TestData.stories260K().toString(), "--layers", "0-2", "--stages", "2").code());
     }
 }

@@ -10,12 +10,15 @@ import io.laminar.app.kafka.EmbeddedKafka;
 import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.app.kafka.TopicSetup;
 import io.laminar.model.chat.ChatTemplate;
+import io.laminar.model.exec.LayerRange;
 import io.laminar.model.gguf.GgufFile;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -69,9 +72,14 @@ public final class LaminarServer implements AutoCloseable {
             TopicSetup.ensure(kafka);
             pipeline = PipelineHost.start(o.host());
             PipelineClient client = new PipelineClient(pipeline.system(), pipeline.scheduler());
-            // The stages of this process warm up one after another before the pipeline is ready.
-            int stages = o.host().hosting().stages().size();
-            client.awaitReady(Duration.ofSeconds(60).plus(o.host().warmUp().atMost().multipliedBy(Math.max(1, stages))));
+            if (coversEveryLayer(o.host().hosting().stages(), pipeline.config().layers())) {
+                // The stages of this process warm up one after another before the pipeline is ready.
+                int stages = o.host().hosting().stages().size();
+                client.awaitReady(Duration.ofSeconds(60).plus(o.host().warmUp().atMost().multipliedBy(Math.max(1, stages))));
+            } else {
+                awaitRemoteStages(client, pipeline, o.host().hosting().stages(), o.model(),
+                        kafka.bootstrapServers().orElseThrow());
+            }
             ChatTemplate template;
             int context;
             try (GgufFile f = GgufFile.open(o.model())) {
@@ -96,6 +104,58 @@ public final class LaminarServer implements AutoCloseable {
             throw e;
         }
     }
+
+    static boolean coversEveryLayer(List<LayerRange> ranges, int layers) {
+        return missingLayers(ranges, layers).isEmpty();
+    }
+
+    /** The layers no range covers, as maximal ranges in order. */
+    static List<LayerRange> missingLayers(List<LayerRange> ranges, int layers) {
+        boolean[] covered = new boolean[layers];
+        for (LayerRange r : ranges) {
+            for (int l = r.start(); l < Math.min(r.end(), layers); l++) {
+                covered[l] = true;
+            }
+        }
+        List<LayerRange> missing = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            if (!covered[l]) {
+                int start = l;
+                while (l + 1 < layers && !covered[l + 1]) {
+                    l++;
+                }
+                missing.add(new LayerRange(start, l + 1));
+            }
+        }
+        return missing;
+    }
+
+    /**
+     * Waits, without a deadline, for stage nodes to host the layers this process does not. The
+     * gateway starts only then, so requests wait in Kafka meanwhile instead of timing out.
+     */
+    private static void awaitRemoteStages(PipelineClient client, PipelineHost pipeline, List<LayerRange> local,
+                                          Path model, String bootstrapServers) throws InterruptedException {
+        String address = pipeline.system().address().getHost().orElse("127.0.0.1") + ":" + pipeline.port();
+        System.out.println("laminar serve: kafka bootstrap " + bootstrapServers + ", cluster at " + address
+                + "; requests wait in Kafka until stage nodes host the other layers, e.g.");
+        for (LayerRange r : missingLayers(local, pipeline.config().layers())) {
+            System.out.println("  laminar node --role stage --layers " + r + " -m " + model + " --seed-nodes " + address);
+        }
+        System.out.flush();
+        while (true) {
+            try {
+                client.awaitReady(REMOTE_STAGES_REPORT_EVERY);
+                return;
+            } catch (IllegalStateException notYet) {
+                System.out.println("laminar serve: still waiting: " + notYet.getMessage());
+                System.out.flush();
+            }
+        }
+    }
+
+    /** How often a serve waiting for stage nodes says what is still missing. */
+    private static final Duration REMOTE_STAGES_REPORT_EVERY = Duration.ofSeconds(30);
 
     /** Splits Laminar's own keys ({@code laminar.*}, for the codecs) from what the Kafka client takes. */
     private static Map<String, Object> clientOnly(Map<String, Object> config, Map<String, Object> laminarKeys) {
