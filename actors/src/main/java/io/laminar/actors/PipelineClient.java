@@ -44,7 +44,8 @@ public final class PipelineClient {
                     return Behaviors.stopped();
                 }
                 if (!found.isEmpty()) {
-                    result.complete(new PipelineClient(system, found.iterator().next()));
+                    // Where a model has several, the one that serves (the others stand by).
+                    result.complete(new PipelineClient(system, PipelineScheduler.serving(system, found)));
                     return Behaviors.stopped();
                 }
                 return Behaviors.same();

@@ -84,7 +84,7 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
     public record StepFailed(long stepId, int lane, String stage, String message) implements Command, PipelineMessage {
     }
 
-    /** A receptionist listing: of stages, or of nodes offering memory for placement. */
+    /** A receptionist listing: of stages, of nodes offering memory for placement, or of this model's schedulers. */
     private record StagesListed(Receptionist.Listing listing) implements Command {
     }
 
@@ -96,6 +96,11 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
 
     private enum AdmissionTick implements Command {
         INSTANCE
+    }
+
+    /** Of several schedulers of one model found in the cluster, the one that serves. */
+    public static ActorRef<Command> serving(akka.actor.typed.ActorSystem<?> system, Set<ActorRef<Command>> found) {
+        return SchedulerPrecedence.serving(system, found).orElseThrow();
     }
 
     /** The key under which the scheduler of model {@code modelId} registers with the receptionist. */
@@ -139,6 +144,8 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
     private long offersChangedNanos;
     private boolean placementSent;
     private String placementError;
+    /** The scheduler that serves this model while this one stands by, or null. */
+    private ActorRef<Command> servingElsewhere;
 
     // The pipeline, once every layer is covered.
     private List<ActorRef<StageActor.Command>> route;
@@ -164,6 +171,7 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
         context.getSystem().receptionist().tell(
                 Receptionist.subscribe(PlacementAgent.serviceKey(settings.modelId()), listingAdapter));
         context.getSystem().receptionist().tell(Receptionist.register(serviceKey(settings.modelId()), context.getSelf()));
+        context.getSystem().receptionist().tell(Receptionist.subscribe(serviceKey(settings.modelId()), listingAdapter));
         timers.startTimerWithFixedDelay(AdmissionTick.INSTANCE, Duration.ofMillis(500));
     }
 
@@ -192,6 +200,9 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
         if (m.listing().isForKey(PlacementAgent.serviceKey(settings.modelId()))) {
             return onAgentsListed(m.listing());
         }
+        if (m.listing().isForKey(serviceKey(settings.modelId()))) {
+            return onSchedulersListed(m.listing());
+        }
         Set<ActorRef<StageActor.Command>> current = m.listing().getServiceInstances(
                 StageActor.serviceKey(settings.modelId()));
         // Instances on unreachable nodes are not listed: a crashed node's stage leaves here too.
@@ -216,6 +227,37 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
         return this;
     }
 
+    /**
+     * Another scheduler of this model on an older member serves (see {@link SchedulerPrecedence}):
+     * this one stands by, and takes over when that one leaves.
+     */
+    private Behavior<Command> onSchedulersListed(Receptionist.Listing listing) {
+        ActorRef<Command> serving = SchedulerPrecedence.serving(getContext().getSystem(),
+                listing.getServiceInstances(serviceKey(settings.modelId()))).orElse(null);
+        ActorRef<Command> elsewhere = serving == null || serving.equals(getContext().getSelf()) ? null : serving;
+        if (java.util.Objects.equals(elsewhere, servingElsewhere)) {
+            return this;
+        }
+        servingElsewhere = elsewhere;
+        if (elsewhere != null) {
+            getContext().getLog().warn("model '{}' already has a scheduler, at {}: this one stands by",
+                    settings.modelId(), elsewhere.path());
+            if (route != null) {
+                failAllRunning(ErrorCode.PIPELINE_NOT_READY, standbyDetail());
+                route = null;
+            }
+        } else {
+            getContext().getLog().info("no older scheduler of model '{}' remains: this one serves", settings.modelId());
+            rebuildRoute("");
+        }
+        return this;
+    }
+
+    private String standbyDetail() {
+        return "this scheduler stands by: model '" + settings.modelId() + "' is served by the scheduler at "
+                + servingElsewhere.path().address() + " (one scheduler per model; this one serves if that one leaves)";
+    }
+
     private Behavior<Command> onStageDescribed(StageDescribed m) {
         stages.put(m.info().stage(), m.info());
         if (route == null) {
@@ -230,7 +272,7 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
      * @param left the stages that just left, for the error message
      */
     private void rebuildRoute(String left) {
-        List<StageInfo> chain = chain();
+        List<StageInfo> chain = servingElsewhere != null ? null : chain();
         List<ActorRef<StageActor.Command>> newRoute = chain == null ? null
                 : chain.stream().map(StageInfo::stage).toList();
         if (route != null && !route.equals(newRoute)) {
@@ -269,8 +311,11 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
         return chain;
     }
 
-    /** Which layers no stage hosts, for error messages. */
+    /** Which layers no stage hosts, for error messages (or that another scheduler serves). */
     private String missingLayers() {
+        if (servingElsewhere != null) {
+            return standbyDetail();
+        }
         String prefix = placementError != null ? placementError + "; " : "";
         if (stages.isEmpty()) {
             return prefix + "no stage of model '" + settings.modelId() + "' has joined yet";
@@ -383,7 +428,7 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
      * nodes start then join like any other.
      */
     private void placeIfDue() {
-        if (route != null || placementSent || offers.isEmpty()
+        if (route != null || servingElsewhere != null || placementSent || offers.isEmpty()
                 || System.nanoTime() - offersChangedNanos < settings.placementSettle().toNanos()) {
             return;
         }
