@@ -94,6 +94,10 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
     private record OfferReceived(PlacementAgent.Offer offer) implements Command {
     }
 
+    /** A node assigned layers, or offering a budget, left. */
+    private record AgentGone(ActorRef<PlacementAgent.Command> agent) implements Command {
+    }
+
     private enum AdmissionTick implements Command {
         INSTANCE
     }
@@ -142,7 +146,11 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
     // Placement: nodes offering memory budgets, and whether their layers were assigned.
     private final Map<ActorRef<PlacementAgent.Command>, PlacementAgent.Offer> offers = new HashMap<>();
     private long offersChangedNanos;
-    private boolean placementSent;
+    /**
+     * Layers assigned to a node whose stage has not joined yet: placement counts them as hosted
+     * until the stage joins or the node leaves (watched), so that they are not assigned twice.
+     */
+    private final Map<ActorRef<PlacementAgent.Command>, LayerRange> pendingAssignments = new HashMap<>();
     private String placementError;
     /** The scheduler that serves this model while this one stands by, or null. */
     private ActorRef<Command> servingElsewhere;
@@ -190,6 +198,7 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
                 .onMessage(StagesListed.class, this::onStagesListed)
                 .onMessage(StageDescribed.class, this::onStageDescribed)
                 .onMessage(OfferReceived.class, this::onOfferReceived)
+                .onMessage(AgentGone.class, this::onAgentGone)
                 .onMessageEquals(AdmissionTick.INSTANCE, this::onAdmissionTick)
                 .build();
     }
@@ -260,6 +269,7 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
 
     private Behavior<Command> onStageDescribed(StageDescribed m) {
         stages.put(m.info().stage(), m.info());
+        pendingAssignments.values().removeIf(this::hosted);
         if (route == null) {
             rebuildRoute("");
         }
@@ -402,9 +412,13 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
 
     // ---- placement by memory budget -------------------------------------------------------
 
+    /** Nodes with a budget and no assignment yet (an agent deregisters once assigned, or leaves with its node). */
     private Behavior<Command> onAgentsListed(Receptionist.Listing listing) {
         Set<ActorRef<PlacementAgent.Command>> current = listing.getServiceInstances(
                 PlacementAgent.serviceKey(settings.modelId()));
+        if (offers.keySet().removeIf(ref -> !current.contains(ref))) {
+            offersChangedNanos = System.nanoTime();
+        }
         for (ActorRef<PlacementAgent.Command> ref : current) {
             if (!offers.containsKey(ref)) {
                 getContext().ask(PlacementAgent.Offer.class, ref, Duration.ofSeconds(10), PlacementAgent.GetOffer::new,
@@ -415,28 +429,43 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
     }
 
     private Behavior<Command> onOfferReceived(OfferReceived m) {
-        if (!placementSent) {
+        if (!pendingAssignments.containsKey(m.offer().agent())) {
             offers.put(m.offer().agent(), m.offer());
             offersChangedNanos = System.nanoTime();
         }
         return this;
     }
 
+    private Behavior<Command> onAgentGone(AgentGone m) {
+        offers.remove(m.agent());
+        LayerRange lost = pendingAssignments.remove(m.agent());
+        if (lost != null) {
+            getContext().getLog().warn("placement: the node assigned layers {} left before hosting them", lost);
+        }
+        return this;
+    }
+
     /**
      * Once offers have settled and layers are missing, splits the missing layers over the offering
-     * nodes in proportion to their budgets and assigns each its range. Done once: the stages the
-     * nodes start then join like any other.
+     * nodes in proportion to their budgets and assigns each its range; the stages they start then
+     * join like any other. Layers lost later (a node left) are placed again on the nodes offering
+     * then, such as a replacement.
      */
     private void placeIfDue() {
-        if (route != null || servingElsewhere != null || placementSent || offers.isEmpty()
+        if (route != null || servingElsewhere != null || offers.isEmpty()
                 || System.nanoTime() - offersChangedNanos < settings.placementSettle().toNanos()) {
             return;
         }
-        LayerRange missing = singleMissingInterval();
-        if (missing == null) {
+        pendingAssignments.values().removeIf(this::hosted);
+        List<LayerRange> unplaced = unplacedLayers();
+        if (unplaced.isEmpty()) {
+            return;
+        }
+        if (unplaced.size() > 1) {
             placementError = "placement needs the missing layers to form one contiguous range; " + missingLayers();
             return;
         }
+        LayerRange missing = unplaced.getFirst();
         List<PlacementAgent.Offer> ordered = offers.values().stream()
                 .sorted(java.util.Comparator.comparing(PlacementAgent.Offer::name)).toList();
         long[] budgets = ordered.stream().mapToLong(PlacementAgent.Offer::budgetBytes).toArray();
@@ -444,11 +473,14 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
             List<LayerRange> plan = PlacementPlan.split(settings.footprint(), missing, budgets);
             for (int i = 0; i < ordered.size(); i++) {
                 if (plan.get(i) != null) {
-                    ordered.get(i).agent().tell(new PlacementAgent.Assign(plan.get(i).start(), plan.get(i).end()));
+                    ActorRef<PlacementAgent.Command> agent = ordered.get(i).agent();
+                    agent.tell(new PlacementAgent.Assign(plan.get(i).start(), plan.get(i).end()));
                     getContext().getLog().info("placement: {} hosts layers {}", ordered.get(i).name(), plan.get(i));
+                    offers.remove(agent);
+                    pendingAssignments.put(agent, plan.get(i));
+                    getContext().watchWith(agent, new AgentGone(agent));
                 }
             }
-            placementSent = true;
             placementError = null;
         } catch (IllegalArgumentException e) {
             placementError = "placement failed: " + e.getMessage();
@@ -456,32 +488,44 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
         }
     }
 
-    /** The one contiguous range of layers no stage hosts, or null when there are none or several. */
-    private LayerRange singleMissingInterval() {
-        int total = settings.footprint().layerBytes().length;
-        boolean[] covered = new boolean[total];
-        for (StageInfo s : stages.values()) {
-            for (int l = s.start(); l < s.end(); l++) {
-                covered[l] = true;
-            }
-        }
-        int start = -1;
-        int end = -1;
-        for (int l = 0; l < total; l++) {
+    /** Whether some stage hosts every layer of {@code r}. */
+    private boolean hosted(LayerRange r) {
+        boolean[] covered = coveredLayers(false);
+        for (int l = r.start(); l < r.end(); l++) {
             if (!covered[l]) {
-                if (start < 0) {
-                    start = l;
-                } else if (end >= 0) {
-                    return null;
-                }
-            } else if (start >= 0 && end < 0) {
-                end = l;
+                return false;
             }
         }
-        if (start < 0) {
-            return null;
+        return true;
+    }
+
+    /** The layers no stage hosts and no pending assignment will, as maximal ranges in order. */
+    private List<LayerRange> unplacedLayers() {
+        boolean[] covered = coveredLayers(true);
+        List<LayerRange> unplaced = new ArrayList<>();
+        for (int l = 0; l < covered.length; l++) {
+            if (!covered[l]) {
+                int start = l;
+                while (l + 1 < covered.length && !covered[l + 1]) {
+                    l++;
+                }
+                unplaced.add(new LayerRange(start, l + 1));
+            }
         }
-        return new LayerRange(start, end < 0 ? total : end);
+        return unplaced;
+    }
+
+    private boolean[] coveredLayers(boolean withPending) {
+        boolean[] covered = new boolean[settings.footprint().layerBytes().length];
+        for (StageInfo s : stages.values()) {
+            java.util.Arrays.fill(covered, s.start(), s.end(), true);
+        }
+        if (withPending) {
+            for (LayerRange r : pendingAssignments.values()) {
+                java.util.Arrays.fill(covered, r.start(), r.end(), true);
+            }
+        }
+        return covered;
     }
 
     // ---- admission --------------------------------------------------------------------------
