@@ -140,6 +140,14 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
 
     private final SchedulerSettings settings;
     private final ActorRef<Receptionist.Listing> listingAdapter;
+    /**
+     * Where stages answer {@code Describe}. A plain adapter, not an ask: a stage that does not answer
+     * is asked again at the next listing, and an ask's reply to a stage that joined while a request
+     * waited arrived only once that request had left (seen with a Kafka gateway in this process).
+     */
+    private final ActorRef<StageInfo> describedAdapter;
+    /** Where nodes offering a memory budget answer {@code GetOffer} (an adapter, as for stages). */
+    private final ActorRef<PlacementAgent.Offer> offerAdapter;
     private final Map<ActorRef<StageActor.Command>, StageInfo> stages = new HashMap<>();
     private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
     private final Set<String> knownIds = new HashSet<>();
@@ -173,6 +181,8 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
         super(context);
         this.settings = settings;
         this.listingAdapter = context.messageAdapter(Receptionist.Listing.class, StagesListed::new);
+        this.describedAdapter = context.messageAdapter(StageInfo.class, StageDescribed::new);
+        this.offerAdapter = context.messageAdapter(PlacementAgent.Offer.class, OfferReceived::new);
         context.getSystem().receptionist().tell(
                 Receptionist.subscribe(StageActor.serviceKey(settings.modelId()), listingAdapter));
         // One adapter per message class: both subscriptions arrive as StagesListed, told apart by key.
@@ -226,8 +236,7 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
         }
         for (ActorRef<StageActor.Command> ref : current) {
             if (!stages.containsKey(ref)) {
-                getContext().ask(StageInfo.class, ref, Duration.ofSeconds(10), StageActor.Describe::new,
-                        (info, failure) -> info != null ? new StageDescribed(info) : null);
+                ref.tell(new StageActor.Describe(describedAdapter));
             }
         }
         if (!left.isEmpty()) {
@@ -421,8 +430,7 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
         }
         for (ActorRef<PlacementAgent.Command> ref : current) {
             if (!offers.containsKey(ref)) {
-                getContext().ask(PlacementAgent.Offer.class, ref, Duration.ofSeconds(10), PlacementAgent.GetOffer::new,
-                        (offer, failure) -> offer != null ? new OfferReceived(offer) : null);
+                ref.tell(new PlacementAgent.GetOffer(offerAdapter));
             }
         }
         return this;
