@@ -72,6 +72,12 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         boolean finalQueued;
         boolean submitted;
         boolean writeFailed;
+        /** What was submitted, to submit again after a stage was lost. */
+        PipelineScheduler.Submit submit;
+        int retries;
+        /** Token ids received so far, by index: a retry's first tokens must repeat them. */
+        int[] received = new int[16];
+        int receivedCount;
         FinishReason endedBy;
         io.laminar.schemas.FinishReason stopReason;
 
@@ -82,6 +88,9 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
             this.receivedAtMs = receivedAtMs;
         }
     }
+
+    /** How often a request that a lost stage interrupted is submitted again before it fails. */
+    static final int MAX_RETRIES_AFTER_STAGE_LOST = 2;
 
     private final ActorRef<PipelineScheduler.Command> scheduler;
     private final PromptEncoder prompts;
@@ -183,7 +192,8 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 RequestDefaults.repeatLastN(req),
                 RequestDefaults.seed(req).orElseGet(() -> defaultSeed(s, req)));
         s.submitted = true;
-        scheduler.tell(new PipelineScheduler.Submit(s.id, ids, RequestDefaults.maxTokens(req), sampling, events));
+        s.submit = new PipelineScheduler.Submit(s.id, ids, RequestDefaults.maxTokens(req), sampling, events);
+        scheduler.tell(s.submit);
     }
 
     /**
@@ -226,6 +236,17 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 s.endedBy = f.reason();
                 finish(s, f.promptNanos(), f.generateNanos());
             }
+            case SequenceEvent.Failed f when f.code() == SequenceEvent.ErrorCode.STAGE_LOST
+                    && s.retries < MAX_RETRIES_AFTER_STAGE_LOST && s.stopReason == null && !s.filter.stopped() -> {
+                // The request ran on a stage that left. Its seed is fixed, and a sequence's tokens do
+                // not depend on what it is batched with, so running it again gives the same tokens:
+                // those already sent are checked and skipped, and the client sees only a pause. The
+                // scheduler holds it until the pipeline is whole again, up to its admission timeout.
+                s.retries++;
+                getContext().getLog().info("{} ({}): {}; submitting it again ({} of {})", s.id, s.requestId,
+                        f.message(), s.retries, MAX_RETRIES_AFTER_STAGE_LOST);
+                scheduler.tell(s.submit);
+            }
             case SequenceEvent.Failed f -> {
                 s.finalQueued = true;
                 timers.cancel(s.id);
@@ -237,6 +258,24 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
     }
 
     private void onToken(Session s, SequenceEvent.Token t) {
+        if (t.index() < s.receivedCount) {
+            // A retry repeating what the first run sent.
+            if (s.received[t.index()] != t.tokenId()) {
+                s.finalQueued = true;
+                timers.cancel(s.id);
+                scheduler.tell(new PipelineScheduler.Cancel(s.id));
+                write(s, ResponseEvents.error(s.requestId, s.metadata, ErrorCode.STAGE_FAILED,
+                        "a stage was lost and the request, run again, gave token " + t.tokenId() + " at index "
+                                + t.index() + " where it had given " + s.received[t.index()]
+                                + " (stages on different hardware?); the tokens sent so far stand",
+                        System.currentTimeMillis()));
+            }
+            return;
+        }
+        if (s.receivedCount == s.received.length) {
+            s.received = java.util.Arrays.copyOf(s.received, 2 * s.received.length);
+        }
+        s.received[s.receivedCount++] = t.tokenId();
         if (s.firstTokenAtMs == 0) {
             s.firstTokenAtMs = System.currentTimeMillis();
         }
