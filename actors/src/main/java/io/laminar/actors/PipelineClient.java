@@ -90,12 +90,21 @@ public final class PipelineClient {
 
     /** Polls the status until the pipeline is ready, or fails after {@code timeout} naming what is missing. */
     public PipelineScheduler.Status awaitReady(Duration timeout) throws InterruptedException {
+        return awaitStatus(PipelineScheduler.Status::ready, "ready", timeout);
+    }
+
+    /**
+     * Polls the status until {@code condition} holds, or fails after {@code timeout} with the last
+     * status's detail; {@code what} names the condition in that message.
+     */
+    public PipelineScheduler.Status awaitStatus(java.util.function.Predicate<PipelineScheduler.Status> condition,
+                                                String what, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         PipelineScheduler.Status last = null;
         while (System.nanoTime() < deadline) {
             try {
                 last = status().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
-                if (last.ready()) {
+                if (condition.test(last)) {
                     return last;
                 }
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
@@ -103,7 +112,7 @@ public final class PipelineClient {
             }
             Thread.sleep(200);
         }
-        throw new IllegalStateException("pipeline not ready after " + timeout.toSeconds() + " s: "
+        throw new IllegalStateException("pipeline not " + what + " after " + timeout.toSeconds() + " s: "
                 + (last != null ? last.detail() : "the scheduler did not answer"));
     }
 }

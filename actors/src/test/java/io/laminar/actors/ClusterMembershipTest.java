@@ -66,7 +66,8 @@ class ClusterMembershipTest {
             try (PipelineHost second = PipelineHost.start(joining.hosting(List.of(), true))) {
                 awaitMembers(stageHost, 3);
                 PipelineClient standby = new PipelineClient(second.system(), second.scheduler());
-                PipelineScheduler.Status status = awaitStatus(standby, st -> st.detail().contains("stands by"));
+                PipelineScheduler.Status status = standby.awaitStatus(st -> st.detail().contains("stands by"), "standing by",
+                        Duration.ofSeconds(30));
                 assertFalse(status.ready(), status.toString());
                 assertTrue(status.detail().contains(String.valueOf(first.port())), status.detail());
                 EventCollector refused = new EventCollector(second.system());
@@ -97,20 +98,6 @@ class ClusterMembershipTest {
         SequenceEvent end = c.end.get(30, TimeUnit.SECONDS);
         assertInstanceOf(SequenceEvent.Finished.class, end, end.toString());
         return c.tokens();
-    }
-
-    private static PipelineScheduler.Status awaitStatus(PipelineClient c,
-            java.util.function.Predicate<PipelineScheduler.Status> p) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        PipelineScheduler.Status last = null;
-        while (System.nanoTime() < deadline) {
-            last = c.status().toCompletableFuture().get(5, TimeUnit.SECONDS);
-            if (p.test(last)) {
-                return last;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("status never matched: " + last);
     }
 
     /** Waits until {@code h} sees exactly {@code n} members, all Up. */

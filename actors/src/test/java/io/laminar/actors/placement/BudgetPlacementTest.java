@@ -8,9 +8,9 @@ import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.model.sampling.SamplingParams;
 import io.laminar.model.testing.TestData;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -22,16 +22,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Two nodes offer memory budgets 2:1; the scheduler splits the layers between them and serves. */
 class BudgetPlacementTest {
+    /** Settings every node of these tests starts from: stories260K, one thread, small batches. */
+    HostSettings base;
+
+    @BeforeEach
+    void model() {
+        base = HostSettings.local(TestData.stories260K(), List.of(), 1).withBatch(16, 4, 256);
+    }
+
     @Test
     void nodesWithBudgetsAreAssignedLayersInProportion() throws Exception {
-        Path model = TestData.stories260K();
-        HostSettings base = HostSettings.local(model, List.of(), 1).withBatch(16, 4, 256);
         try (PipelineHost scheduler = PipelineHost.start(base.hosting(List.of(), true))) {
             List<String> seed = List.of("127.0.0.1:" + scheduler.port());
-            try (PipelineHost big = PipelineHost.start(base.offeringBudget(64L << 20, false)
-                    .withNetwork("127.0.0.1", 0, seed));
-                 PipelineHost small = PipelineHost.start(base.offeringBudget(32L << 20, false)
-                         .withNetwork("127.0.0.1", 0, seed))) {
+            try (PipelineHost big = budgetNode(base, 64, seed);
+                 PipelineHost small = budgetNode(base, 32, seed)) {
                 PipelineClient client = new PipelineClient(scheduler.system(), scheduler.scheduler());
                 PipelineScheduler.Status status = client.awaitReady(Duration.ofSeconds(60));
                 // Stage names are "host:port[A-B]"; both nodes host something and together all five layers.
@@ -39,12 +43,7 @@ class BudgetPlacementTest {
                 assertTrue(detail.contains(":" + big.port() + "[") && detail.contains(":" + small.port() + "["), detail);
                 assertTrue(detail.contains("[0-") && detail.contains("-4]"), detail);
 
-                EventCollector c = new EventCollector(scheduler.system());
-                scheduler.scheduler().tell(new PipelineScheduler.Submit("r", new int[] {1, 403, 407, 261, 378}, 8,
-                        SamplingParams.greedy(), c.ref));
-                assertInstanceOf(SequenceEvent.Finished.class, c.end.get(30, TimeUnit.SECONDS));
-                assertEquals(List.of(432, 383, 286, 261, 376, 298, 315, 421),
-                        Arrays.stream(c.tokens()).boxed().toList());
+                assertServes(scheduler);
             }
         }
     }
@@ -56,46 +55,36 @@ class BudgetPlacementTest {
      */
     @Test
     void layersOfANodeThatLeftArePlacedOnANodeThatOffersLater() throws Exception {
-        Path model = TestData.stories260K();
-        HostSettings base = HostSettings.local(model, List.of(), 1).withBatch(16, 4, 256);
         try (PipelineHost scheduler = PipelineHost.start(base.hosting(List.of(), true))) {
             List<String> seed = List.of("127.0.0.1:" + scheduler.port());
             PipelineClient client = new PipelineClient(scheduler.system(), scheduler.scheduler());
-            try (PipelineHost big = PipelineHost.start(base.offeringBudget(64L << 20, false)
-                    .withNetwork("127.0.0.1", 0, seed))) {
-                try (PipelineHost small = PipelineHost.start(base.offeringBudget(32L << 20, false)
-                        .withNetwork("127.0.0.1", 0, seed))) {
+            try (PipelineHost big = budgetNode(base, 64, seed)) {
+                try (PipelineHost small = budgetNode(base, 32, seed)) {
                     client.awaitReady(Duration.ofSeconds(60));
                 }
-                PipelineScheduler.Status gap = awaitStatus(client, st -> !st.ready());
+                PipelineScheduler.Status gap = client.awaitStatus(st -> !st.ready(), "broken", Duration.ofSeconds(30));
                 assertTrue(gap.detail().contains("not hosted"), gap.detail());
-                try (PipelineHost spare = PipelineHost.start(base.offeringBudget(64L << 20, false)
-                        .withNetwork("127.0.0.1", 0, seed))) {
+                try (PipelineHost spare = budgetNode(base, 64, seed)) {
                     PipelineScheduler.Status status = client.awaitReady(Duration.ofSeconds(60));
                     assertTrue(status.detail().contains(":" + spare.port() + "[")
                             && status.detail().contains(":" + big.port() + "["), status.detail());
-                    EventCollector c = new EventCollector(scheduler.system());
-                    scheduler.scheduler().tell(new PipelineScheduler.Submit("r", new int[] {1, 403, 407, 261, 378}, 8,
-                            SamplingParams.greedy(), c.ref));
-                    assertInstanceOf(SequenceEvent.Finished.class, c.end.get(30, TimeUnit.SECONDS));
-                    assertEquals(List.of(432, 383, 286, 261, 376, 298, 315, 421),
-                            Arrays.stream(c.tokens()).boxed().toList());
+                    assertServes(scheduler);
                 }
             }
         }
     }
 
-    private static PipelineScheduler.Status awaitStatus(PipelineClient c,
-            java.util.function.Predicate<PipelineScheduler.Status> p) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        PipelineScheduler.Status last = null;
-        while (System.nanoTime() < deadline) {
-            last = c.status().toCompletableFuture().get(5, TimeUnit.SECONDS);
-            if (p.test(last)) {
-                return last;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("status never matched: " + last);
+    /** A node that offers {@code mib} MiB for weights and KV cache and joins through {@code seed}. */
+    private static PipelineHost budgetNode(HostSettings base, long mib, List<String> seed) throws Exception {
+        return PipelineHost.start(base.offeringBudget(mib << 20, false).withNetwork("127.0.0.1", 0, seed));
+    }
+
+    /** A greedy request through the scheduler gives stories260K's tokens. */
+    private static void assertServes(PipelineHost scheduler) throws Exception {
+        EventCollector c = new EventCollector(scheduler.system());
+        scheduler.scheduler().tell(new PipelineScheduler.Submit("r", new int[] {1, 403, 407, 261, 378}, 8,
+                SamplingParams.greedy(), c.ref));
+        assertInstanceOf(SequenceEvent.Finished.class, c.end.get(30, TimeUnit.SECONDS));
+        assertEquals(List.of(432, 383, 286, 261, 376, 298, 315, 421), Arrays.stream(c.tokens()).boxed().toList());
     }
 }
