@@ -195,6 +195,14 @@ public final class PipelineHost implements AutoCloseable {
         return lines;
     }
 
+    /**
+     * Downs the member at {@code address} (as {@link #clusterMembers} writes it), as an operator
+     * would a node known to be dead before the split brain resolver acts; the member stops.
+     */
+    public void down(String address) {
+        Cluster.get(system).manager().tell(new akka.cluster.typed.Down(akka.actor.AddressFromURIString.parse(address)));
+    }
+
     /** Whether the cluster downed this member (its split brain resolver), which stops its actor system. */
     public boolean downedByCluster() {
         return CoordinatedShutdown.get(system).getShutdownReason()
