@@ -45,8 +45,6 @@ public final class PipelineHost implements AutoCloseable {
     private final List<ActorRef<StageActor.Command>> stages;
     private final ActorRef<PipelineScheduler.Command> scheduler;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
-    /** The cluster role of members that run a scheduler. */
-    static final String SCHEDULER_ROLE = "scheduler";
 
     private PipelineHost(ActorSystem<Void> system, GgufFile file, ModelConfig config, Tokenizer tokenizer,
                          ComputeLane lane, List<ActorRef<StageActor.Command>> stages,
@@ -128,7 +126,7 @@ public final class PipelineHost implements AutoCloseable {
     static List<String> clusterRoles(HostSettings.Hosting h) {
         List<String> roles = new ArrayList<>();
         if (h.scheduler()) {
-            roles.add(SCHEDULER_ROLE);
+            roles.add("scheduler"); // the role laminar.conf's split brain resolver counts
         }
         if (!h.stages().isEmpty() || h.memoryBudgetBytes() > 0) {
             roles.add("stage");

@@ -84,7 +84,7 @@ class MultiProcessPipelineIT {
         assertTrue(Files.isRegularFile(jar), "the shaded jar must be built first: " + jar);
         Path log = tmp.resolve("members.log");
         MemberLauncher launcher = new MemberLauncher(List.of("-jar", jar.toString()), log);
-        int[] ports = freePorts();
+        int[] ports = FreePorts.take(2);
         HostSettings schedulerSettings = HostSettings.local(model, List.of(new LayerRange(0, 3)), 1)
                 .withBatch(8, 4, 256).withNetwork("127.0.0.1", ports[1], List.of());
         List<Process> members = new ArrayList<>();
@@ -133,14 +133,6 @@ class MultiProcessPipelineIT {
         }
     }
 
-    /** Two free TCP ports on 127.0.0.1, the lower first. */
-    private static int[] freePorts() throws java.io.IOException {
-        try (java.net.ServerSocket a = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-             java.net.ServerSocket b = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return new int[] {Math.min(a.getLocalPort(), b.getLocalPort()), Math.max(a.getLocalPort(), b.getLocalPort())};
-        }
-    }
-
     /** Runs the prompts through a scheduler process and stage processes hosting {@code ranges}. */
     void runAcrossProcesses(Path model, int[][] prompts, String... ranges) throws Exception {
         int[][] expected = SoloRuns.greedy(model, prompts, LENGTHS, 256);
@@ -180,7 +172,6 @@ class MultiProcessPipelineIT {
             MemberLauncher.stopAll(members);
         }
     }
-
 
     private static List<String> concat(List<String> a, List<String> b) {
         List<String> all = new ArrayList<>(a);

@@ -340,21 +340,9 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
             return prefix + "no stage of model '" + settings.modelId() + "' has joined yet";
         }
         int total = stages.values().iterator().next().totalLayers();
-        boolean[] covered = new boolean[total];
-        for (StageInfo s : stages.values()) {
-            for (int l = s.start(); l < s.end(); l++) {
-                covered[l] = true;
-            }
-        }
         StringBuilder sb = new StringBuilder();
-        for (int l = 0; l < total; l++) {
-            if (!covered[l]) {
-                int start = l;
-                while (l + 1 < total && !covered[l + 1]) {
-                    l++;
-                }
-                sb.append(sb.isEmpty() ? "" : ", ").append(start == l ? "" + start : start + "-" + l);
-            }
+        for (LayerRange gap : LayerRange.uncovered(total, hostedRanges())) {
+            sb.append(sb.isEmpty() ? "" : ", ").append(gap.size() == 1 ? "" + gap.start() : gap.toString());
         }
         return prefix + (sb.isEmpty() ? "stages do not chain from layer 0 to " + (total - 1)
                 : "layers " + sb + " (of 0-" + (total - 1) + ") are not hosted by any stage");
@@ -498,42 +486,18 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
 
     /** Whether some stage hosts every layer of {@code r}. */
     private boolean hosted(LayerRange r) {
-        boolean[] covered = coveredLayers(false);
-        for (int l = r.start(); l < r.end(); l++) {
-            if (!covered[l]) {
-                return false;
-            }
-        }
-        return true;
+        return LayerRange.uncovered(r.end(), hostedRanges()).stream().noneMatch(gap -> gap.end() > r.start());
     }
 
     /** The layers no stage hosts and no pending assignment will, as maximal ranges in order. */
     private List<LayerRange> unplacedLayers() {
-        boolean[] covered = coveredLayers(true);
-        List<LayerRange> unplaced = new ArrayList<>();
-        for (int l = 0; l < covered.length; l++) {
-            if (!covered[l]) {
-                int start = l;
-                while (l + 1 < covered.length && !covered[l + 1]) {
-                    l++;
-                }
-                unplaced.add(new LayerRange(start, l + 1));
-            }
-        }
-        return unplaced;
+        List<LayerRange> placed = new ArrayList<>(hostedRanges());
+        placed.addAll(pendingAssignments.values());
+        return LayerRange.uncovered(settings.footprint().layerBytes().length, placed);
     }
 
-    private boolean[] coveredLayers(boolean withPending) {
-        boolean[] covered = new boolean[settings.footprint().layerBytes().length];
-        for (StageInfo s : stages.values()) {
-            java.util.Arrays.fill(covered, s.start(), s.end(), true);
-        }
-        if (withPending) {
-            for (LayerRange r : pendingAssignments.values()) {
-                java.util.Arrays.fill(covered, r.start(), r.end(), true);
-            }
-        }
-        return covered;
+    private List<LayerRange> hostedRanges() {
+        return stages.values().stream().map(s -> new LayerRange(s.start(), s.end())).toList();
     }
 
     // ---- admission --------------------------------------------------------------------------

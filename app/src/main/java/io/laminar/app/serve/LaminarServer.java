@@ -16,7 +16,6 @@ import io.laminar.model.gguf.GgufFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,28 +105,7 @@ public final class LaminarServer implements AutoCloseable {
     }
 
     static boolean coversEveryLayer(List<LayerRange> ranges, int layers) {
-        return missingLayers(ranges, layers).isEmpty();
-    }
-
-    /** The layers no range covers, as maximal ranges in order. */
-    static List<LayerRange> missingLayers(List<LayerRange> ranges, int layers) {
-        boolean[] covered = new boolean[layers];
-        for (LayerRange r : ranges) {
-            for (int l = r.start(); l < Math.min(r.end(), layers); l++) {
-                covered[l] = true;
-            }
-        }
-        List<LayerRange> missing = new ArrayList<>();
-        for (int l = 0; l < layers; l++) {
-            if (!covered[l]) {
-                int start = l;
-                while (l + 1 < layers && !covered[l + 1]) {
-                    l++;
-                }
-                missing.add(new LayerRange(start, l + 1));
-            }
-        }
-        return missing;
+        return LayerRange.uncovered(layers, ranges).isEmpty();
     }
 
     /**
@@ -139,7 +117,7 @@ public final class LaminarServer implements AutoCloseable {
         String address = pipeline.system().address().getHost().orElse("127.0.0.1") + ":" + pipeline.port();
         System.out.println("laminar serve: kafka bootstrap " + bootstrapServers + ", cluster at " + address
                 + "; requests wait in Kafka until stage nodes host the other layers, e.g.");
-        for (LayerRange r : missingLayers(local, pipeline.config().layers())) {
+        for (LayerRange r : LayerRange.uncovered(pipeline.config().layers(), local)) {
             System.out.println("  laminar node --role stage --layers " + r + " -m " + model + " --seed-nodes " + address);
         }
         System.out.flush();

@@ -1,6 +1,7 @@
 package io.laminar.app.serve;
 
 import io.laminar.actors.HostSettings;
+import io.laminar.app.FreePorts;
 import io.laminar.actors.PipelineHost;
 import io.laminar.actors.SoloRuns;
 import io.laminar.app.client.RequestProducer;
@@ -17,8 +18,6 @@ import io.laminar.schemas.ResponseEvent;
 import io.laminar.schemas.codec.WireFormat;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -46,7 +45,7 @@ class KafkaServeAcrossNodesTest {
         int[] lengths = {20, 12};
         int[][] expected = SoloRuns.greedy(model, new int[][] {tokenizer.encode(prompts[0], true, true),
                 tokenizer.encode(prompts[1], true, true)}, lengths, 512);
-        int port = freePort();
+        int port = FreePorts.take(1)[0];
         try (EmbeddedKafka broker = EmbeddedKafka.start()) {
             KafkaSettings kafka = KafkaSettings.defaults().withBootstrapServers(broker.bootstrapServers());
             TopicSetup.ensure(kafka);
@@ -85,12 +84,6 @@ class KafkaServeAcrossNodesTest {
                     started.thenAccept(LaminarServer::close); // a failure came first: close it if it starts
                 }
             }
-        }
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.laminar.app.serve;
 
 import io.laminar.actors.HostSettings;
+import io.laminar.app.FreePorts;
 import io.laminar.actors.SoloRuns;
 import io.laminar.app.MemberLauncher;
 import io.laminar.app.client.RequestProducer;
@@ -15,8 +16,6 @@ import io.laminar.schemas.codec.WireFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,7 +54,7 @@ class KafkaStageFailoverIT {
         assertTrue(Files.isRegularFile(jar), "the shaded jar must be built first: " + jar);
         Path log = tmp.resolve("members.log");
         MemberLauncher launcher = new MemberLauncher(List.of("-jar", jar.toString()), log);
-        int port = freePort();
+        int port = FreePorts.take(1)[0];
         HostSettings serving = HostSettings.local(model, List.of(new LayerRange(0, 3)), 1).withBatch(64, 8, 512)
                 .withNetwork("127.0.0.1", port, List.of());
         List<String> stageArgs = List.of("--role", "stage", "--layers", "3-4", "-m", model.toString(),
@@ -99,12 +98,6 @@ class KafkaStageFailoverIT {
             if (!started.isDone()) {
                 started.thenAccept(LaminarServer::close);
             }
-        }
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 }

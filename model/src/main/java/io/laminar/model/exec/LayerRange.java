@@ -21,6 +21,25 @@ public record LayerRange(int start, int end) {
         }
     }
 
+    /** The layers of {@code [0, layers)} that none of {@code ranges} covers, as maximal ranges in order. */
+    public static java.util.List<LayerRange> uncovered(int layers, java.util.Collection<LayerRange> ranges) {
+        boolean[] covered = new boolean[layers];
+        for (LayerRange r : ranges) {
+            java.util.Arrays.fill(covered, Math.min(r.start, layers), Math.min(r.end, layers), true);
+        }
+        java.util.List<LayerRange> gaps = new java.util.ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            if (!covered[l]) {
+                int start = l;
+                while (l + 1 < layers && !covered[l + 1]) {
+                    l++;
+                }
+                gaps.add(new LayerRange(start, l + 1));
+            }
+        }
+        return gaps;
+    }
+
     /** Splits {@code layers} into {@code stages} ranges whose sizes differ by at most one. */
     public static LayerRange[] split(int layers, int stages) {
         if (stages < 1 || stages > layers) {

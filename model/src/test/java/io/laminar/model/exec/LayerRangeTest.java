@@ -10,6 +10,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class LayerRangeTest {
     @Test
+    void uncoveredListsTheGapsInOrder() {
+        assertEquals(java.util.List.of(), LayerRange.uncovered(5, java.util.List.of(new LayerRange(0, 3), new LayerRange(2, 5))));
+        assertEquals(java.util.List.of(new LayerRange(0, 5)), LayerRange.uncovered(5, java.util.List.of()));
+        assertEquals(java.util.List.of(new LayerRange(0, 1), new LayerRange(3, 4), new LayerRange(6, 8)),
+                LayerRange.uncovered(8, java.util.List.of(new LayerRange(1, 3), new LayerRange(4, 6))));
+        assertEquals(java.util.List.of(new LayerRange(0, 1)), LayerRange.uncovered(3, java.util.List.of(new LayerRange(1, 9))));
+    }
+
+    @Test
     void parsesInclusiveRangesAsUsersWriteThem() {
         assertEquals(new LayerRange(0, 6), LayerRange.parseInclusive("0-5"));
         assertEquals(new LayerRange(3, 4), LayerRange.parseInclusive(" 3 - 3 "));
