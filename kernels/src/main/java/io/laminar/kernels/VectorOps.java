@@ -151,8 +151,12 @@ public final class VectorOps {
     // compiled yet, and on where the token's values fell between vector and scalar tail (batch 1
     // against batch 29 for a 172-wide MLP). The vector and scalar forms below do the same IEEE
     // operations in the same order, so every lane equals the scalar result, compiled or not.
-    private static final float EXP_LO = -103.9f;
-    private static final float EXP_HI = 88.72f;
+    //
+    // The clamp only keeps 2^k representable in two halves; it must not cut into the range where
+    // e^x is finite (up to ln(FLT_MAX) = 88.7228...) or rounds to a subnormal (down to -103.97...).
+    // Past either end the polynomial itself overflows to infinity or rounds to zero, as Math.exp.
+    private static final float EXP_LO = -104f;
+    private static final float EXP_HI = 89f;
     private static final float LOG2E = 1.44269504088896341f;
     private static final float ROUND = 12582912f; // 1.5 * 2^23: x + ROUND - ROUND rounds x to an integer
     private static final float LN2_HI = 0.693359375f;
@@ -183,7 +187,7 @@ public final class VectorOps {
                 .mul(k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
     }
 
-    /** e^x, about 1 ulp (see the constants above); 0 is never returned below -103.9, the smallest subnormal comes instead. */
+    /** e^x, about 1 ulp (see the constants above): infinity past ln(FLT_MAX), zero where e^x rounds to zero. */
     static float exp(float x) {
         float v = Math.min(Math.max(x, EXP_LO), EXP_HI);
         float k = v * LOG2E + ROUND - ROUND;
