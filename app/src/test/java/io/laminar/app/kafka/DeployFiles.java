@@ -1,6 +1,7 @@
 package io.laminar.app.kafka;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
@@ -13,7 +14,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads deploy/ and the poms for the tests: the repository root, the compose file, the Dockerfile's instructions. */
+/** Reads deploy/ and the poms for the tests: the repository root, YAML files (compose, Kubernetes), the Dockerfile's instructions. */
 final class DeployFiles {
     private DeployFiles() {
     }
@@ -47,8 +48,30 @@ final class DeployFiles {
     }
 
     static JsonNode compose() {
-        try {
-            return new ObjectMapper(new YAMLFactory()).readTree(repositoryRoot().resolve("deploy/docker-compose.yml").toFile());
+        return yaml(repositoryRoot().resolve("deploy/docker-compose.yml"));
+    }
+
+    /** A YAML file of one document. */
+    static JsonNode yaml(Path file) {
+        List<JsonNode> documents = yamlDocuments(file);
+        if (documents.size() != 1) {
+            throw new IllegalStateException(file + " has " + documents.size() + " YAML documents, not one");
+        }
+        return documents.getFirst();
+    }
+
+    /** Every document of a YAML file ("---" separated), empty ones left out. */
+    static List<JsonNode> yamlDocuments(Path file) {
+        try (MappingIterator<JsonNode> it = new ObjectMapper(new YAMLFactory()).readerFor(JsonNode.class)
+                .readValues(file.toFile())) {
+            List<JsonNode> documents = new ArrayList<>();
+            while (it.hasNextValue()) {
+                JsonNode document = it.nextValue();
+                if (document != null && !document.isNull() && !document.isMissingNode()) {
+                    documents.add(document);
+                }
+            }
+            return documents;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,0 +1,513 @@
+package io.laminar.app.kafka;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.laminar.app.Main;
+import io.laminar.model.arch.ModelConfig;
+import io.laminar.model.exec.LayerRange;
+import io.laminar.model.gguf.GgufFile;
+import io.laminar.model.testing.TestData;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine.ParseResult;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The multi-node deployment files (deploy/docker-compose.multinode.yml and deploy/k8s/) are not
+ * run here (no container engine, no Kubernetes), so their wiring is checked: every Laminar
+ * command line parses as the real `serve` / `node` command, stages seed at the address serve
+ * advertises, declared ports are the ones given, services select the pods, the model mount is the
+ * `-m` path, probes point at declared ports, Kafka is wired, memory limits hold the JVM's heap and
+ * the stages' budgets, and the layers serve hosts leave the documented models' other layers to
+ * the stages.
+ */
+class DeployManifestsTest {
+    private static final Path ROOT = DeployFiles.repositoryRoot();
+    private static final Path COMPOSE = ROOT.resolve("deploy/docker-compose.multinode.yml");
+    private static final Path K8S = ROOT.resolve("deploy/k8s");
+    /** What the JVM needs beyond its heap and the mapped weights: metaspace, code, thread stacks, I/O buffers. */
+    private static final long JVM_OVERHEAD_MIB = 512;
+
+    // ---- compose ----------------------------------------------------------------------------
+
+    @Test
+    void composeRunsTheSameBrokerAsTheSingleNodeFile() {
+        assertEquals(DeployFiles.compose().path("services").path("kafka"), compose().path("services").path("kafka"));
+    }
+
+    @Test
+    void composeStagesJoinServeUnderTheNameItAdvertises() {
+        JsonNode services = compose().path("services");
+        JsonNode serveService = services.path("serve");
+        ParseResult serve = parse(composeCommand(serveService), "serve");
+        String serveHost = serve.matchedOptionValue("--host", "");
+        int servePort = serve.matchedOptionValue("--port", 0);
+        assertEquals("serve", serveHost, "serve advertises its service name, which the others resolve");
+        assertEquals(serveHost, serveService.path("hostname").asText());
+        assertTrue(servePort > 0, "a fixed cluster port, for the stages' seed");
+        assertTrue(exposed(serveService).contains(servePort), "serve exposes --port " + servePort);
+
+        List<String> stages = services.properties().stream().map(Map.Entry::getKey)
+                .filter(name -> name.startsWith("stage")).toList();
+        assertEquals(2, stages.size(), "two stage nodes: " + stages);
+        for (String name : stages) {
+            JsonNode service = services.path(name);
+            ParseResult stage = parse(composeCommand(service), "node");
+            assertEquals(List.of("stage"), stage.matchedOptionValue("--role", List.of()).stream().map(String::valueOf).toList());
+            assertEquals(name, stage.matchedOptionValue("--host", ""), name + " advertises its service name");
+            assertEquals(name, service.path("hostname").asText());
+            assertTrue(exposed(service).contains(stage.matchedOptionValue("--port", 0)), name + " exposes its --port");
+            assertEquals(List.of(serveHost + ":" + servePort), stage.matchedOptionValue("--seed-nodes", List.of()),
+                    name + " seeds at serve");
+            JsonNode dependsOn = service.path("depends_on"); // a list, or a map with conditions
+            assertTrue(dependsOn.has("serve") || dependsOn.toString().contains("\"serve\""), name + " starts after serve");
+            assertBudgetPlaced(stage, name);
+            assertTrue(stage.matchedOptionValue("--memory-budget-mb", 0L) < heapMib(composeJavaOptions(service)),
+                    name + ": the heap holds the budget's KV cache");
+        }
+    }
+
+    @Test
+    void composeMembersMapTheSameModelReadOnlyAtTheirDashMPath() {
+        JsonNode services = compose().path("services");
+        JsonNode first = null;
+        for (String name : laminarServices()) {
+            JsonNode service = services.path(name);
+            String model = parse(composeCommand(service), name.equals("serve") ? "serve" : "node").matchedOptionValue("-m", "");
+            JsonNode mount = null;
+            for (JsonNode volume : service.path("volumes")) {
+                if (volume.path("target").asText().equals(model)) {
+                    mount = volume;
+                }
+            }
+            assertNotNull(mount, name + " mounts a volume at " + model);
+            assertTrue(mount.path("read_only").asBoolean(), name + " mounts the model read-only");
+            assertTrue(mount.path("source").asText().startsWith("${LAMINAR_MODEL"), "the host path is a variable");
+            if (first != null) {
+                assertEquals(first, mount, name + " mounts the same model as the others");
+            }
+            first = mount;
+            // One image for every member, built by whichever service compose starts first.
+            assertEquals(DeployFiles.compose().path("services").path("laminar").path("build"), service.path("build"));
+            assertEquals(DeployFiles.compose().path("services").path("laminar").path("image"), service.path("image"));
+        }
+    }
+
+    @Test
+    void composeServeReadsTheBrokerAndHostsTheFirstLayers() {
+        JsonNode services = compose().path("services");
+        JsonNode serveService = services.path("serve");
+        ParseResult serve = parse(composeCommand(serveService), "serve");
+        String bootstrap = serve.matchedOptionValue("--bootstrap-servers", "");
+        String advertised = services.path("kafka").path("environment").path("KAFKA_ADVERTISED_LISTENERS").asText();
+        assertTrue(List.of(advertised.split(",")).stream().anyMatch(l -> l.endsWith("://" + bootstrap)),
+                bootstrap + " is one of the broker's advertised listeners: " + advertised);
+        assertEquals("service_healthy", serveService.path("depends_on").path("kafka").path("condition").asText());
+        assertEquals(serveLayersInDocs(), serveLayers(serve), "the documented default of LAMINAR_SERVE_LAYERS");
+    }
+
+    // ---- Kubernetes -------------------------------------------------------------------------
+
+    @Test
+    void kustomizationListsEveryManifestAndNoneHasANamespace() throws Exception {
+        JsonNode kustomization = DeployFiles.yaml(K8S.resolve("kustomization.yaml"));
+        List<String> listed = new ArrayList<>();
+        kustomization.path("resources").forEach(r -> listed.add(r.asText()));
+        List<String> present;
+        try (Stream<Path> files = Files.list(K8S)) {
+            present = files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.endsWith(".yaml") && !n.equals("kustomization.yaml")).sorted().toList();
+        }
+        assertEquals(present, listed.stream().sorted().toList(), "kustomization.yaml lists every manifest");
+        assertFalse(kustomization.has("namespace"), "the namespace is the user's choice");
+        for (JsonNode object : k8sObjects()) {
+            assertFalse(object.path("metadata").has("namespace"), name(object) + " names no namespace");
+        }
+        // The image the StatefulSets run is the one kustomize renames.
+        String image = kustomization.path("images").get(0).path("name").asText();
+        for (JsonNode set : ofKind("StatefulSet").values()) {
+            assertTrue(container(set).path("image").asText().startsWith(image + ":"), name(set) + " runs " + image);
+        }
+    }
+
+    @Test
+    void headlessServicesSelectTheirStatefulSetsPods() {
+        Map<String, JsonNode> services = ofKind("Service");
+        Map<String, JsonNode> sets = ofKind("StatefulSet");
+        assertEquals(java.util.Set.of("laminar-serve", "laminar-stage"), sets.keySet());
+        for (JsonNode set : sets.values()) {
+            JsonNode service = services.get(set.path("spec").path("serviceName").asText());
+            assertNotNull(service, name(set) + "'s serviceName is a Service here");
+            assertEquals("None", service.path("spec").path("clusterIP").asText(), name(service) + " is headless");
+            // Members bind the name they advertise at start, before any readiness.
+            assertTrue(service.path("spec").path("publishNotReadyAddresses").asBoolean(), name(service));
+            JsonNode podLabels = set.path("spec").path("template").path("metadata").path("labels");
+            assertEquals(set.path("spec").path("selector").path("matchLabels"), podLabels, name(set) + " selects its pods");
+            service.path("spec").path("selector").properties().forEach(e -> assertEquals(e.getValue(),
+                    podLabels.path(e.getKey()), name(service) + " selects " + name(set) + "'s pods by " + e.getKey()));
+            // The selectors of the two services tell serve and stage pods apart.
+            for (JsonNode other : sets.values()) {
+                if (other != set) {
+                    JsonNode otherLabels = other.path("spec").path("template").path("metadata").path("labels");
+                    assertFalse(service.path("spec").path("selector").properties().stream()
+                            .allMatch(e -> e.getValue().equals(otherLabels.path(e.getKey()))),
+                            name(service) + " does not select " + name(other) + "'s pods");
+                }
+            }
+            List<String> portNames = new ArrayList<>();
+            container(set).path("ports").forEach(p -> portNames.add(p.path("name").asText()));
+            for (JsonNode port : service.path("spec").path("ports")) {
+                assertTrue(portNames.contains(port.path("targetPort").asText()), name(service) + " targets a port of " + name(set));
+            }
+        }
+    }
+
+    @Test
+    void serveIsOneStablyNamedSeedAndStagesJoinIt() {
+        JsonNode serveSet = ofKind("StatefulSet").get("laminar-serve");
+        assertEquals(1, serveSet.path("spec").path("replicas").asInt(), "one serve: it starts its own cluster");
+        ParseResult serve = parse(k8sArgs(serveSet), "serve");
+        String serviceName = serveSet.path("spec").path("serviceName").asText();
+        String stableName = name(serveSet) + "-0." + serviceName;
+        String serveHost = serve.matchedOptionValue("--host", "");
+        assertEquals(stableName, serveHost, "serve advertises its pod's DNS name in the headless service");
+        int servePort = serve.matchedOptionValue("--port", 0);
+        assertEquals(servePort, clusterPort(serveSet), "serve's --port is its declared container port");
+
+        JsonNode stageSet = ofKind("StatefulSet").get("laminar-stage");
+        assertTrue(stageSet.path("spec").path("replicas").asInt() >= 2, "several stage pods");
+        ParseResult stage = parse(k8sArgs(stageSet), "node");
+        assertEquals(List.of(stableName + ":" + servePort), stage.matchedOptionValue("--seed-nodes", List.of()));
+        assertEquals(POD_IP, stage.matchedOptionValue("--host", ""), "a stage advertises its pod IP");
+        assertEquals(stage.matchedOptionValue("--port", 0).intValue(), clusterPort(stageSet));
+        assertBudgetPlaced(stage, name(stageSet));
+        assertEquals(serveLayersInDocs(), serveLayers(serve), "serve hosts the documented layers");
+    }
+
+    @Test
+    void serveReadsKafkaFromTheConfigMap() {
+        JsonNode serveSet = ofKind("StatefulSet").get("laminar-serve");
+        JsonNode env = envVar(container(serveSet), "KAFKA_BOOTSTRAP");
+        JsonNode ref = env.path("valueFrom").path("configMapKeyRef");
+        JsonNode configMap = ofKind("ConfigMap").get(ref.path("name").asText());
+        assertNotNull(configMap, "KAFKA_BOOTSTRAP comes from a ConfigMap here");
+        String bootstrap = configMap.path("data").path(ref.path("key").asText()).asText();
+        assertTrue(bootstrap.matches("[\\w.-]+:\\d+(,[\\w.-]+:\\d+)*"), "HOST:PORT,...: " + bootstrap);
+        assertEquals(bootstrap, parse(k8sArgs(serveSet), "serve").matchedOptionValue("--bootstrap-servers", ""));
+    }
+
+    @Test
+    void podsMountTheModelClaimReadOnlyAtTheirDashMPath() {
+        Map<String, JsonNode> claims = ofKind("PersistentVolumeClaim");
+        for (JsonNode set : ofKind("StatefulSet").values()) {
+            String model = parse(k8sArgs(set), command(set)).matchedOptionValue("-m", "");
+            assertEquals(composeModelPath(), model, name(set) + " reads the model where compose mounts it");
+            JsonNode mount = null;
+            for (JsonNode m : container(set).path("volumeMounts")) {
+                if (model.startsWith(m.path("mountPath").asText() + "/")) {
+                    mount = m;
+                }
+            }
+            assertNotNull(mount, name(set) + " mounts a volume above " + model);
+            assertTrue(mount.path("readOnly").asBoolean(), name(set) + " mounts the model read-only");
+            JsonNode volume = null;
+            for (JsonNode v : set.path("spec").path("template").path("spec").path("volumes")) {
+                if (v.path("name").asText().equals(mount.path("name").asText())) {
+                    volume = v;
+                }
+            }
+            assertNotNull(volume, name(set) + " declares volume " + mount.path("name").asText());
+            JsonNode claim = volume.path("persistentVolumeClaim");
+            assertTrue(claim.path("readOnly").asBoolean());
+            JsonNode pvc = claims.get(claim.path("claimName").asText());
+            assertNotNull(pvc, "the claim " + claim.path("claimName").asText() + " is defined here");
+            List<String> modes = new ArrayList<>();
+            pvc.path("spec").path("accessModes").forEach(m -> modes.add(m.asText()));
+            assertEquals(List.of("ReadOnlyMany"), modes, "pods on several machines read the model");
+        }
+    }
+
+    @Test
+    void probesCheckADeclaredPortAndMemoryHoldsTheJvm() {
+        for (JsonNode set : ofKind("StatefulSet").values()) {
+            JsonNode container = container(set);
+            List<String> declared = new ArrayList<>();
+            container.path("ports").forEach(p -> {
+                declared.add(p.path("name").asText());
+                declared.add(p.path("containerPort").asText());
+            });
+            for (String probe : List.of("startupProbe", "livenessProbe")) {
+                JsonNode port = container.path(probe).path("tcpSocket").path("port");
+                assertFalse(port.isMissingNode(), name(set) + " has a " + probe + " on a TCP port");
+                assertTrue(declared.contains(port.asText()), name(set) + "'s " + probe + " checks a declared port: " + port);
+            }
+            // No HTTP health endpoint exists: no probe may pretend to one.
+            for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+                assertTrue(container.path(probe).path("httpGet").isMissingNode(), name(set) + "'s " + probe + " uses no HTTP");
+            }
+
+            JsonNode resources = container.path("resources");
+            assertEquals(resources.path("requests"), resources.path("limits"), name(set) + ": Guaranteed QoS");
+            long limitMib = mebibytes(resources.path("limits").path("memory").asText());
+            long heapMib = heapMib(envVar(container, "JAVA_TOOL_OPTIONS").path("value").asText());
+            ParseResult parsed = parse(k8sArgs(set), command(set));
+            long budgetMib = command(set).equals("node") ? parsed.matchedOptionValue("--memory-budget-mb", 0L) : 0;
+            assertTrue(heapMib > budgetMib, name(set) + ": the heap holds the budget's KV cache");
+            assertTrue(limitMib >= heapMib + budgetMib + JVM_OVERHEAD_MIB, name(set) + ": the memory limit " + limitMib
+                    + " MiB holds the heap (" + heapMib + "), the budget's weights (" + budgetMib + ") and the JVM");
+        }
+    }
+
+    // ---- docs -------------------------------------------------------------------------------
+
+    @Test
+    void documentedModelsLeaveLayersToTheStages() throws Exception {
+        Map<String, Integer> models = documentedModels();
+        assertTrue(models.size() >= 3, "docs/deploy.md lists models and their layers: " + models);
+        LayerRange serve = serveLayersInDocs();
+        assertEquals(0, serve.start(), "serve hosts the first layers (the embedding)");
+        String docs = DeployFiles.read(ROOT.resolve("docs/deploy.md"));
+        for (Map.Entry<String, Integer> model : models.entrySet()) {
+            int layers = model.getValue();
+            serve.checkWithin(layers);
+            assertTrue(serve.end() < layers, model.getKey() + ": layers are left for the stages");
+            // serve's range and the stages' (inclusive) cover the model without gap or overlap.
+            LayerRange stages = new LayerRange(serve.end(), layers);
+            assertEquals(List.of(), LayerRange.uncovered(layers, List.of(serve, stages)));
+            assertTrue(docs.contains("| " + layers + " | " + serve.start() + "-" + (serve.end() - 1) + " | "
+                    + stages.start() + "-" + (stages.end() - 1) + " |"), model.getKey() + "'s row names both ranges");
+        }
+        Path stories = TestData.dir().resolve("models/stories260K.gguf");
+        if (Files.isRegularFile(stories) && models.containsKey("stories260K")) {
+            try (GgufFile file = GgufFile.open(stories)) {
+                assertEquals(ModelConfig.fromGguf(file).layers(), models.get("stories260K"), "the test model's layers");
+            }
+        }
+    }
+
+    @Test
+    void docsExplainTheMultiNodeDeployment() {
+        String docs = DeployFiles.read(ROOT.resolve("docs/deploy.md"));
+        for (String mention : List.of("deploy/docker-compose.multinode.yml", "deploy/k8s", "LAMINAR_SERVE_LAYERS",
+                "LAMINAR_STAGE_BUDGET_MB", "kubectl scale statefulset laminar-stage", "PIPELINE_NOT_READY", "STAGE_FAILED",
+                "status 3")) {
+            assertTrue(docs.contains(mention), "docs/deploy.md mentions " + mention);
+        }
+        assertTrue(Files.exists(K8S.resolve("README.md")));
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------
+
+    /** What $(POD_IP) stands for when the stages' arguments are parsed. */
+    private static final String POD_IP = "10.1.2.3";
+
+    private static JsonNode compose() {
+        return DeployFiles.yaml(COMPOSE);
+    }
+
+    private static List<String> laminarServices() {
+        return compose().path("services").properties().stream().map(Map.Entry::getKey)
+                .filter(name -> !name.equals("kafka")).toList();
+    }
+
+    private static String composeModelPath() {
+        return parse(composeCommand(compose().path("services").path("serve")), "serve").matchedOptionValue("-m", "");
+    }
+
+    /** A compose service's command with {@code ${VAR:-default}} as its default and {@code ${VAR:?...}} refused. */
+    private static List<String> composeCommand(JsonNode service) {
+        List<String> command = new ArrayList<>();
+        service.path("command").forEach(n -> command.add(interpolate(n.asText())));
+        return command;
+    }
+
+    private static final Pattern COMPOSE_VARIABLE = Pattern.compile("\\$\\{(\\w+)(?::-([^}]*))?}");
+
+    private static String interpolate(String text) {
+        Matcher m = COMPOSE_VARIABLE.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            if (m.group(2) == null) {
+                fail("${" + m.group(1) + "} in a command has no default: " + text);
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(m.group(2)));
+        }
+        return m.appendTail(out).toString();
+    }
+
+    private static String composeJavaOptions(JsonNode service) {
+        return interpolate(service.path("environment").path("JAVA_TOOL_OPTIONS").asText());
+    }
+
+    private static List<Integer> exposed(JsonNode service) {
+        List<Integer> ports = new ArrayList<>();
+        service.path("expose").forEach(p -> ports.add(Integer.parseInt(p.asText())));
+        return ports;
+    }
+
+    /** Parsed from the top, as `laminar serve ...` is; returns the subcommand's result. */
+    private static ParseResult parse(List<String> command, String subcommand) {
+        assertEquals(subcommand, command.getFirst(), "runs " + subcommand + ": " + command);
+        ParseResult top = Main.commandLine().parseArgs(command.toArray(String[]::new));
+        assertTrue(top.hasSubcommand(), String.valueOf(command));
+        return top.subcommand();
+    }
+
+    /** A stage that offers a budget and names no range: the scheduler places the layers serve leaves. */
+    private static void assertBudgetPlaced(ParseResult stage, String name) {
+        assertTrue(stage.matchedOptionValue("--layers", List.of()).isEmpty(), name + " takes its layers from placement");
+        assertTrue(stage.matchedOptionValue("--memory-budget-mb", 0L) > 0, name + " offers a memory budget");
+    }
+
+    private static LayerRange serveLayers(ParseResult serve) {
+        List<String> layers = serve.matchedOptionValue("--layers", List.of());
+        assertEquals(1, layers.size(), "serve hosts one range: " + layers);
+        return LayerRange.parseInclusive(layers.getFirst());
+    }
+
+    /** serve's range in the docs' model table, which is the files' default. */
+    private static LayerRange serveLayersInDocs() {
+        Matcher m = Pattern.compile("`LAMINAR_SERVE_LAYERS` \\(default `(\\d+-\\d+)`\\)")
+                .matcher(DeployFiles.read(ROOT.resolve("docs/deploy.md")));
+        assertTrue(m.find(), "docs/deploy.md gives LAMINAR_SERVE_LAYERS's default");
+        return LayerRange.parseInclusive(m.group(1));
+    }
+
+    /** Rows "| `NAME...` ... | LAYERS | A-B | C-D |" of docs/deploy.md's model table, by the name's first word. */
+    private static Map<String, Integer> documentedModels() {
+        Map<String, Integer> models = new LinkedHashMap<>();
+        Matcher m = Pattern.compile("(?m)^\\s*\\| `([\\w.-]+?)(?:-Q\\w+)?\\.gguf`[^|]*\\| (\\d+) \\| \\d+-\\d+ \\| \\d+-\\d+ \\|")
+                .matcher(DeployFiles.read(ROOT.resolve("docs/deploy.md")));
+        while (m.find()) {
+            models.put(m.group(1), Integer.parseInt(m.group(2)));
+        }
+        return models;
+    }
+
+    private static List<JsonNode> k8sObjects() {
+        List<JsonNode> objects = new ArrayList<>();
+        DeployFiles.yaml(K8S.resolve("kustomization.yaml")).path("resources")
+                .forEach(r -> objects.addAll(DeployFiles.yamlDocuments(K8S.resolve(r.asText()))));
+        return objects;
+    }
+
+    private static Map<String, JsonNode> ofKind(String kind) {
+        Map<String, JsonNode> byName = new TreeMap<>();
+        for (JsonNode object : k8sObjects()) {
+            if (object.path("kind").asText().equals(kind)) {
+                byName.put(name(object), object);
+            }
+        }
+        return byName;
+    }
+
+    private static String name(JsonNode object) {
+        return object.path("metadata").path("name").asText();
+    }
+
+    private static JsonNode container(JsonNode set) {
+        JsonNode containers = set.path("spec").path("template").path("spec").path("containers");
+        assertEquals(1, containers.size(), name(set) + " runs one container");
+        return containers.get(0);
+    }
+
+    private static String command(JsonNode set) {
+        return container(set).path("args").get(0).asText();
+    }
+
+    private static JsonNode envVar(JsonNode container, String name) {
+        for (JsonNode e : container.path("env")) {
+            if (e.path("name").asText().equals(name)) {
+                return e;
+            }
+        }
+        throw new AssertionError("no env " + name + " in container " + container.path("name").asText());
+    }
+
+    private static int clusterPort(JsonNode set) {
+        for (JsonNode p : container(set).path("ports")) {
+            if (p.path("name").asText().equals("cluster")) {
+                return p.path("containerPort").asInt();
+            }
+        }
+        throw new AssertionError(name(set) + " declares no port named cluster");
+    }
+
+    /**
+     * The container's args with {@code $(VAR)} expanded as the kubelet does, from its env: a value,
+     * a ConfigMap key, or the downward API (the pod name of ordinal 0, a pod IP).
+     */
+    private static List<String> k8sArgs(JsonNode set) {
+        JsonNode container = container(set);
+        Map<String, String> env = new TreeMap<>();
+        for (JsonNode e : container.path("env")) {
+            JsonNode from = e.path("valueFrom");
+            String value;
+            if (e.has("value")) {
+                value = e.path("value").asText();
+            } else if (from.has("configMapKeyRef")) {
+                JsonNode ref = from.path("configMapKeyRef");
+                JsonNode map = ofKind("ConfigMap").get(ref.path("name").asText());
+                assertNotNull(map, "ConfigMap " + ref.path("name").asText());
+                value = map.path("data").path(ref.path("key").asText()).asText();
+            } else {
+                value = switch (from.path("fieldRef").path("fieldPath").asText()) {
+                    case "metadata.name" -> name(set) + "-0";
+                    case "status.podIP" -> POD_IP;
+                    default -> throw new AssertionError("unexpected env source " + e);
+                };
+            }
+            env.put(e.path("name").asText(), value);
+        }
+        List<String> args = new ArrayList<>();
+        Pattern variable = Pattern.compile("\\$\\((\\w+)\\)");
+        for (JsonNode a : container.path("args")) {
+            Matcher m = variable.matcher(a.asText());
+            StringBuilder out = new StringBuilder();
+            while (m.find()) {
+                String value = env.get(m.group(1));
+                assertNotNull(value, "$(" + m.group(1) + ") in " + name(set) + "'s args is in its env");
+                m.appendReplacement(out, Matcher.quoteReplacement(value));
+            }
+            args.add(m.appendTail(out).toString());
+        }
+        return args;
+    }
+
+    /** -Xmx of JVM options, in MiB. */
+    private static long heapMib(String javaOptions) {
+        Matcher m = Pattern.compile("-Xmx(\\d+)([kKmMgG])").matcher(javaOptions);
+        assertTrue(m.find(), "a heap size in " + javaOptions);
+        long n = Long.parseLong(m.group(1));
+        return switch (Character.toLowerCase(m.group(2).charAt(0))) {
+            case 'g' -> n << 10;
+            case 'm' -> n;
+            default -> n >> 10;
+        };
+    }
+
+    /** A Kubernetes memory quantity (Mi or Gi) in MiB. */
+    private static long mebibytes(String quantity) {
+        if (quantity.endsWith("Gi")) {
+            return Long.parseLong(quantity.substring(0, quantity.length() - 2)) << 10;
+        }
+        if (quantity.endsWith("Mi")) {
+            return Long.parseLong(quantity.substring(0, quantity.length() - 2));
+        }
+        throw new AssertionError("memory in Mi or Gi: " + quantity);
+    }
+}
