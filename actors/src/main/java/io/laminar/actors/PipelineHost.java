@@ -37,6 +37,9 @@ import java.util.concurrent.CompletionStage;
  * the scheduler is a cluster of one; the same actors and messages serve many machines.
  */
 public final class PipelineHost implements AutoCloseable {
+    /** The cluster role of a member that runs a scheduler; laminar.conf's split brain resolver counts it. */
+    public static final String SCHEDULER_ROLE = "scheduler";
+
     private final ActorSystem<Void> system;
     private final GgufFile file;
     private final ModelConfig config;
@@ -89,6 +92,11 @@ public final class PipelineHost implements AutoCloseable {
                 system.systemActorOf(PlacementAgent.create(s.modelId(), s.hosting().memoryBudgetBytes(), factory,
                         footprint), "placement-agent", Props.empty());
             }
+            if (!s.hosting().scheduler()) {
+                system.systemActorOf(SchedulerWatch.create(
+                        system.settings().config().getDuration("laminar.cluster.orphan-after")),
+                        "scheduler-watch", Props.empty());
+            }
             ActorRef<PipelineScheduler.Command> scheduler = s.hosting().scheduler()
                     ? system.systemActorOf(PipelineScheduler.create(
                             SchedulerSettings.defaults(s.modelId(), tokenizer::isEndOfGeneration, footprint)
@@ -109,12 +117,18 @@ public final class PipelineHost implements AutoCloseable {
         }
     }
 
+    /**
+     * The options of the command line, then JVM system properties ({@code JAVA_OPTS=-Dakka...}, so
+     * an operator can tune any setting of laminar.conf without a build), then laminar.conf, then
+     * Akka's defaults.
+     */
     private static Config akkaConfig(HostSettings s) {
         return ConfigFactory.parseMap(Map.of(
                         "akka.remote.artery.canonical.hostname", s.network().hostname(),
                         "akka.remote.artery.canonical.port", s.network().port(),
                         "akka.cluster.roles", clusterRoles(s.hosting()),
                         "laminar.pipeline.wire-format", s.wireFormat().name().toLowerCase()))
+                .withFallback(ConfigFactory.systemProperties())
                 .withFallback(ConfigFactory.parseResources(PipelineHost.class.getClassLoader(), "laminar.conf"))
                 .withFallback(ConfigFactory.load());
     }
@@ -126,7 +140,7 @@ public final class PipelineHost implements AutoCloseable {
     static List<String> clusterRoles(HostSettings.Hosting h) {
         List<String> roles = new ArrayList<>();
         if (h.scheduler()) {
-            roles.add("scheduler"); // the role laminar.conf's split brain resolver counts
+            roles.add(SCHEDULER_ROLE);
         }
         if (!h.stages().isEmpty() || h.memoryBudgetBytes() > 0) {
             roles.add("stage");
@@ -205,6 +219,15 @@ public final class PipelineHost implements AutoCloseable {
     public boolean downedByCluster() {
         return CoordinatedShutdown.get(system).getShutdownReason()
                 .filter(r -> r.equals(CoordinatedShutdown.clusterDowningReason())).isPresent();
+    }
+
+    /**
+     * Whether this member left its cluster because the cluster had no scheduler any more
+     * ({@code laminar.cluster.orphan-after}), which stops its actor system.
+     */
+    public boolean orphaned() {
+        return CoordinatedShutdown.get(system).getShutdownReason()
+                .filter(r -> r == SchedulerWatch.Orphaned.INSTANCE).isPresent();
     }
 
     public CompletionStage<PipelineScheduler.Status> status() {

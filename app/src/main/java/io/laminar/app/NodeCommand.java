@@ -1,7 +1,6 @@
 package io.laminar.app;
 
 import io.laminar.actors.HostSettings;
-import io.laminar.actors.PipelineHost;
 import io.laminar.actors.serialization.WireFormat;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.StageBackend;
@@ -17,10 +16,8 @@ import java.util.concurrent.Callable;
 
 /** {@code laminar node}: one cluster member hosting stages and/or the scheduler, until stopped. */
 @Command(name = "node", mixinStandardHelpOptions = true,
-        description = "Starts a cluster member: a stage hosting a layer range, the model's scheduler, or both. Members find each other through --seed-nodes; the pipeline is ready once every layer is hosted. Runs until stopped (Ctrl-C or SIGTERM); exits with status 3 if the cluster removes it (unreachable from the scheduler's side).")
+        description = "Starts a cluster member: a stage hosting a layer range, the model's scheduler, or both. Members find each other through --seed-nodes; the pipeline is ready once every layer is hosted. Runs until stopped (Ctrl-C or SIGTERM). A node the cluster removes (unreachable from the scheduler's side) or whose cluster loses its scheduler joins again by itself; with --no-rejoin it exits with status 3 instead.")
 public final class NodeCommand implements Callable<Integer> {
-    /** Exit status when the cluster downed this node. */
-    static final int DOWNED_EXIT_STATUS = 3;
     enum Role { stage, scheduler }
 
     @Option(names = "--role", required = true, split = ",", paramLabel = "ROLE",
@@ -81,6 +78,10 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Scheduler: how long a request waits for a pipeline that is not ready (default: ${DEFAULT-VALUE}).")
     long admissionTimeoutSeconds;
 
+    @Option(names = "--rejoin", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Join again when the cluster removes this node or loses its scheduler (default: ${DEFAULT-VALUE}); --no-rejoin exits with status 3 instead, for a supervisor to restart.")
+    boolean rejoin;
+
     @Option(names = "--warm-up", paramLabel = "SECONDS", defaultValue = "" + ServeCommand.WARM_UP_SECONDS,
             description = "Stages: most time for dummy steps before registering, so that the first requests run compiled kernels; they stop sooner once the JIT has settled; 0 skips them (default: ${DEFAULT-VALUE}).")
     double warmUpSeconds;
@@ -111,19 +112,12 @@ public final class NodeCommand implements Callable<Integer> {
                 WireFormat.parse(wireFormat))
                 .withBackends(backends.size() > 1 ? StageBackend.perStage(backends, ranges.size()) : backends)
                 .withWarmUp(ServeCommand.warmUp(warmUpSeconds));
-        try (PipelineHost node = PipelineHost.start(settings)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(node::close));
+        RejoiningMember member = new RejoiningMember(settings, rejoin, System.err);
+        Runtime.getRuntime().addShutdownHook(new Thread(member::stop));
+        return member.run(node -> {
             System.out.printf(Locale.ROOT, "laminar node up at %s:%d roles=%s layers=%s model=%s%n", host, node.port(),
                     roles, ranges, settings.modelId());
             System.out.flush();
-            node.system().getWhenTerminated().toCompletableFuture().join();
-            if (node.downedByCluster()) {
-                // Not a clean stop: a non-zero status lets a supervisor (systemd, Kubernetes) start it again.
-                System.err.println("laminar node: the cluster removed this node (unreachable from the side"
-                        + " with the scheduler); exiting with status " + DOWNED_EXIT_STATUS);
-                return DOWNED_EXIT_STATUS;
-            }
-        }
-        return 0;
+        });
     }
 }
