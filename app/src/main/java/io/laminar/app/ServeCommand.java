@@ -1,6 +1,7 @@
 package io.laminar.app;
 
 import io.laminar.actors.HostSettings;
+import io.laminar.actors.gateway.DuplicateWindow;
 import io.laminar.actors.gateway.GatewaySettings;
 import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.app.serve.LaminarServer;
@@ -43,6 +44,15 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Requests served at once; beyond this the gateway pauses its partitions (default: ${DEFAULT-VALUE}).")
     int maxInFlight;
 
+    @Option(names = "--duplicate-window", paramLabel = "SECONDS",
+            defaultValue = "" + DuplicateWindow.DEFAULT_AGE_SECONDS,
+            description = "How long after a request finished its request id is remembered: a request with an id being served or remembered is refused (DUPLICATE_REQUEST); 0 remembers only ids being served (default: ${DEFAULT-VALUE}).")
+    long duplicateWindowSeconds;
+
+    @Option(names = "--duplicate-window-ids", paramLabel = "N", defaultValue = "" + DuplicateWindow.DEFAULT_IDS,
+            description = "Most finished request ids remembered, about 200 bytes each; the oldest are forgotten first (default: ${DEFAULT-VALUE}).")
+    int duplicateWindowIds;
+
     @Option(names = "--max-sequences", defaultValue = "16", description = "Sequences decoded together (KV slots) (default: ${DEFAULT-VALUE}).")
     int maxSequences;
 
@@ -79,7 +89,8 @@ public final class ServeCommand implements Callable<Integer> {
         model.validate();
         LaminarServer.Options options = options(model, new Membership(layers, host, port),
                 bootstrapServers, kafkaConfig, responseFormat, kafkaPort, kafkaDir, maxInFlight, maxSequences, groupId,
-                warmUp(warmUpSeconds));
+                warmUp(warmUpSeconds))
+                .withDuplicateWindow(new DuplicateWindow(duplicateWindowIds, Duration.ofSeconds(duplicateWindowSeconds)));
         try (LaminarServer server = LaminarServer.start(options)) {
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));
             System.out.println("kafka bootstrap: " + server.bootstrapServers());

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Serves the requests one gateway reads: turns each record into a pipeline request, turns the
@@ -72,6 +73,10 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         boolean finalQueued;
         boolean submitted;
         boolean writeFailed;
+        /** The request holds its id in {@link #requestIds}: it was accepted and is served. */
+        boolean holdsId;
+        /** It ended with an ERROR event. */
+        boolean failed;
         /** What was submitted, to submit again after a stage was lost. */
         PipelineScheduler.Submit submit;
         int retries;
@@ -101,6 +106,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
     private final ActorRef<SequenceEvent> events;
     private final OffsetTracker offsets = new OffsetTracker();
     private final Map<String, Session> sessions = new HashMap<>();
+    private final RecentRequestIds requestIds;
 
     /** What the gateway tells the poller when records are done. */
     interface Completion {
@@ -109,12 +115,16 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
 
         /** A record's events could not be written: it no longer counts as in flight, and its offset stays uncommitted. */
         void abandoned();
+
+        /** A record was read again while it is still being served: it does not count as in flight twice. */
+        void readAgain();
     }
 
     private GatewayActor(ActorContext<Command> context, TimerScheduler<Command> timers,
                          ActorRef<PipelineScheduler.Command> scheduler, PromptEncoder prompts, ResponseWriter writer,
-                         int maxContext, Completion completion) {
+                         int maxContext, DuplicateWindow duplicateWindow, Completion completion) {
         super(context);
+        this.requestIds = new RecentRequestIds(duplicateWindow);
         this.timers = timers;
         this.scheduler = scheduler;
         this.prompts = prompts;
@@ -125,9 +135,10 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
     }
 
     static Behavior<Command> create(ActorRef<PipelineScheduler.Command> scheduler, PromptEncoder prompts,
-                                    ResponseWriter writer, int maxContext, Completion completion) {
+                                    ResponseWriter writer, int maxContext, DuplicateWindow duplicateWindow,
+                                    Completion completion) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new GatewayActor(ctx, timers, scheduler, prompts, writer, maxContext, completion)));
+                new GatewayActor(ctx, timers, scheduler, prompts, writer, maxContext, duplicateWindow, completion)));
     }
 
     @Override
@@ -145,18 +156,66 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
     private Behavior<Command> onRecord(RecordRead m) {
         RequestPoller.Received r = m.record();
         String id = r.partition().topic() + "/" + r.partition().partition() + "/" + r.offset();
+        if (sessions.containsKey(id)) {
+            // After a rebalance the consumer resumes from the committed offset, that of the oldest
+            // record not finished: records still being served come again, and are left to their session.
+            completion.readAgain();
+            return this;
+        }
+        RecentRequestIds.Source source = new RecentRequestIds.Source(r.partition(), r.offset());
+        String requestId = switch (r.decoded()) {
+            case RequestDecodeResult.Rejected rej -> rej.requestId();
+            case RequestDecodeResult.Accepted acc -> acc.request().getRequestId();
+        };
+        Optional<RecentRequestIds.Known> earlier = requestId == null
+                ? Optional.empty() : requestIds.find(requestId, System.currentTimeMillis());
+        offsets.started(r.partition(), r.offset());
+        if (earlier.isPresent() && earlier.get().source().equals(source)) {
+            // The same record read again after it was served (a rebalance came between its last event
+            // and the commit): it is done.
+            offsets.finished(r.partition(), r.offset());
+            completion.finished(r.partition(), offsets.committable(r.partition()));
+            return this;
+        }
         Session s = new Session(id, r.partition(), r.offset(), r.receivedAtMs());
         sessions.put(id, s);
-        offsets.started(r.partition(), r.offset());
         switch (r.decoded()) {
             case RequestDecodeResult.Rejected rej -> {
                 s.requestId = rej.requestId() != null ? rej.requestId() : keyText(r.key());
                 s.metadata = rej.metadata();
-                refuse(s, r, rej.code(), rej.message());
+                if (earlier.isPresent()) {
+                    refuseDuplicate(s, r, earlier.get(), rej.code() + ": " + rej.message());
+                } else {
+                    refuse(s, r, rej.code(), rej.message());
+                }
             }
-            case RequestDecodeResult.Accepted acc -> start(s, r, acc.request());
+            case RequestDecodeResult.Accepted acc -> {
+                if (earlier.isPresent()) {
+                    s.requestId = acc.request().getRequestId();
+                    s.metadata = acc.request().getMetadata();
+                    refuseDuplicate(s, r, earlier.get(), null);
+                } else {
+                    start(s, r, acc.request());
+                }
+            }
         }
         return this;
+    }
+
+    /**
+     * Refuses a record whose request id another request holds. Serving it would put a second
+     * stream of events under that id, which clients, dropping repeats by (request id, token index),
+     * would splice into the first; the first goes on untouched.
+     */
+    private void refuseDuplicate(Session s, RequestPoller.Received r, RecentRequestIds.Known earlier,
+                                 String alsoInvalid) {
+        String message = "request id '" + s.requestId + "' "
+                + (earlier.inFlight() ? "is being served by this gateway" : "was served by this gateway within "
+                + "its duplicate window (" + requestIds.window() + ")") + ", from record " + earlier.source()
+                + "; this record (" + new RecentRequestIds.Source(r.partition(), r.offset()) + ") is not served and "
+                + "the original's stream is unaffected; send a new request under a new id"
+                + (alsoInvalid == null ? "" : "; the record is invalid too (" + alsoInvalid + ")");
+        refuse(s, r, ErrorCode.DUPLICATE_REQUEST, message);
     }
 
     private void start(Session s, RequestPoller.Received r, InferenceRequest req) {
@@ -175,6 +234,8 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
             return;
         }
         s.promptTokens = ids.length;
+        requestIds.started(s.requestId, new RecentRequestIds.Source(s.partition, s.offset));
+        s.holdsId = true;
         s.decoder = StreamingDecoder.continuing(prompts.tokenizer());
         s.filter = new StopStringFilter(req.getStop());
         long deadline = RequestDefaults.deadlineEpochMs(req, r.receivedAtMs());
@@ -249,6 +310,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
             }
             case SequenceEvent.Failed f -> {
                 s.finalQueued = true;
+                s.failed = true;
                 timers.cancel(s.id);
                 write(s, ResponseEvents.error(s.requestId, s.metadata, errorCode(f.code()), f.message(),
                         System.currentTimeMillis()));
@@ -262,6 +324,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
             // A retry repeating what the first run sent.
             if (s.received[t.index()] != t.tokenId()) {
                 s.finalQueued = true;
+                s.failed = true;
                 timers.cancel(s.id);
                 scheduler.tell(new PipelineScheduler.Cancel(s.id));
                 write(s, ResponseEvents.error(s.requestId, s.metadata, ErrorCode.STAGE_FAILED,
@@ -363,6 +426,15 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         s.pendingWrites--;
         if (s.finalQueued && s.pendingWrites == 0) {
             sessions.remove(s.id);
+            if (s.holdsId) {
+                if (s.writeFailed || (s.failed && s.tokensSent == 0)) {
+                    // Events not all written: the record is served again after a restart. Failed before its
+                    // first token: its client may send it again. Either way no stream under the id to protect.
+                    requestIds.forget(s.requestId);
+                } else {
+                    requestIds.finished(s.requestId, System.currentTimeMillis());
+                }
+            }
             if (s.writeFailed) {
                 completion.abandoned();
             } else {

@@ -1,6 +1,7 @@
 package io.laminar.actors.gateway;
 
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * How a gateway reads requests and writes responses.
@@ -15,10 +16,12 @@ import java.util.Map;
  *                        sets its own deserializers, group id and manual commits
  * @param producerConfig  Kafka producer properties; the gateway sets its own serializers and
  *                        requires idempotence
+ * @param duplicateWindow how long the ids of served requests are remembered, to refuse a request
+ *                        that repeats one
  */
 public record GatewaySettings(String requestsTopic, String responsesTopic, String deadLetterTopic, String groupId,
                               int maxInFlight, Map<String, Object> consumerConfig,
-                              Map<String, Object> producerConfig) {
+                              Map<String, Object> producerConfig, DuplicateWindow duplicateWindow) {
     public static final String DEFAULT_GROUP_ID = "laminar-gateway";
     public static final int DEFAULT_MAX_IN_FLIGHT = 64;
 
@@ -28,5 +31,6 @@ public record GatewaySettings(String requestsTopic, String responsesTopic, Strin
         }
         consumerConfig = Map.copyOf(consumerConfig);
         producerConfig = Map.copyOf(producerConfig);
+        Objects.requireNonNull(duplicateWindow, "duplicateWindow");
     }
 }

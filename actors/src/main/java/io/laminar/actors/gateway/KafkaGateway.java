@@ -51,8 +51,14 @@ public final class KafkaGateway implements AutoCloseable {
             public void abandoned() {
                 inFlight.decrementAndGet();
             }
+
+            @Override
+            public void readAgain() {
+                inFlight.decrementAndGet();
+            }
         };
-        this.actor = system.systemActorOf(GatewayActor.create(scheduler, prompts, writer, maxContext, completion),
+        this.actor = system.systemActorOf(GatewayActor.create(scheduler, prompts, writer, maxContext,
+                        settings.duplicateWindow(), completion),
                 "kafka-gateway-" + System.identityHashCode(this), Props.empty());
         this.poller = new RequestPoller(settings, codec, r -> actor.tell(new GatewayActor.RecordRead(r)), inFlight);
         pollerRef[0] = poller;

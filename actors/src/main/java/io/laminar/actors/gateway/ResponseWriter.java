@@ -3,11 +3,14 @@ package io.laminar.actors.gateway;
 import io.laminar.schemas.ErrorCode;
 import io.laminar.schemas.ResponseEvent;
 import io.laminar.schemas.kafka.ResponseSerializer;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -15,6 +18,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 
 /**
@@ -24,15 +28,16 @@ import java.util.function.BiConsumer;
  * its acknowledgement (or failure) to a callback.
  */
 final class ResponseWriter implements AutoCloseable {
-    /** Headers on a dead letter, so its reader knows why it is there and where it came from. */
-    static final String HEADER_ERROR_CODE = "laminar.error.code";
-    static final String HEADER_ERROR_MESSAGE = "laminar.error.message";
-    static final String HEADER_SOURCE = "laminar.source";
+    private static final Logger LOG = LoggerFactory.getLogger(ResponseWriter.class);
+    /** Kafka's default {@code max.request.size}. */
+    private static final int DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final ResponseSerializer serializer;
     private final String responses;
     private final String deadLetters;
+    /** The largest record the producer sends ({@code max.request.size}, checked uncompressed). */
+    private final int maxRequestBytes;
     private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "laminar-response-writer");
         t.setDaemon(true);
@@ -48,6 +53,8 @@ final class ResponseWriter implements AutoCloseable {
         this.serializer = serializer;
         this.responses = settings.responsesTopic();
         this.deadLetters = settings.deadLetterTopic();
+        Object max = config.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        this.maxRequestBytes = max == null ? DEFAULT_MAX_REQUEST_BYTES : Integer.parseInt(max.toString().strip());
     }
 
     /** Writes {@code event} keyed by {@code requestId} (unkeyed when the id is unknown). */
@@ -57,14 +64,49 @@ final class ResponseWriter implements AutoCloseable {
         sender.execute(() -> send(new ProducerRecord<>(responses, key, value), session, done));
     }
 
-    /** Copies a refused record, unchanged, to the dead-letter topic with headers saying why. */
+    /**
+     * Copies a refused record to the dead-letter topic with headers saying why, its value cut to
+     * what the producer may send (see {@link DeadLetter}). A dead letter never holds its record's
+     * offset back: one that Kafka still refuses as too large (a topic whose {@code max.message.bytes}
+     * is below the producer's limit) is sent again cut shorter, down to no value at all, and one
+     * that cannot be written even so, or fails otherwise, is logged and reported as done. The
+     * client learns of the refusal from the error event, and the original stays in the requests
+     * topic at the position the dead letter names.
+     */
     void deadLetter(RequestPoller.Received r, ErrorCode code, String message, String session,
                     BiConsumer<String, Throwable> done) {
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(HEADER_ERROR_CODE, code.name().getBytes(StandardCharsets.UTF_8));
-        headers.add(HEADER_ERROR_MESSAGE, message.getBytes(StandardCharsets.UTF_8));
-        headers.add(HEADER_SOURCE, (r.partition() + "@" + r.offset()).getBytes(StandardCharsets.UTF_8));
-        sender.execute(() -> send(new ProducerRecord<>(deadLetters, null, r.key(), r.value(), headers), session, done));
+        DeadLetter letter = DeadLetter.of(r, code, message);
+        sender.execute(() -> sendDeadLetter(letter, letter.valueBytesFitting(maxRequestBytes), session, done));
+    }
+
+    private void sendDeadLetter(DeadLetter letter, int keep, String session, BiConsumer<String, Throwable> done) {
+        ProducerRecord<byte[], byte[]> record = letter.toRecord(deadLetters, keep);
+        int sent = record.value() == null ? 0 : record.value().length;
+        Callback written = (meta, e) -> {
+            if (e == null) {
+                if (sent < letter.valueLength()) {
+                    LOG.warn("dead letter of {}@{} ({}) cut from {} to {} bytes to fit the producer's limits",
+                            letter.sourcePartition(), letter.sourceOffset(), letter.code(), letter.valueLength(), sent);
+                }
+                done.accept(session, null);
+            } else if (e instanceof RecordTooLargeException && sent > 0) {
+                // Runs on the producer's I/O thread, which must not block: resend from the sender's.
+                try {
+                    sender.execute(() -> sendDeadLetter(letter, sent / 2, session, done));
+                } catch (RejectedExecutionException closing) {
+                    done.accept(session, null);
+                }
+            } else {
+                LOG.error("dead letter of {}@{} ({}) not written, the offset advances anyway: {}",
+                        letter.sourcePartition(), letter.sourceOffset(), letter.code(), e.toString());
+                done.accept(session, null);
+            }
+        };
+        try {
+            producer.send(record, written);
+        } catch (RuntimeException e) {
+            written.onCompletion(null, e);
+        }
     }
 
     private void send(ProducerRecord<byte[], byte[]> record, String session, BiConsumer<String, Throwable> done) {

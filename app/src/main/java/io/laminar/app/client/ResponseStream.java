@@ -3,6 +3,7 @@ package io.laminar.app.client;
 import io.laminar.schemas.EventType;
 import io.laminar.schemas.ResponseEvent;
 import io.laminar.schemas.codec.ResponseCodec;
+import io.laminar.schemas.codec.ResponseEvents;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -23,7 +24,8 @@ import java.util.function.Consumer;
  * Reads the responses topic from its current end, without a consumer group: what a client that
  * just sent requests needs to see their events. Events are decoded (Avro or JSON) and deduplicated
  * by (request id, token index) / (request id, type), so a request served twice after a crash reads
- * once.
+ * once. A {@code DUPLICATE_REQUEST} error answers a repeated record, not the request whose id it
+ * carries: it is handed on, but neither ends that request's stream nor counts as its error.
  */
 public final class ResponseStream implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -51,7 +53,9 @@ public final class ResponseStream implements AutoCloseable {
 
     /**
      * Hands each new event to {@code sink} until every request in {@code requestIds} has finished
-     * or failed, or {@code timeout} passes. Returns the ids that did not end in time.
+     * or failed, or {@code timeout} passes. Returns the ids that did not end in time. (An id sent
+     * again only, after its request ended, gets a {@code DUPLICATE_REQUEST} error and nothing more:
+     * it stays open until the timeout.)
      */
     public Set<String> follow(Set<String> requestIds, Duration timeout, Consumer<ResponseEvent> sink) {
         Set<String> open = new HashSet<>(requestIds);
@@ -65,6 +69,10 @@ public final class ResponseStream implements AutoCloseable {
                     continue;
                 }
                 String id = e.getRequestId();
+                if (id != null && requestIds.contains(id) && ResponseEvents.refusesRepeat(e)) {
+                    sink.accept(e);
+                    continue;
+                }
                 if (id == null || !requestIds.contains(id) || !seen.add(dedupKey(e))) {
                     if (id != null && requestIds.contains(id)) {
                         duplicates++;

@@ -3,6 +3,7 @@ package io.laminar.app.serve;
 import io.laminar.actors.HostSettings;
 import io.laminar.actors.PipelineClient;
 import io.laminar.actors.PipelineHost;
+import io.laminar.actors.gateway.DuplicateWindow;
 import io.laminar.actors.gateway.GatewaySettings;
 import io.laminar.actors.gateway.KafkaGateway;
 import io.laminar.actors.gateway.PromptEncoder;
@@ -35,9 +36,19 @@ public final class LaminarServer implements AutoCloseable {
      * @param embeddedLogDir where the embedded broker keeps its data (null: a temporary folder)
      * @param maxInFlight    requests the gateway serves at once before pausing its partitions
      * @param groupId        the gateways' consumer group
+     * @param duplicateWindow how long the gateway remembers served request ids, to refuse repeats
      */
     public record Options(Path model, HostSettings host, KafkaSettings kafka, int embeddedPort, Path embeddedLogDir,
-                          int maxInFlight, String groupId) {
+                          int maxInFlight, String groupId, DuplicateWindow duplicateWindow) {
+        /** Options with the default duplicate window. */
+        public Options(Path model, HostSettings host, KafkaSettings kafka, int embeddedPort, Path embeddedLogDir,
+                       int maxInFlight, String groupId) {
+            this(model, host, kafka, embeddedPort, embeddedLogDir, maxInFlight, groupId, DuplicateWindow.DEFAULT);
+        }
+
+        public Options withDuplicateWindow(DuplicateWindow window) {
+            return new Options(model, host, kafka, embeddedPort, embeddedLogDir, maxInFlight, groupId, window);
+        }
     }
 
     private final EmbeddedKafka broker;
@@ -89,7 +100,7 @@ public final class LaminarServer implements AutoCloseable {
             GatewaySettings gs = new GatewaySettings(kafka.requestsTopic(), kafka.responsesTopic(),
                     kafka.deadLetterTopic(), o.groupId(), o.maxInFlight(),
                     clientOnly(kafka.consumerConfig(o.groupId()), schemaConfig),
-                    clientOnly(kafka.producerConfig(), schemaConfig));
+                    clientOnly(kafka.producerConfig(), schemaConfig), o.duplicateWindow());
             KafkaGateway gateway = new KafkaGateway(pipeline.system(), pipeline.scheduler(),
                     new PromptEncoder(pipeline.tokenizer(), template), context, gs, schemaConfig);
             return new LaminarServer(broker, pipeline, gateway, kafka.bootstrapServers().orElseThrow(), kafka);

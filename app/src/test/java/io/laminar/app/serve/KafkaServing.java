@@ -4,7 +4,10 @@ import io.laminar.actors.HostSettings;
 import io.laminar.app.client.RequestProducer;
 import io.laminar.app.client.ResponseStream;
 import io.laminar.app.kafka.KafkaSettings;
+import io.laminar.kernels.GgmlType;
 import io.laminar.model.exec.LayerRange;
+import io.laminar.model.synth.ModelShape;
+import io.laminar.model.synth.SyntheticModelWriter;
 import io.laminar.schemas.EventType;
 import io.laminar.schemas.InferenceRequest;
 import io.laminar.schemas.ResponseEvent;
@@ -28,7 +31,21 @@ final class KafkaServing {
     }
 
     static LaminarServer start(Path model, int maxInFlight, String responseFormat) throws Exception {
-        HostSettings host = HostSettings.local(model, List.of(new LayerRange(0, 5)), 1).withBatch(64, 8, 512);
+        return start(model, new LayerRange(0, 5), maxInFlight, responseFormat);
+    }
+
+    /**
+     * A server of a synthetic model written to {@code dir} (random weights, so a clone without the
+     * test data can run it): {@link ModelShape#TINY}, 2 layers, a context of 256.
+     */
+    static LaminarServer startSynthetic(Path dir, int maxInFlight, String responseFormat) throws Exception {
+        Path model = new SyntheticModelWriter(ModelShape.TINY).weightType(GgmlType.Q8_0).writeCached(dir);
+        return start(model, new LayerRange(0, ModelShape.TINY.layers()), maxInFlight, responseFormat);
+    }
+
+    private static LaminarServer start(Path model, LayerRange layers, int maxInFlight, String responseFormat)
+            throws Exception {
+        HostSettings host = HostSettings.local(model, List.of(layers), 1).withBatch(64, 8, 512);
         KafkaSettings kafka = KafkaSettings.defaults().with("laminar.response.format", responseFormat);
         return LaminarServer.start(new LaminarServer.Options(model, host, kafka, 0, null, maxInFlight,
                 "laminar-test-" + System.nanoTime()));
@@ -67,6 +84,13 @@ final class KafkaServing {
 
     static RequestProducer producer(LaminarServer s, WireFormat format) {
         return new RequestProducer(s.kafka().producerConfig(), s.kafka().requestsTopic(), format);
+    }
+
+    /** A Kafka client's properties without Laminar's own {@code laminar.*} keys. */
+    static Map<String, Object> clientConfig(Map<String, Object> config) {
+        Map<String, Object> client = new HashMap<>(config);
+        client.keySet().removeIf(k -> k.startsWith("laminar."));
+        return client;
     }
 
     /** A producer of raw bytes, for records no serializer would write. */

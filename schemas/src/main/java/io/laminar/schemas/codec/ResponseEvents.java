@@ -75,6 +75,16 @@ public final class ResponseEvents {
     public record DedupKey(String requestId, EventType type, int tokenIndex) {
     }
 
+    /**
+     * Whether the event refuses a record that repeated a request id ({@code DUPLICATE_REQUEST}). It
+     * carries that id but is no part of its stream: the request holding the id goes on, so a client
+     * neither ends the stream on it nor counts it as the stream's ERROR when dropping repeats.
+     */
+    public static boolean refusesRepeat(ResponseEvent event) {
+        return event.getType() == EventType.ERROR && event.getError() != null
+                && event.getError().getCode() == ErrorCode.DUPLICATE_REQUEST;
+    }
+
     /** The deduplication key of an event. */
     public static DedupKey dedupKey(ResponseEvent event) {
         int index = event.getType() == EventType.TOKEN && event.getToken() != null
