@@ -335,17 +335,21 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
         if (servingElsewhere != null) {
             return standbyDetail();
         }
-        String prefix = placementError != null ? placementError + "; " : "";
+        return (placementError != null ? placementError + "; " : "") + unhostedLayers();
+    }
+
+    /** Which layers no stage hosts. */
+    private String unhostedLayers() {
         if (stages.isEmpty()) {
-            return prefix + "no stage of model '" + settings.modelId() + "' has joined yet";
+            return "no stage of model '" + settings.modelId() + "' has joined yet";
         }
         int total = stages.values().iterator().next().totalLayers();
         StringBuilder sb = new StringBuilder();
         for (LayerRange gap : LayerRange.uncovered(total, hostedRanges())) {
             sb.append(sb.isEmpty() ? "" : ", ").append(gap.size() == 1 ? "" + gap.start() : gap.toString());
         }
-        return prefix + (sb.isEmpty() ? "stages do not chain from layer 0 to " + (total - 1)
-                : "layers " + sb + " (of 0-" + (total - 1) + ") are not hosted by any stage");
+        return sb.isEmpty() ? "stages do not chain from layer 0 to " + (total - 1)
+                : "layers " + sb + " (of 0-" + (total - 1) + ") are not hosted by any stage";
     }
 
     private void adopt(List<StageInfo> chain) {
@@ -458,7 +462,7 @@ public final class PipelineScheduler extends AbstractBehavior<PipelineScheduler.
             return;
         }
         if (unplaced.size() > 1) {
-            placementError = "placement needs the missing layers to form one contiguous range; " + missingLayers();
+            placementError = "placement needs the missing layers to form one contiguous range; " + unhostedLayers();
             return;
         }
         LayerRange missing = unplaced.getFirst();
