@@ -1,0 +1,28 @@
+package io.laminar.actors.scheduler;
+
+import io.laminar.actors.scheduler.PipelineScheduler.Submit;
+import io.laminar.model.generate.SequenceProgress;
+
+/** A request and its progress, from arrival until it finishes or fails. */
+final class Sequence {
+    final Submit request;
+    final long arrivedNanos;
+    /** Set when admitted, with its KV slot. */
+    SequenceProgress progress;
+    /** KV blocks reserved for it on every stage. */
+    int blocks;
+    boolean samplingSent;
+    /** A Failed event was sent: no Finished follows. */
+    boolean failed;
+    long firstStepNanos;
+    long firstTokenNanos;
+
+    Sequence(Submit request, long arrivedNanos) {
+        this.request = request;
+        this.arrivedNanos = arrivedNanos;
+    }
+
+    String id() {
+        return request.requestId();
+    }
+}
