@@ -194,6 +194,8 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                     s.requestId = acc.request().getRequestId();
                     s.metadata = acc.request().getMetadata();
                     refuseDuplicate(s, r, earlier.get(), null);
+                } else if (r.prior() != null && r.prior().ended()) {
+                    answeredEarlier(s, acc.request());
                 } else {
                     start(s, r, acc.request());
                 }
@@ -218,6 +220,21 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         refuse(s, r, ErrorCode.DUPLICATE_REQUEST, message);
     }
 
+    /**
+     * A record an earlier gateway answered in full but crashed before committing: its events are
+     * all on the responses topic, so nothing is written again.
+     */
+    private void answeredEarlier(Session s, InferenceRequest req) {
+        s.requestId = req.getRequestId();
+        getContext().getLog().info("{} ({}) was answered in full by an earlier gateway: not served again", s.id,
+                s.requestId);
+        sessions.remove(s.id);
+        requestIds.started(s.requestId, new RecentRequestIds.Source(s.partition, s.offset));
+        requestIds.finished(s.requestId, System.currentTimeMillis());
+        offsets.finished(s.partition, s.offset);
+        completion.finished(s.partition, offsets.committable(s.partition));
+    }
+
     private void start(Session s, RequestPoller.Received r, InferenceRequest req) {
         s.requestId = req.getRequestId();
         s.metadata = req.getMetadata();
@@ -238,6 +255,9 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         s.holdsId = true;
         s.decoder = StreamingDecoder.continuing(prompts.tokenizer());
         s.filter = new StopStringFilter(req.getStop());
+        if (r.prior() != null) {
+            resume(s, r.prior());
+        }
         long deadline = RequestDefaults.deadlineEpochMs(req, r.receivedAtMs());
         if (deadline != Long.MAX_VALUE) {
             long wait = deadline - System.currentTimeMillis();
@@ -255,6 +275,27 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         s.submitted = true;
         s.submit = new PipelineScheduler.Submit(s.id, ids, RequestDefaults.maxTokens(req), sampling, events);
         scheduler.tell(s.submit);
+    }
+
+    /**
+     * Takes over a stream an earlier gateway started: its tokens count as received and sent, so the
+     * run about to start (same seed, same tokens) is checked against them and goes on from the next
+     * index, as after a lost stage. The decoder reads them to continue the text where it stopped; the
+     * stop-string filter starts empty, since what was sent was settled text.
+     */
+    private void resume(Session s, PriorOutput.Written prior) {
+        int[] ids = prior.tokenIds();
+        s.received = java.util.Arrays.copyOf(ids, Math.max(16, ids.length));
+        s.receivedCount = ids.length;
+        s.tokensSent = ids.length;
+        for (int id : ids) {
+            s.decoder.accept(id);
+        }
+        if (ids.length > 0) {
+            s.firstTokenAtMs = prior.firstTokenAtMs();
+        }
+        getContext().getLog().info("{} ({}): resuming after token {} that an earlier gateway sent", s.id,
+                s.requestId, ids.length - 1);
     }
 
     /**

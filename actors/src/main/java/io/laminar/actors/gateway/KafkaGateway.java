@@ -60,7 +60,10 @@ public final class KafkaGateway implements AutoCloseable {
         this.actor = system.systemActorOf(GatewayActor.create(scheduler, prompts, writer, maxContext,
                         settings.duplicateWindow(), completion),
                 "kafka-gateway-" + System.identityHashCode(this), Props.empty());
-        this.poller = new RequestPoller(settings, codec, r -> actor.tell(new GatewayActor.RecordRead(r)), inFlight);
+        PriorOutput prior = new PriorOutput(settings, new io.laminar.schemas.codec.ResponseCodec(
+                new io.laminar.schemas.codec.SchemasConfig(schemaConfig)));
+        this.poller = new RequestPoller(settings, codec, prior, r -> actor.tell(new GatewayActor.RecordRead(r)),
+                inFlight);
         pollerRef[0] = poller;
         this.pollerThread = new Thread(poller, "laminar-request-poller");
         this.pollerThread.setDaemon(true);

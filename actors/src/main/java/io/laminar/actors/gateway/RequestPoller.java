@@ -1,6 +1,7 @@
 package io.laminar.actors.gateway;
 
 import io.laminar.schemas.codec.RequestCodec;
+import io.laminar.schemas.codec.RequestDecodeResult;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -14,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -34,9 +36,18 @@ final class RequestPoller implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(RequestPoller.class);
     private static final Duration POLL = Duration.ofMillis(50);
 
-    /** A record as read: where it came from, its bytes and what they decode to. */
+    /**
+     * A record as read: where it came from, its bytes and what they decode to.
+     *
+     * @param receivedAtMs when it arrived: when this gateway read it, or, for a record in the backlog
+     *                     of a partition this gateway took over, the record's own timestamp (its
+     *                     earlier owner may have read it long before)
+     * @param prior        what an earlier owner of the partition wrote for it before it crashed,
+     *                     null when nothing
+     */
     record Received(TopicPartition partition, long offset, byte[] key, byte[] value,
-                    io.laminar.schemas.codec.RequestDecodeResult decoded, long receivedAtMs) {
+                    io.laminar.schemas.codec.RequestDecodeResult decoded, long receivedAtMs,
+                    PriorOutput.Written prior) {
     }
 
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -46,10 +57,17 @@ final class RequestPoller implements Runnable {
     private final AtomicInteger inFlight;
     private final int maxInFlight;
     private final Map<TopicPartition, Long> toCommit = new ConcurrentHashMap<>();
+    /**
+     * Per assigned partition, its end offset when it was assigned: records before it may have been
+     * read, and partly answered, by the partition's earlier owner.
+     */
+    private final Map<TopicPartition, Long> inheritedUpTo = new HashMap<>();
+    private final PriorOutput priorOutput;
     private volatile boolean running = true;
     private volatile boolean paused;
 
-    RequestPoller(GatewaySettings settings, RequestCodec codec, Consumer<Received> sink, AtomicInteger inFlight) {
+    RequestPoller(GatewaySettings settings, RequestCodec codec, PriorOutput priorOutput, Consumer<Received> sink,
+                  AtomicInteger inFlight) {
         Map<String, Object> config = new HashMap<>(settings.consumerConfig());
         config.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -59,6 +77,7 @@ final class RequestPoller implements Runnable {
         this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.topic = settings.requestsTopic();
         this.codec = codec;
+        this.priorOutput = priorOutput;
         this.sink = sink;
         this.inFlight = inFlight;
         this.maxInFlight = settings.maxInFlight();
@@ -80,10 +99,12 @@ final class RequestPoller implements Runnable {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 commitPending(true);
+                partitions.forEach(inheritedUpTo::remove);
             }
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                inheritedUpTo.putAll(consumer.endOffsets(partitions));
                 if (paused) {
                     consumer.pause(partitions);
                 }
@@ -93,11 +114,27 @@ final class RequestPoller implements Runnable {
             while (running) {
                 applyBackpressure();
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+                List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(records.count());
+                List<RequestDecodeResult> decoded = new ArrayList<>(records.count());
+                List<PriorOutput.Lookup> lookups = new ArrayList<>();
                 for (ConsumerRecord<byte[], byte[]> r : records) {
+                    RequestDecodeResult d = codec.decode(r.value() != null ? r.value() : new byte[0]);
+                    batch.add(r);
+                    decoded.add(d);
+                    if (d instanceof RequestDecodeResult.Accepted acc && inherited(r)) {
+                        lookups.add(new PriorOutput.Lookup(acc.request().getRequestId(), r.timestamp()));
+                    }
+                }
+                Map<String, PriorOutput.Written> prior = lookUp(lookups);
+                long now = System.currentTimeMillis();
+                for (int i = 0; i < batch.size(); i++) {
+                    ConsumerRecord<byte[], byte[]> r = batch.get(i);
+                    boolean inherited = inherited(r);
+                    PriorOutput.Written written = inherited && decoded.get(i) instanceof RequestDecodeResult.Accepted acc
+                            ? prior.get(acc.request().getRequestId()) : null;
                     inFlight.incrementAndGet();
                     sink.accept(new Received(new TopicPartition(r.topic(), r.partition()), r.offset(), r.key(),
-                            r.value(), codec.decode(r.value() != null ? r.value() : new byte[0]),
-                            System.currentTimeMillis()));
+                            r.value(), decoded.get(i), inherited ? Math.min(now, r.timestamp()) : now, written));
                 }
                 commitPending(false);
             }
@@ -112,6 +149,34 @@ final class RequestPoller implements Runnable {
                 LOG.warn("final commit failed: {}", e.toString());
             }
             consumer.close(Duration.ofSeconds(5));
+            priorOutput.close();
+        }
+    }
+
+    private boolean inherited(ConsumerRecord<byte[], byte[]> r) {
+        Long upTo = inheritedUpTo.get(new TopicPartition(r.topic(), r.partition()));
+        return upTo != null && r.offset() < upTo;
+    }
+
+    /**
+     * What earlier owners wrote for requests read from their backlog. A look-up that fails leaves
+     * the requests to be served from the start (at least once, as without it) rather than stalling.
+     */
+    private Map<String, PriorOutput.Written> lookUp(List<PriorOutput.Lookup> lookups) {
+        if (lookups.isEmpty()) {
+            return Map.of();
+        }
+        try {
+            Map<String, PriorOutput.Written> found = priorOutput.find(lookups);
+            if (!found.isEmpty()) {
+                LOG.info("{} of {} inherited requests were partly or fully answered by an earlier gateway: resuming them",
+                        found.size(), lookups.size());
+            }
+            return found;
+        } catch (RuntimeException e) {
+            LOG.warn("could not read back earlier responses ({}); serving {} inherited requests from the start",
+                    e.toString(), lookups.size());
+            return Map.of();
         }
     }
 
