@@ -115,6 +115,7 @@ public final class PipelineHost implements AutoCloseable {
                         "akka.remote.artery.canonical.port", s.network().port(),
                         "akka.cluster.roles", clusterRoles(s.hosting()),
                         "laminar.pipeline.wire-format", s.wireFormat().name().toLowerCase()))
+                .withFallback(s.network().security().akkaConfig(s.network().hostname()))
                 .withFallback(ConfigFactory.parseResources(PipelineHost.class.getClassLoader(), "laminar.conf"))
                 .withFallback(ConfigFactory.load());
     }
