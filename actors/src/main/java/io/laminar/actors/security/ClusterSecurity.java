@@ -62,6 +62,14 @@ public record ClusterSecurity(ClusterTls tls, boolean allowPlainTcp) {
         return ConfigFactory.parseMap(Map.of("akka.remote.artery.transport", "tcp"));
     }
 
+    /**
+     * Fails as {@link #akkaConfig} would, for a command to check before it starts other services
+     * (an embedded Kafka broker) that a refusal would leave to tear down.
+     */
+    public void check(String hostname) {
+        akkaConfig(hostname);
+    }
+
     /** Whether the member uses TLS. */
     public boolean encrypted() {
         return tls != null;
