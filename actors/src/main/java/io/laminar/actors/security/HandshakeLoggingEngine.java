@@ -60,11 +60,12 @@ final class HandshakeLoggingEngine extends SSLEngine {
             logged = true;
             String reason = e.getMessage();
             if (accepting) {
-                LOG.warn("refused a cluster connection{}: TLS handshake failed: {} (only a member with a certificate"
-                        + " from the cluster's CA may connect)", peer(), reason);
+                // Akka creates accepting engines with this member's own address: the peer's is not known here.
+                LOG.warn("refused an incoming cluster connection: TLS handshake failed: {} (a peer must hold a certificate"
+                        + " from the cluster's CA, and trust this member's)", reason);
             } else {
                 LOG.warn("cluster connection to {}:{} refused: TLS handshake failed: {} (the member there must hold"
-                        + " a certificate from the CA in this member's trust store, and accept this member's)",
+                        + " a certificate from the CA in this member's trust store, and trust this member's)",
                         engine.getPeerHost(), engine.getPeerPort(), reason);
             }
             if (!(e instanceof SSLHandshakeException) && LOG.isDebugEnabled()) {
@@ -72,11 +73,6 @@ final class HandshakeLoggingEngine extends SSLEngine {
             }
         }
         return e;
-    }
-
-    private String peer() {
-        return engine.getPeerHost() == null || engine.getPeerPort() <= 0 ? ""
-                : " from " + engine.getPeerHost() + ":" + engine.getPeerPort();
     }
 
     // Everything else is the wrapped engine's.
