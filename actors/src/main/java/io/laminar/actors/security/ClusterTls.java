@@ -55,6 +55,7 @@ public record ClusterTls(Path keyStore, String keyStorePassword, Path trustStore
             for (String alias : Collections.list(keys.aliases())) {
                 if (keys.isKeyEntry(alias)) {
                     hasKey = true;
+                    // Akka opens the key with key-password, which is the store's password here.
                     keys.getKey(alias, keyStorePassword.toCharArray());
                 }
             }
@@ -92,7 +93,7 @@ public record ClusterTls(Path keyStore, String keyStorePassword, Path trustStore
             return store;
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException("cannot open cluster " + what + " " + file + ": " + e.getMessage()
-                    + " (a wrong password reads as a corrupt file)", e);
+                    + " (a wrong or missing password reads as a corrupt file)", e);
         }
     }
 
