@@ -1,6 +1,7 @@
 package io.laminar.actors;
 
 import io.laminar.actors.scheduler.SchedulerSettings;
+import io.laminar.actors.security.ClusterSecurity;
 import io.laminar.actors.serialization.WireFormat;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.StageBackend;
@@ -90,8 +91,17 @@ public record HostSettings(Path model, String modelId, Hosting hosting, Capacity
      * @param hostname  address to bind and advertise
      * @param port      port to bind (0 picks a free one)
      * @param seedNodes {@code host:port} of members to join; empty starts a cluster of one
+     * @param security  who may talk to the port: mutual TLS, or plain TCP where that is allowed
      */
-    public record Network(String hostname, int port, List<String> seedNodes) {
+    public record Network(String hostname, int port, List<String> seedNodes, ClusterSecurity security) {
+        public Network {
+            security = security == null ? ClusterSecurity.DEFAULT : security;
+        }
+
+        /** Plain TCP on loopback; TLS stores are needed to bind any other address. */
+        public Network(String hostname, int port, List<String> seedNodes) {
+            this(hostname, port, seedNodes, ClusterSecurity.DEFAULT);
+        }
     }
 
     /**
@@ -133,8 +143,16 @@ public record HostSettings(Path model, String modelId, Hosting hosting, Capacity
         return new HostSettings(model, modelId, hosting, c, network, scheduling, wireFormat, backends, warmUp);
     }
 
+    /** This process at another address, with the same {@link ClusterSecurity}. */
     public HostSettings withNetwork(String hostname, int port, List<String> seedNodes) {
-        return new HostSettings(model, modelId, hosting, capacity, new Network(hostname, port, List.copyOf(seedNodes)),
+        return new HostSettings(model, modelId, hosting, capacity,
+                new Network(hostname, port, List.copyOf(seedNodes), network.security()),
+                scheduling, wireFormat, backends, warmUp);
+    }
+
+    public HostSettings withSecurity(ClusterSecurity security) {
+        return new HostSettings(model, modelId, hosting, capacity,
+                new Network(network.hostname(), network.port(), network.seedNodes(), security),
                 scheduling, wireFormat, backends, warmUp);
     }
 

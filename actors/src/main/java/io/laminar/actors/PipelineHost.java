@@ -118,7 +118,7 @@ public final class PipelineHost implements AutoCloseable {
     }
 
     /**
-     * The options of the command line, then JVM system properties ({@code JAVA_OPTS=-Dakka...}, so
+     * The options of the command line (with the TLS settings they give), then JVM system properties ({@code JAVA_OPTS=-Dakka...}, so
      * an operator can tune any setting of laminar.conf without a build), then laminar.conf, then
      * Akka's defaults.
      */
@@ -128,6 +128,7 @@ public final class PipelineHost implements AutoCloseable {
                         "akka.remote.artery.canonical.port", s.network().port(),
                         "akka.cluster.roles", clusterRoles(s.hosting()),
                         "laminar.pipeline.wire-format", s.wireFormat().name().toLowerCase()))
+                .withFallback(s.network().security().akkaConfig(s.network().hostname()))
                 .withFallback(ConfigFactory.systemProperties())
                 .withFallback(ConfigFactory.parseResources(PipelineHost.class.getClassLoader(), "laminar.conf"))
                 .withFallback(ConfigFactory.load());

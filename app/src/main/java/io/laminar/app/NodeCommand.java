@@ -5,6 +5,7 @@ import io.laminar.actors.serialization.WireFormat;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.StageBackend;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -48,6 +49,9 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--seed-nodes", split = ",", paramLabel = "HOST:PORT",
             description = "Members to join; none starts a new cluster with this node as its first member.")
     List<String> seedNodes = new ArrayList<>();
+
+    @Mixin
+    ClusterSecurityOptions cluster;
 
     @Option(names = {"-t", "--threads"}, description = "Kernel worker threads (default: the number of available processors).")
     int threads = Runtime.getRuntime().availableProcessors();
@@ -107,7 +111,7 @@ public final class NodeCommand implements Callable<Integer> {
         HostSettings settings = new HostSettings(model, modelId != null ? modelId : HostSettings.modelIdOf(model),
                 new HostSettings.Hosting(ranges, memoryBudgetMb << 20, scheduler),
                 new HostSettings.Capacity(threads, batch, maxSequences, context, kvBudgetMb << 20),
-                new HostSettings.Network(host, port, seedNodes),
+                new HostSettings.Network(host, port, seedNodes, cluster.security()),
                 new HostSettings.Scheduling(lanes, Duration.ofSeconds(admissionTimeoutSeconds)),
                 WireFormat.parse(wireFormat))
                 .withBackends(backends.size() > 1 ? StageBackend.perStage(backends, ranges.size()) : backends)

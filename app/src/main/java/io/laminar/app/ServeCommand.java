@@ -3,6 +3,7 @@ package io.laminar.app;
 import io.laminar.actors.HostSettings;
 import io.laminar.actors.gateway.DuplicateWindow;
 import io.laminar.actors.gateway.GatewaySettings;
+import io.laminar.actors.security.ClusterSecurity;
 import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.app.serve.LaminarServer;
 import io.laminar.model.exec.LayerRange;
@@ -73,6 +74,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "0", description = "Cluster port, which stage nodes join; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @Mixin
+    ClusterSecurityOptions cluster;
+
     @Option(names = "--warm-up", paramLabel = "SECONDS", defaultValue = "" + WARM_UP_SECONDS,
             description = "Most time per stage for dummy steps before the pipeline reports ready, so that the first requests run compiled kernels; they stop sooner once the JIT has settled; 0 skips them (default: ${DEFAULT-VALUE}).")
     double warmUpSeconds;
@@ -87,7 +91,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         model.validate();
-        LaminarServer.Options options = options(model, new Membership(layers, host, port),
+        LaminarServer.Options options = options(model, new Membership(layers, host, port, cluster.security()),
                 bootstrapServers, kafkaConfig, responseFormat, kafkaPort, kafkaDir, maxInFlight, maxSequences, groupId,
                 warmUp(warmUpSeconds))
                 .withDuplicateWindow(new DuplicateWindow(duplicateWindowIds, Duration.ofSeconds(duplicateWindowSeconds)));
@@ -117,11 +121,12 @@ public final class ServeCommand implements Callable<Integer> {
      * @param layers    ranges it hosts, as given ({@code A-B}, inclusive); empty for every layer
      * @param host      cluster address to bind and advertise
      * @param port      cluster port; 0 picks a free one
+     * @param security  who may talk to the cluster port
      */
-    record Membership(List<String> layers, String host, int port) {
-        /** Every layer in this process. */
+    record Membership(List<String> layers, String host, int port, ClusterSecurity security) {
+        /** Every layer in this process, on loopback. */
         static Membership alone() {
-            return new Membership(List.of(), "127.0.0.1", 0);
+            return new Membership(List.of(), "127.0.0.1", 0, ClusterSecurity.DEFAULT);
         }
 
         /** The stage ranges: those given, checked against the model, or every layer split into {@code stages}. */
@@ -147,6 +152,7 @@ public final class ServeCommand implements Callable<Integer> {
                                          Path kafkaConfig,
                                          String responseFormat, int kafkaPort, Path kafkaDir, int maxInFlight,
                                          int maxSequences, String groupId, WarmUpBudget warmUp) throws Exception {
+        membership.security().check(membership.host());
         KafkaSettings kafka = kafkaConfig != null ? KafkaSettings.load(kafkaConfig) : KafkaSettings.defaults();
         if (bootstrapServers != null) {
             kafka = kafka.withBootstrapServers(bootstrapServers);
@@ -166,6 +172,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .withBatch(Math.min(model.batch, context), maxSequences, context)
                 .withBackends(StageBackend.perStage(model.backends, ranges.size()))
                 .withNetwork(membership.host(), membership.port(), List.of())
+                .withSecurity(membership.security())
                 .withWarmUp(warmUp);
         return new LaminarServer.Options(model.path(), host, kafka, kafkaPort, kafkaDir, maxInFlight, groupId);
     }

@@ -7,6 +7,7 @@ import io.laminar.actors.gateway.DuplicateWindow;
 import io.laminar.actors.gateway.GatewaySettings;
 import io.laminar.actors.gateway.KafkaGateway;
 import io.laminar.actors.gateway.PromptEncoder;
+import io.laminar.actors.security.ClusterSecurity;
 import io.laminar.app.kafka.EmbeddedKafka;
 import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.app.kafka.TopicSetup;
@@ -88,7 +89,7 @@ public final class LaminarServer implements AutoCloseable {
                 client.awaitReady(Duration.ofSeconds(60).plus(o.host().warmUp().atMost().multipliedBy(Math.max(1, stages))));
             } else {
                 awaitRemoteStages(client, pipeline, o.host().hosting().stages(), o.model(),
-                        kafka.bootstrapServers().orElseThrow());
+                        kafka.bootstrapServers().orElseThrow(), o.host().network().security());
             }
             ChatTemplate template;
             int context;
@@ -124,12 +125,16 @@ public final class LaminarServer implements AutoCloseable {
      * gateway starts only then, so requests wait in Kafka meanwhile instead of timing out.
      */
     private static void awaitRemoteStages(PipelineClient client, PipelineHost pipeline, List<LayerRange> local,
-                                          Path model, String bootstrapServers) throws InterruptedException {
+                                          Path model, String bootstrapServers, ClusterSecurity security)
+            throws InterruptedException {
         String address = pipeline.system().address().getHost().orElse("127.0.0.1") + ":" + pipeline.port();
         System.out.println("laminar serve: kafka bootstrap " + bootstrapServers + ", cluster at " + address
                 + "; requests wait in Kafka until stage nodes host the other layers, e.g.");
+        // A node must speak what this one speaks: with TLS, it needs stores of its own (docs/security.md).
+        String tls = security.encrypted() ? " --cluster-key-store NODE.p12 --cluster-trust-store "
+                + security.tls().trustStore() : "";
         for (LayerRange r : LayerRange.uncovered(pipeline.config().layers(), local)) {
-            System.out.println("  laminar node --role stage --layers " + r + " -m " + model + " --seed-nodes " + address);
+            System.out.println("  laminar node --role stage --layers " + r + " -m " + model + " --seed-nodes " + address + tls);
         }
         System.out.flush();
         while (true) {
