@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
  * first token and decode speed, the decode speed of a few more single requests one after another,
  * then 8 concurrent requests' time to first token and aggregate speed. Usage: {@code ColdStartBench
  * MODEL threads warmUpSeconds [fixed]}: the warm-up stops once the JIT has settled, at most after
- * that many seconds, or with {@code fixed} after exactly that many (the behaviour before it could
- * tell). One run measures one fresh JVM, so run it several times per setting.
+ * that many seconds, or with {@code fixed} after exactly that many. One run measures one fresh JVM,
+ * so run it several times per setting.
  */
 public final class ColdStartBench {
     private static final int TOKENS = 32;

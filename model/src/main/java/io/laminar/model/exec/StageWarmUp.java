@@ -20,8 +20,8 @@ import java.util.SplittableRandom;
  * {@value #SETTLE_WINDOW_MILLIS} ms, the JIT's compilation time (all compiler threads) grew by at
  * most {@value #SETTLE_JIT_PERCENT}% of that wall time. On 2 vCPUs and a 110M model the first round
  * takes ~3.8 s on cold code, compilations go on for ~2.5 s of rounds after it (some of 100-200 ms,
- * after which rounds get 15-20% faster), then stay under 1% of the time; a fixed 2 s budget stopped
- * after the first round and the first requests decoded at half speed.
+ * after which rounds get 15-20% faster), then stay under 1% of the time; a fixed 2 s budget stops
+ * after the first round, and the first requests then decode at about half the speed of later ones.
  *
  * <p>The stage's KV slots must all be free; the ones a round uses are released after it, so the
  * cache is as empty afterwards as before. A cache too small for a round makes the warm-up stop early.
