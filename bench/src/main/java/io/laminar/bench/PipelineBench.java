@@ -27,8 +27,9 @@ import java.util.concurrent.TimeUnit;
  *       tokens against 1 ({@link MatmulCeiling}), measured in the same repetitions.</li>
  * </ol>
  * Usage: {@code PipelineBench MODEL [threads] [tokens] [repetitions]}. Prints medians of the
- * repetitions and the ratios the project tracks, and, where llama.cpp can be loaded, its own
- * aggregate gain from 8 sequences per step on the same file and threads in the same run.
+ * repetitions, the stage overhead and the batching gain (docs/benchmarks.md, "Pipeline"), and,
+ * where llama.cpp can be loaded, its own aggregate gain from 8 sequences per step on the same file
+ * and threads in the same run.
  */
 public final class PipelineBench {
     /** Tokens in each stream's prompt. */
@@ -93,12 +94,12 @@ public final class PipelineBench {
         }
         double msOne = ThroughputBenchmark.median(one);
         double msTwo = ThroughputBenchmark.median(two);
-        System.out.printf(Locale.ROOT, "(a) single stream: 1 stage %.2f ms/token, 2 stages %.2f ms/token, overhead %+.1f%%%n",
+        System.out.printf(Locale.ROOT, "stage overhead, single stream: 1 stage %.2f ms/token, 2 stages %.2f ms/token, %+.1f%%%n",
                 msOne, msTwo, (msTwo / msOne - 1) * 100);
         double single = 1000 / msOne;
         double many = ThroughputBenchmark.median(eight);
         double manySpan = ThroughputBenchmark.median(eightSpan);
-        System.out.printf(Locale.ROOT, "(b) aggregate: 1 stream %.1f tokens/s, 8 streams %.1f tokens/s, ratio %.2fx"
+        System.out.printf(Locale.ROOT, "batching gain: 1 stream %.1f tokens/s, 8 streams %.1f tokens/s, ratio %.2fx"
                 + " (while all 8 decode; from the first token of any: %.1f tokens/s, %.2fx)%n",
                 single, many, many / single, manySpan, manySpan / single);
         System.out.printf(Locale.ROOT, "    ceiling on this machine: the matrix products alone gain %.2fx with 8 tokens"
