@@ -17,8 +17,9 @@ import java.util.function.LongSupplier;
  * <p>Elsewhere (a log file, a CI job) it writes a plain line at each quarter of the file, or every
  * {@value #PLAIN_INTERVAL_S} s when the size is unknown, and one at the end, so logs stay short.
  *
- * <p>Speed is the average of this session (bytes received since {@link #start} over the time since),
- * so bytes already on disk from an earlier, resumed attempt neither count towards it nor skew the ETA.
+ * <p>Speed is the average of this download attempt (bytes received since {@link #start} over the
+ * time since), so bytes already on disk from an earlier, resumed attempt neither count towards it
+ * nor skew the ETA.
  */
 final class DownloadProgress {
     /** Shortest time between two redraws on a terminal. */
