@@ -1,21 +1,28 @@
 package io.laminar.app.kafka;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.laminar.actors.security.ClusterTls;
 import io.laminar.app.Main;
 import io.laminar.model.arch.ModelConfig;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.gguf.GgufFile;
 import io.laminar.model.testing.TestData;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine.ParseResult;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -25,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The multi-node deployment files (deploy/docker-compose.multinode.yml and deploy/k8s/) are not
@@ -32,13 +40,20 @@ import static org.junit.jupiter.api.Assertions.fail;
  * command line parses as the real `serve` / `node` command, stages seed at the address serve
  * advertises, declared ports are the ones given, services select the pods, the model mount is the
  * `-m` path, probes point at declared ports, Kafka is wired, memory limits hold the JVM's heap and
- * the stages' budgets, and the layers serve hosts leave the documented models' other layers to
- * the stages.
+ * the stages' budgets, the layers serve hosts leave the documented models' other layers to
+ * the stages, and every member on a non-loopback address speaks mutual TLS with stores that
+ * deploy/make-cluster-certs.sh makes, mounted read-only, their password from the environment.
  */
 class DeployManifestsTest {
     private static final Path ROOT = DeployFiles.repositoryRoot();
     private static final Path COMPOSE = ROOT.resolve("deploy/docker-compose.multinode.yml");
     private static final Path K8S = ROOT.resolve("deploy/k8s");
+    private static final Path CERT_SCRIPT = ROOT.resolve("deploy/make-cluster-certs.sh");
+    /** The variable members read the key store's password from, and the script gives every store. */
+    private static final String PASSWORD_ENV = "LAMINAR_CLUSTER_KEY_STORE_PASSWORD";
+    private static final String TRUST_PASSWORD_ENV = "LAMINAR_CLUSTER_TRUST_STORE_PASSWORD";
+    /** The trust store the script writes beside the members' stores. */
+    private static final String TRUST_STORE_FILE = "cluster-trust.p12";
     /** What the JVM needs beyond its heap and the mapped weights: metaspace, code, thread stacks, I/O buffers. */
     private static final long JVM_OVERHEAD_MIB = 512;
 
@@ -105,6 +120,38 @@ class DeployManifestsTest {
             assertEquals(DeployFiles.compose().path("services").path("laminar").path("build"), service.path("build"));
             assertEquals(DeployFiles.compose().path("services").path("laminar").path("image"), service.path("image"));
         }
+    }
+
+    @Test
+    void composeMembersSpeakMutualTlsWithTheirOwnReadOnlyStores() {
+        JsonNode services = compose().path("services");
+        Set<String> keyStores = new HashSet<>();
+        for (String name : laminarServices()) {
+            JsonNode service = services.path(name);
+            ParseResult member = parse(composeCommand(service), name.equals("serve") ? "serve" : "node");
+            assertSpeaksTls(member, name);
+            // The script writes NAME.p12 per member named, and cluster-trust.p12 (certScriptMakesTheStoresComposeReads).
+            String keyStore = member.matchedOptionValue("--cluster-key-store", Path.of("")).toString();
+            String trustStore = member.matchedOptionValue("--cluster-trust-store", Path.of("")).toString();
+            assertEquals(name + ".p12", Path.of(keyStore).getFileName().toString(), name + "'s key store is its own");
+            assertEquals(TRUST_STORE_FILE, Path.of(trustStore).getFileName().toString());
+            assertTrue(keyStores.add(keyStore), name + ": one key pair per member");
+            for (String store : List.of(keyStore, trustStore)) {
+                JsonNode mount = composeMountAbove(service, store);
+                assertNotNull(mount, name + " mounts a volume at or above " + store);
+                assertEquals("bind", mount.path("type").asText(), name + ": " + store + " is a bind mount");
+                assertTrue(mount.path("read_only").asBoolean(), name + " mounts " + store + " read-only");
+                String hostPath = mount.path("source").asText() + store.substring(mount.path("target").asText().length());
+                assertEquals(COMPOSE_CERTS + "/" + Path.of(store).getFileName(), hostPath,
+                        name + ": " + store + " is the script's file of that name in the certificates folder");
+            }
+            JsonNode password = service.path("environment").path(PASSWORD_ENV);
+            assertTrue(password.asText().matches("\\$\\{" + PASSWORD_ENV + ":\\?[^}]+}"),
+                    name + " requires " + PASSWORD_ENV + " from the caller's environment: " + password);
+            // Members fall back to the key store's password for the trust store; the script gives both the same.
+            assertTrue(service.path("environment").path(TRUST_PASSWORD_ENV).isMissingNode(), name + " sets no other password");
+        }
+        assertFalse(DeployFiles.read(COMPOSE).contains("--insecure-cluster"), "no member turns TLS off");
     }
 
     @Test
@@ -199,6 +246,42 @@ class DeployManifestsTest {
     }
 
     @Test
+    void podsSpeakMutualTlsWithStoresFromOneSecret() {
+        Set<String> keyStores = new HashSet<>();
+        Set<String> secrets = new HashSet<>();
+        Set<String> trustStores = new HashSet<>();
+        for (JsonNode set : ofKind("StatefulSet").values()) {
+            ParseResult member = parse(k8sArgs(set), command(set));
+            assertSpeaksTls(member, name(set));
+            SecretItem keyStore = secretItem(set, member.matchedOptionValue("--cluster-key-store", Path.of("")).toString());
+            SecretItem trustStore = secretItem(set, member.matchedOptionValue("--cluster-trust-store", Path.of("")).toString());
+            assertTrue(keyStores.add(keyStore.key()), name(set) + " has a key pair of its own, not another set's");
+            trustStores.add(trustStore.key());
+            secrets.add(keyStore.secret());
+            secrets.add(trustStore.secret());
+            // Only the member's two stores: no other member's key, and the password not as a file.
+            assertEquals(2, keyStore.volume().path("secret").path("items").size(),
+                    name(set) + " projects only its key store and the trust store: " + keyStore.volume());
+
+            JsonNode password = envVar(container(set), PASSWORD_ENV).path("valueFrom").path("secretKeyRef");
+            assertEquals(keyStore.secret(), password.path("name").asText(), name(set) + " reads the password from the Secret");
+            assertFalse(password.path("key").asText().isEmpty(), name(set));
+            assertFalse(password.path("optional").asBoolean(), name(set) + ": without the password the pod must not start");
+            assertFalse(envNames(container(set)).contains(TRUST_PASSWORD_ENV), name(set) + ": one password opens both stores");
+            if (member.matchedOptionValue("--host", "").equals(POD_IP)) {
+                // No certificate made before the pod exists can name its IP.
+                assertFalse(member.hasMatchedOption("--cluster-verify-hostname"),
+                        name(set) + " advertises its pod IP: hostname verification would refuse it");
+            }
+        }
+        assertEquals(1, secrets.size(), "one Secret holds the cluster's stores: " + secrets);
+        assertEquals(1, trustStores.size(), "every member trusts the same CA: " + trustStores);
+        for (String file : List.of("serve.yaml", "stage.yaml", "kustomization.yaml")) {
+            assertFalse(DeployFiles.read(K8S.resolve(file)).contains("--insecure-cluster"), file + " keeps cluster TLS on");
+        }
+    }
+
+    @Test
     void serveReadsKafkaFromTheConfigMap() {
         JsonNode serveSet = ofKind("StatefulSet").get("laminar-serve");
         JsonNode env = envVar(container(serveSet), "KAFKA_BOOTSTRAP");
@@ -269,6 +352,92 @@ class DeployManifestsTest {
             assertTrue(heapMib > budgetMib, name(set) + ": the heap holds the budget's KV cache");
             assertTrue(limitMib >= heapMib + budgetMib + JVM_OVERHEAD_MIB, name(set) + ": the memory limit " + limitMib
                     + " MiB holds the heap (" + heapMib + "), the budget's weights (" + budgetMib + ") and the JVM");
+        }
+    }
+
+    // ---- cluster certificates ---------------------------------------------------------------
+
+    /** The password the script is given here; members would read it from PASSWORD_ENV. */
+    private static final String TEST_PASSWORD = "deploy-manifests-test";
+
+    @Test
+    void certScriptMakesTheStoresComposeReads(@TempDir Path tmp) throws Exception {
+        assumeTrue(runs("openssl", "version"), "openssl is not installed; skipping");
+        List<String> members = laminarServices();
+        String command = "deploy/make-cluster-certs.sh " + String.join(" ", members);
+        assertTrue(DeployFiles.read(ROOT.resolve("docs/deploy.md")).contains(command), "docs/deploy.md says " + command);
+        assertTrue(DeployFiles.read(COMPOSE).contains(command), "the compose file says " + command);
+        // The command as documented, with the script's default folders, in a copy of deploy/: the
+        // repository's own stores stay as they are.
+        Path deploy = Files.createDirectories(tmp.resolve("deploy"));
+        Path script = Files.copy(CERT_SCRIPT, deploy.resolve(CERT_SCRIPT.getFileName()));
+        runCertScript(script, members);
+        // Compose reads a relative bind source from the compose file's folder, deploy/.
+        Path certs = deploy.resolve(defaultOf(COMPOSE_CERTS)).normalize();
+        for (String name : members) {
+            JsonNode service = compose().path("services").path(name);
+            ParseResult member = parse(composeCommand(service), name.equals("serve") ? "serve" : "node");
+            assertSpeaksTls(member, name);
+            Path keyStore = composeHostFile(service, member.matchedOptionValue("--cluster-key-store", Path.of("")), certs);
+            Path trustStore = composeHostFile(service, member.matchedOptionValue("--cluster-trust-store", Path.of("")), certs);
+            // As the member opens them, the trust store with the key store's password (no other is set).
+            new ClusterTls(keyStore, TEST_PASSWORD, trustStore, TEST_PASSWORD, false).check();
+        }
+        try (Stream<Path> written = Files.list(certs)) {
+            List<String> names = written.map(f -> f.getFileName().toString()).sorted().toList();
+            assertTrue(names.stream().allMatch(n -> n.endsWith(".p12")), "only stores where members mount from, no CA key: " + names);
+        }
+        assertTrue(Files.isRegularFile(deploy.resolve("cluster-ca/ca.key")), "the CA's key is kept apart, for later members");
+    }
+
+    @Test
+    void certScriptMakesTheStoresOfTheSecretTheReadmeCreates(@TempDir Path tmp) throws Exception {
+        assumeTrue(runs("openssl", "version"), "openssl is not installed; skipping");
+        // deploy/k8s/README.md's commands, continuation lines joined.
+        String readme = DeployFiles.read(K8S.resolve("README.md")).replace("\\\n", " ");
+        Matcher make = Pattern.compile("(?m)^deploy/make-cluster-certs\\.sh (.+)$").matcher(readme);
+        assertTrue(make.find(), "README.md runs deploy/make-cluster-certs.sh");
+        List<String> args = new ArrayList<>(List.of(make.group(1).strip().split("\\s+")));
+        int out = args.indexOf("--out");
+        assertTrue(out >= 0, "README.md names the folder it then reads: " + args);
+        String documentedOut = args.get(out + 1);
+        Path certs = tmp.resolve("certs");
+        args.set(out + 1, certs.toString());
+        args.addAll(0, List.of("--ca", tmp.resolve("ca").toString()));
+        runCertScript(CERT_SCRIPT, args);
+
+        Matcher create = Pattern.compile("(?m)^kubectl .*create secret generic (\\S+)(.*)$").matcher(readme);
+        assertTrue(create.find(), "README.md creates the Secret");
+        String secret = create.group(1);
+        Map<String, Path> files = new TreeMap<>();
+        String passwordKey = null;
+        Matcher fromFile = Pattern.compile("--from-file=(?:([\\w.-]+)=)?(\\S+)").matcher(create.group(2));
+        while (fromFile.find()) {
+            String source = fromFile.group(2);
+            if (source.startsWith("<(")) {
+                assertTrue(create.group(2).contains("--from-file=" + fromFile.group(1) + "=<(printf %s \"$" + PASSWORD_ENV + "\")"),
+                        "the Secret's password is the one the script was given: " + create.group(2));
+                passwordKey = fromFile.group(1);
+                continue;
+            }
+            assertTrue(source.startsWith(documentedOut + "/"), source + " is in the folder the script wrote, " + documentedOut);
+            Path file = certs.resolve(source.substring(documentedOut.length() + 1));
+            assertTrue(Files.isRegularFile(file), "the script wrote " + source);
+            files.put(fromFile.group(1) != null ? fromFile.group(1) : file.getFileName().toString(), file);
+        }
+        assertNotNull(passwordKey, "the Secret holds the password");
+
+        for (JsonNode set : ofKind("StatefulSet").values()) {
+            ParseResult member = parse(k8sArgs(set), command(set));
+            assertSpeaksTls(member, name(set));
+            SecretItem keyStore = secretItem(set, member.matchedOptionValue("--cluster-key-store", Path.of("")).toString());
+            SecretItem trustStore = secretItem(set, member.matchedOptionValue("--cluster-trust-store", Path.of("")).toString());
+            assertEquals(secret, keyStore.secret(), name(set) + " mounts the Secret README.md creates");
+            assertEquals(passwordKey, envVar(container(set), PASSWORD_ENV).path("valueFrom").path("secretKeyRef").path("key").asText(),
+                    name(set) + " reads the password from the Secret's key README.md fills");
+            assertTrue(files.containsKey(keyStore.key()), "the Secret holds " + keyStore.key() + ": " + files.keySet());
+            assertTrue(files.containsKey(trustStore.key()), "the Secret holds " + trustStore.key() + ": " + files.keySet());
+            new ClusterTls(files.get(keyStore.key()), TEST_PASSWORD, files.get(trustStore.key()), TEST_PASSWORD, false).check();
         }
     }
 
@@ -357,6 +526,111 @@ class DeployManifestsTest {
         List<Integer> ports = new ArrayList<>();
         service.path("expose").forEach(p -> ports.add(Integer.parseInt(p.asText())));
         return ports;
+    }
+
+    /** Where compose's members find the stores on the host: the script's default folder, relative to deploy/. */
+    private static final String COMPOSE_CERTS = "${LAMINAR_CLUSTER_CERTS:-./certs}";
+
+    /** A member on a non-loopback --host passes both stores (else it refuses to start), and none turns TLS off. */
+    private static void assertSpeaksTls(ParseResult member, String name) {
+        assertFalse(member.hasMatchedOption("--insecure-cluster"), name + " keeps cluster TLS on");
+        String host = member.matchedOptionValue("--host", "127.0.0.1");
+        if (!host.equals("localhost") && !host.equals("::1") && !host.startsWith("127.")) {
+            assertTrue(member.hasMatchedOption("--cluster-key-store") && member.hasMatchedOption("--cluster-trust-store"),
+                    name + " binds " + host + ", not a loopback address: it needs --cluster-key-store and --cluster-trust-store");
+        }
+    }
+
+    /** The compose volume mounted at {@code path} or a folder above it, or null. */
+    private static JsonNode composeMountAbove(JsonNode service, String path) {
+        for (JsonNode volume : service.path("volumes")) {
+            String target = volume.path("target").asText();
+            if (!target.isEmpty() && (path.equals(target) || path.startsWith(target + "/"))) {
+                return volume;
+            }
+        }
+        return null;
+    }
+
+    /** The host file behind a container path of a compose service, with {@link #COMPOSE_CERTS} standing for {@code certs}. */
+    private static Path composeHostFile(JsonNode service, Path path, Path certs) {
+        JsonNode mount = composeMountAbove(service, path.toString());
+        assertNotNull(mount, "a mount at or above " + path);
+        String source = mount.path("source").asText() + path.toString().substring(mount.path("target").asText().length());
+        assertTrue(source.startsWith(COMPOSE_CERTS + "/"), source);
+        return certs.resolve(source.substring(COMPOSE_CERTS.length() + 1));
+    }
+
+    /** The default of a {@code ${VAR:-default}}. */
+    private static String defaultOf(String variable) {
+        Matcher m = COMPOSE_VARIABLE.matcher(variable);
+        assertTrue(m.matches() && m.group(2) != null, variable);
+        return m.group(2);
+    }
+
+    /** A file a StatefulSet's container reads from a Secret: the Secret, its key, and the pod's volume. */
+    private record SecretItem(String secret, String key, JsonNode volume) {
+    }
+
+    /** The Secret item mounted at {@code path}, checking that its mount is read-only. */
+    private static SecretItem secretItem(JsonNode set, String path) {
+        JsonNode mount = null;
+        for (JsonNode m : container(set).path("volumeMounts")) {
+            if (path.startsWith(m.path("mountPath").asText() + "/")) {
+                mount = m;
+            }
+        }
+        assertNotNull(mount, name(set) + " mounts a volume above " + path);
+        assertTrue(mount.path("readOnly").asBoolean(), name(set) + " mounts " + path + " read-only");
+        JsonNode volume = null;
+        for (JsonNode v : set.path("spec").path("template").path("spec").path("volumes")) {
+            if (v.path("name").asText().equals(mount.path("name").asText())) {
+                volume = v;
+            }
+        }
+        assertNotNull(volume, name(set) + " declares volume " + mount.path("name").asText());
+        JsonNode secret = volume.path("secret");
+        assertFalse(secret.isMissingNode(), name(set) + ": " + path + " comes from a Secret: " + volume);
+        String relative = path.substring(mount.path("mountPath").asText().length() + 1);
+        for (JsonNode item : secret.path("items")) {
+            if (item.path("path").asText().equals(relative)) {
+                return new SecretItem(secret.path("secretName").asText(), item.path("key").asText(), volume);
+            }
+        }
+        throw new AssertionError(name(set) + " projects the Secret's items it reads, not " + relative + ": " + volume);
+    }
+
+    private static List<String> envNames(JsonNode container) {
+        List<String> names = new ArrayList<>();
+        container.path("env").forEach(e -> names.add(e.path("name").asText()));
+        return names;
+    }
+
+    /** Runs deploy/make-cluster-certs.sh (or a copy) with the test's password and this JVM's keytool. */
+    private static void runCertScript(Path script, List<String> args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("bash", script.toString()));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put(PASSWORD_ENV, TEST_PASSWORD);
+        builder.environment().remove(TRUST_PASSWORD_ENV);
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the script finished");
+        assertEquals(0, process.exitValue(), String.join(" ", command) + ":\n" + output);
+    }
+
+    private static boolean runs(String... command) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            process.getInputStream().readAllBytes();
+            return process.waitFor(10, TimeUnit.SECONDS) && process.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Parsed from the top, as `laminar serve ...` is; returns the subcommand's result. */
@@ -449,16 +723,21 @@ class DeployManifestsTest {
 
     /**
      * The container's args with {@code $(VAR)} expanded as the kubelet does, from its env: a value,
-     * a ConfigMap key, or the downward API (the pod name of ordinal 0, a pod IP).
+     * a ConfigMap key, or the downward API (the pod name of ordinal 0, a pod IP); never a Secret's.
      */
     private static List<String> k8sArgs(JsonNode set) {
         JsonNode container = container(set);
         Map<String, String> env = new TreeMap<>();
+        Set<String> secretEnv = new HashSet<>();
         for (JsonNode e : container.path("env")) {
             JsonNode from = e.path("valueFrom");
             String value;
             if (e.has("value")) {
                 value = e.path("value").asText();
+            } else if (from.has("secretKeyRef")) {
+                // Never expanded into args: a password there would show in the process list.
+                secretEnv.add(e.path("name").asText());
+                continue;
             } else if (from.has("configMapKeyRef")) {
                 JsonNode ref = from.path("configMapKeyRef");
                 JsonNode map = ofKind("ConfigMap").get(ref.path("name").asText());
@@ -479,6 +758,7 @@ class DeployManifestsTest {
             Matcher m = variable.matcher(a.asText());
             StringBuilder out = new StringBuilder();
             while (m.find()) {
+                assertFalse(secretEnv.contains(m.group(1)), "$(" + m.group(1) + "), from a Secret, is not in " + name(set) + "'s args");
                 String value = env.get(m.group(1));
                 assertNotNull(value, "$(" + m.group(1) + ") in " + name(set) + "'s args is in its env");
                 m.appendReplacement(out, Matcher.quoteReplacement(value));
