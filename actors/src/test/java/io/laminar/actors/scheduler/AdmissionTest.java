@@ -1,13 +1,10 @@
 package io.laminar.actors.scheduler;
 
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import io.laminar.actors.scheduler.PipelineScheduler.Submit;
 import io.laminar.actors.scheduler.SequenceEvent.ErrorCode;
 import io.laminar.model.generate.FinishReason;
 import io.laminar.model.sampling.SamplingParams;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -20,20 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Admission alone: slots, KV blocks, arrival order and the requests it refuses, without a pipeline. */
-class AdmissionTest {
-    static ActorTestKit kit;
+class AdmissionTest extends ActorTestKitPerClass {
     TestProbe<SequenceEvent> events;
     Admission admission;
 
-    @BeforeAll
-    static void start() {
-        kit = ActorTestKit.create();
-    }
-
-    @AfterAll
-    static void stop() {
-        kit.shutdownTestKit();
-    }
 
     @BeforeEach
     void fresh() {

@@ -1,6 +1,5 @@
 package io.laminar.actors.scheduler;
 
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import io.laminar.actors.scheduler.PipelineScheduler.StepCompleted;
 import io.laminar.actors.scheduler.PipelineScheduler.StepFailed;
@@ -10,8 +9,6 @@ import io.laminar.actors.stage.StageActor;
 import io.laminar.actors.stage.StageInfo;
 import io.laminar.model.generate.FinishReason;
 import io.laminar.model.sampling.SamplingParams;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -25,9 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** One lane over one stage, played by a probe: what the pipeline sends, and what it makes of replies. */
-class PipelineTest {
+class PipelineTest extends ActorTestKitPerClass {
     static final int END = 2;
-    static ActorTestKit kit;
     TestProbe<StageActor.Command> stage;
     TestProbe<PipelineScheduler.Command> scheduler;
     TestProbe<SequenceEvent> events;
@@ -35,15 +31,6 @@ class PipelineTest {
     Pipeline pipeline;
     long nextStepId = 100;
 
-    @BeforeAll
-    static void start() {
-        kit = ActorTestKit.create();
-    }
-
-    @AfterAll
-    static void stop() {
-        kit.shutdownTestKit();
-    }
 
     @BeforeEach
     void fresh() {

@@ -1,14 +1,11 @@
 package io.laminar.actors.scheduler;
 
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import io.laminar.actors.placement.PlacementAgent;
 import io.laminar.actors.placement.PlacementPlan.ModelFootprint;
 import io.laminar.actors.stage.StageActor;
 import io.laminar.actors.stage.StageInfo;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -22,24 +19,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Placement's decisions, with probes for the agents and a made-up model of five 100-byte layers. */
-class PlacementTest {
+class PlacementTest extends ActorTestKitPerClass {
     static final Duration SETTLE = Duration.ofSeconds(2);
     static final Duration QUIET = Duration.ofMillis(100);
-    static ActorTestKit kit;
     TestProbe<PlacementAgent.Offer> offerReplies;
     List<ActorRef<PlacementAgent.Command>> watched;
     Stages stages;
     Placement placement;
 
-    @BeforeAll
-    static void start() {
-        kit = ActorTestKit.create();
-    }
-
-    @AfterAll
-    static void stop() {
-        kit.shutdownTestKit();
-    }
 
     @BeforeEach
     void fresh() {

@@ -1,12 +1,9 @@
 package io.laminar.actors.scheduler;
 
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.typed.ActorRef;
 import io.laminar.actors.stage.StageActor;
 import io.laminar.actors.stage.StageInfo;
 import io.laminar.model.exec.LayerRange;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -17,19 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The joined stages of a five-layer model: their chain, and which layers they leave out. */
-class StagesTest {
-    static ActorTestKit kit;
-
-    @BeforeAll
-    static void start() {
-        kit = ActorTestKit.create();
-    }
-
-    @AfterAll
-    static void stop() {
-        kit.shutdownTestKit();
-    }
-
+class StagesTest extends ActorTestKitPerClass {
     @Test
     void theChainTakesTheFirstStageByNameForEachRange() {
         Stages stages = new Stages("m");
