@@ -83,6 +83,8 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         /** Token ids received so far, by index: a retry resumes after them. */
         int[] received = new int[16];
         int receivedCount;
+        /** Tokens the latest submission carried, generated before it: its run's times do not cover them. */
+        int resumedAfter;
         FinishReason endedBy;
         io.laminar.schemas.FinishReason stopReason;
 
@@ -273,6 +275,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 RequestDefaults.repeatLastN(req),
                 RequestDefaults.seed(req).orElseGet(() -> defaultSeed(s, req)));
         s.submitted = true;
+        s.resumedAfter = s.receivedCount;
         s.submit = new PipelineScheduler.Submit(s.id, ids, java.util.Arrays.copyOf(s.received, s.receivedCount),
                 RequestDefaults.maxTokens(req), sampling, events);
         scheduler.tell(s.submit);
@@ -349,6 +352,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 s.retries++;
                 getContext().getLog().info("{} ({}): {}; submitting it again after its {} tokens ({} of {})", s.id,
                         s.requestId, f.message(), s.receivedCount, s.retries, MAX_RETRIES_AFTER_STAGE_LOST);
+                s.resumedAfter = s.receivedCount;
                 scheduler.tell(s.submit.resumingAfter(java.util.Arrays.copyOf(s.received, s.receivedCount)));
             }
             case SequenceEvent.Failed f -> {
@@ -416,7 +420,9 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         long now = System.currentTimeMillis();
         Long ttft = s.firstTokenAtMs == 0 ? null : s.firstTokenAtMs - s.receivedAtMs;
         long queueMs = ttft == null ? now - s.receivedAtMs : Math.max(0, ttft - promptNanos / 1_000_000);
-        double tps = generateNanos > 0 && s.tokensSent > 1 ? (s.tokensSent - 1) * 1e9 / generateNanos : 0;
+        // The rate of the run that finished: a resumed one's time covers only the tokens it generated.
+        int generatedHere = s.receivedCount - s.resumedAfter;
+        double tps = generateNanos > 0 && generatedHere > 1 ? (generatedHere - 1) * 1e9 / generateNanos : 0;
         write(s, ResponseEvents.finish(s.requestId, s.metadata, finishReason(s),
                 ResponseEvents.usage(s.promptTokens, s.tokensSent),
                 ResponseEvents.timings(queueMs, ttft, now - s.receivedAtMs, tps), now));
