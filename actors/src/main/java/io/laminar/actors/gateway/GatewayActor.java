@@ -80,9 +80,11 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         /** What was submitted, to submit again after a stage was lost. */
         PipelineScheduler.Submit submit;
         int retries;
-        /** Token ids received so far, by index: a retry's first tokens must repeat them. */
+        /** Token ids received so far, by index: a retry resumes after them. */
         int[] received = new int[16];
         int receivedCount;
+        /** Tokens the latest submission carried, generated before it: its run's times do not cover them. */
+        int resumedAfter;
         FinishReason endedBy;
         io.laminar.schemas.FinishReason stopReason;
 
@@ -273,15 +275,17 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 RequestDefaults.repeatLastN(req),
                 RequestDefaults.seed(req).orElseGet(() -> defaultSeed(s, req)));
         s.submitted = true;
-        s.submit = new PipelineScheduler.Submit(s.id, ids, RequestDefaults.maxTokens(req), sampling, events);
+        s.resumedAfter = s.receivedCount;
+        s.submit = new PipelineScheduler.Submit(s.id, ids, java.util.Arrays.copyOf(s.received, s.receivedCount),
+                RequestDefaults.maxTokens(req), sampling, events);
         scheduler.tell(s.submit);
     }
 
     /**
-     * Takes over a stream an earlier gateway started: its tokens count as received and sent, so the
-     * run about to start (same seed, same tokens) is checked against them and goes on from the next
-     * index, as after a lost stage. The decoder reads them to continue the text where it stopped; the
-     * stop-string filter starts empty, since what was sent was settled text.
+     * Takes over a stream an earlier gateway started: its tokens count as received and sent, and the
+     * run about to start resumes after them (the scheduler reads them with the prompt), so the next
+     * token has the next index, as after a lost stage. The decoder reads them to continue the text
+     * where it stopped; the stop-string filter starts empty, since what was sent was settled text.
      */
     private void resume(Session s, PriorOutput.Written prior) {
         int[] ids = prior.tokenIds();
@@ -340,14 +344,16 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
             }
             case SequenceEvent.Failed f when f.code() == SequenceEvent.ErrorCode.STAGE_LOST
                     && s.retries < MAX_RETRIES_AFTER_STAGE_LOST && s.stopReason == null && !s.filter.stopped() -> {
-                // The request ran on a stage that left. Its seed is fixed, and a sequence's tokens do
-                // not depend on what it is batched with, so running it again gives the same tokens:
-                // those already sent are checked and skipped, and the client sees only a pause. The
-                // scheduler holds it until the pipeline is whole again, up to its admission timeout.
+                // The request ran on a stage that left. It is submitted again with the tokens received
+                // so far: the scheduler reads them with the prompt and the sampler starts where it
+                // stood (same seed, draws skipped), so the next tokens are those the first run would
+                // have given, and the client sees only a pause. The scheduler holds it until the
+                // pipeline is whole again, up to its admission timeout.
                 s.retries++;
-                getContext().getLog().info("{} ({}): {}; submitting it again ({} of {})", s.id, s.requestId,
-                        f.message(), s.retries, MAX_RETRIES_AFTER_STAGE_LOST);
-                scheduler.tell(s.submit);
+                getContext().getLog().info("{} ({}): {}; submitting it again after its {} tokens ({} of {})", s.id,
+                        s.requestId, f.message(), s.receivedCount, s.retries, MAX_RETRIES_AFTER_STAGE_LOST);
+                s.resumedAfter = s.receivedCount;
+                scheduler.tell(s.submit.resumingAfter(java.util.Arrays.copyOf(s.received, s.receivedCount)));
             }
             case SequenceEvent.Failed f -> {
                 s.finalQueued = true;
@@ -362,16 +368,16 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
 
     private void onToken(Session s, SequenceEvent.Token t) {
         if (t.index() < s.receivedCount) {
-            // A retry repeating what the first run sent.
+            // An index already received: a resumed run starts after the tokens it carries, so none is
+            // expected; a repeat is dropped, and one that differs means the stream cannot go on.
             if (s.received[t.index()] != t.tokenId()) {
                 s.finalQueued = true;
                 s.failed = true;
                 timers.cancel(s.id);
                 scheduler.tell(new PipelineScheduler.Cancel(s.id));
                 write(s, ResponseEvents.error(s.requestId, s.metadata, ErrorCode.STAGE_FAILED,
-                        "a stage was lost and the request, run again, gave token " + t.tokenId() + " at index "
-                                + t.index() + " where it had given " + s.received[t.index()]
-                                + " (stages on different hardware?); the tokens sent so far stand",
+                        "the request gave token " + t.tokenId() + " at index " + t.index() + " where it had given "
+                                + s.received[t.index()] + "; the tokens sent so far stand",
                         System.currentTimeMillis()));
             }
             return;
@@ -414,7 +420,9 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         long now = System.currentTimeMillis();
         Long ttft = s.firstTokenAtMs == 0 ? null : s.firstTokenAtMs - s.receivedAtMs;
         long queueMs = ttft == null ? now - s.receivedAtMs : Math.max(0, ttft - promptNanos / 1_000_000);
-        double tps = generateNanos > 0 && s.tokensSent > 1 ? (s.tokensSent - 1) * 1e9 / generateNanos : 0;
+        // The rate of the run that finished: a resumed one's time covers only the tokens it generated.
+        int generatedHere = s.receivedCount - s.resumedAfter;
+        double tps = generateNanos > 0 && generatedHere > 1 ? (generatedHere - 1) * 1e9 / generateNanos : 0;
         write(s, ResponseEvents.finish(s.requestId, s.metadata, finishReason(s),
                 ResponseEvents.usage(s.promptTokens, s.tokensSent),
                 ResponseEvents.timings(queueMs, ttft, now - s.receivedAtMs, tps), now));

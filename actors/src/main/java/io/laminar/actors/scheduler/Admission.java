@@ -38,6 +38,9 @@ final class Admission {
             fail(m, ErrorCode.INVALID_REQUEST, "the prompt is empty");
         } else if (m.maxTokens() < 0) {
             fail(m, ErrorCode.INVALID_REQUEST, "max_tokens=" + m.maxTokens() + " must be >= 0");
+        } else if (m.resumeFrom().length > m.maxTokens()) {
+            fail(m, ErrorCode.INVALID_REQUEST, "resuming after " + m.resumeFrom().length
+                    + " tokens, more than max_tokens=" + m.maxTokens());
         } else if (inProgress.contains(m.requestId())) {
             fail(m, ErrorCode.INVALID_REQUEST, "request id '" + m.requestId() + "' is already in progress");
         } else {
@@ -109,7 +112,8 @@ final class Admission {
         waiting.poll();
         s.blocks = blocks;
         freeBlocks -= blocks;
-        s.progress = new SequenceProgress(s.request.promptIds(), s.request.maxTokens(), context);
+        s.progress = new SequenceProgress(s.request.promptIds(), s.request.resumeFrom(), s.request.maxTokens(),
+                context);
         s.progress.assignSlot(slot);
         bySlot[slot] = s;
         return s;

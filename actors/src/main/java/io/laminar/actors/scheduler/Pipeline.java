@@ -7,12 +7,12 @@ import io.laminar.actors.scheduler.PipelineScheduler.StepFailed;
 import io.laminar.actors.scheduler.SequenceEvent.ErrorCode;
 import io.laminar.actors.stage.StageActor;
 import io.laminar.actors.stage.StageInfo;
+import io.laminar.actors.stage.SequenceOpening;
 import io.laminar.actors.stage.StepHeader;
 import io.laminar.model.exec.TokenBatch;
 import io.laminar.model.generate.FinishReason;
 import io.laminar.model.generate.SequenceProgress;
 import io.laminar.model.generate.StepPlanner;
-import io.laminar.model.sampling.SamplingParams;
 import org.slf4j.Logger;
 
 import java.util.ArrayList;
@@ -224,17 +224,17 @@ final class Pipeline {
         if (builder.size() == 0) {
             return;
         }
-        SamplingParams[] sampling = null;
+        SequenceOpening[] openings = null;
         long now = System.nanoTime();
         boolean[] inStep = new boolean[admission.slots()];
         int k = 0;
         for (int i = 0; i < builder.size(); i++) {
             Sequence s = admission.running(builder.slot(i));
             if (!s.samplingSent) {
-                if (sampling == null) {
-                    sampling = new SamplingParams[builder.size()];
+                if (openings == null) {
+                    openings = new SequenceOpening[builder.size()];
                 }
-                sampling[i] = s.request.sampling();
+                openings[i] = new SequenceOpening(s.request.sampling(), s.request.resumeFrom().length);
                 s.samplingSent = true;
                 s.firstStepNanos = now;
             }
@@ -252,7 +252,7 @@ final class Pipeline {
         long stepId = stepIds.getAsLong();
         lane.inFlight = stepId;
         lane.inFlightSlots = slots;
-        route.getFirst().tell(new StageActor.RunStep(StepHeader.of(stepId, laneIndex, builder, sampling),
+        route.getFirst().tell(new StageActor.RunStep(StepHeader.of(stepId, laneIndex, builder, openings),
                 new float[0], route, 0, scheduler));
     }
 

@@ -44,9 +44,32 @@ public final class PipelineScheduler {
     public interface Command {
     }
 
-    /** Generate for a prompt; events go to {@code replyTo}. */
-    public record Submit(String requestId, int[] promptIds, int maxTokens, SamplingParams sampling,
+    /**
+     * Generate for a prompt; events go to {@code replyTo}.
+     *
+     * <p>A request an interruption stopped (a stage lost, the serving process gone) is submitted again
+     * with the tokens it had generated as {@code resumeFrom}: they are read with the prompt, in its
+     * chunks, and generation goes on at token index {@code resumeFrom.length} with the sampler's
+     * state after them, giving the tokens an uninterrupted run gives. {@code maxTokens} counts them.
+     *
+     * @param resumeFrom the first tokens an earlier run of this request generated; empty for a new request
+     */
+    public record Submit(String requestId, int[] promptIds, int[] resumeFrom, int maxTokens, SamplingParams sampling,
                          ActorRef<SequenceEvent> replyTo) implements Command, PipelineMessage {
+        public Submit {
+            resumeFrom = resumeFrom == null ? new int[0] : resumeFrom;
+        }
+
+        /** A new request. */
+        public Submit(String requestId, int[] promptIds, int maxTokens, SamplingParams sampling,
+                      ActorRef<SequenceEvent> replyTo) {
+            this(requestId, promptIds, new int[0], maxTokens, sampling, replyTo);
+        }
+
+        /** This request resuming after {@code generated}, the tokens its earlier run generated. */
+        public Submit resumingAfter(int[] generated) {
+            return new Submit(requestId, promptIds, generated, maxTokens, sampling, replyTo);
+        }
     }
 
     /**

@@ -10,6 +10,7 @@ import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.actors.stage.StageActor;
 import io.laminar.actors.stage.StageInfo;
+import io.laminar.actors.stage.SequenceOpening;
 import io.laminar.actors.stage.StepHeader;
 import io.laminar.kernels.Quantization;
 import io.laminar.model.generate.FinishReason;
@@ -126,6 +127,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
             case PipelineScheduler.Submit m -> {
                 w.string(m.requestId());
                 w.ints(m.promptIds());
+                w.ints(m.resumeFrom());
                 w.i32(m.maxTokens());
                 writeSampling(w, m.sampling());
                 w.ref(m.replyTo());
@@ -194,7 +196,8 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
                 case DESCRIBE -> new StageActor.Describe(r.ref());
                 case STAGE_INFO -> new StageInfo(r.ref(), r.string(), r.string(), r.i32(), r.i32(), r.i32(),
                         r.i32(), r.i32(), r.i32(), r.i32(), r.i32());
-                case SUBMIT -> new PipelineScheduler.Submit(r.string(), r.ints(), r.i32(), readSampling(r), r.ref());
+                case SUBMIT -> new PipelineScheduler.Submit(r.string(), r.ints(), r.ints(), r.i32(), readSampling(r),
+                        r.ref());
                 case GET_STATUS -> new PipelineScheduler.GetStatus(r.ref());
                 case CANCEL -> new PipelineScheduler.Cancel(r.string());
                 case STATUS -> new PipelineScheduler.Status(r.u8() == 1, r.string(), r.i32(), r.i32());
@@ -237,14 +240,15 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
             }
         }
         w.raw(bits);
-        if (h.sampling() == null) {
+        if (h.openings() == null) {
             w.u8(0);
         } else {
             w.u8(1);
-            for (SamplingParams p : h.sampling()) {
-                w.u8(p != null ? 1 : 0);
-                if (p != null) {
-                    writeSampling(w, p);
+            for (SequenceOpening o : h.openings()) {
+                w.u8(o != null ? 1 : 0);
+                if (o != null) {
+                    writeSampling(w, o.sampling());
+                    w.i32(o.generatedBefore());
                 }
             }
         }
@@ -265,16 +269,16 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
         for (int i = 0; i < n; i++) {
             logits[i] = (bits[i >> 3] & (1 << (i & 7))) != 0;
         }
-        SamplingParams[] sampling = null;
+        SequenceOpening[] openings = null;
         if (r.u8() == 1) {
-            sampling = new SamplingParams[n];
+            openings = new SequenceOpening[n];
             for (int i = 0; i < n; i++) {
                 if (r.u8() == 1) {
-                    sampling[i] = readSampling(r);
+                    openings[i] = new SequenceOpening(readSampling(r), r.i32());
                 }
             }
         }
-        return new StepHeader(stepId, lane, tokens, slots, positions, logits, sampling);
+        return new StepHeader(stepId, lane, tokens, slots, positions, logits, openings);
     }
 
     private void writeActivations(Writer w, float[] x) {

@@ -252,9 +252,9 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
         boolean allGreedy = true;
         for (int i = 0; i < h.size(); i++) {
             int slot = h.slots()[i];
-            SamplingParams opening = h.sampling() != null ? h.sampling()[i] : null;
+            SequenceOpening opening = h.openings() != null ? h.openings()[i] : null;
             if (opening != null) {
-                samplers[slot] = new Sampler(opening, vocab);
+                samplers[slot] = new Sampler(opening.sampling(), vocab, opening.generatedBefore());
             }
             if (samplers[slot] == null) {
                 throw new IllegalStateException("no sampler for slot " + slot + ": its opening entry never arrived");

@@ -1,12 +1,11 @@
 package io.laminar.actors.stage;
 
 import io.laminar.model.exec.TokenBatch;
-import io.laminar.model.sampling.SamplingParams;
 
 /**
  * What a step carries besides activations: its id and micro-batch lane, and one entry per token
  * (token id, KV slot, position, whether its logits are wanted). Entries that open a sequence carry
- * its sampling parameters, so the last stage can set up that sequence's sampler in step order.
+ * its {@link SequenceOpening}, so the last stage can set up that sequence's sampler in step order.
  *
  * @param stepId    unique per scheduler
  * @param lane      the micro-batch lane the step belongs to
@@ -14,17 +13,17 @@ import io.laminar.model.sampling.SamplingParams;
  * @param slots     KV slot of each entry
  * @param positions position of each entry in its sequence
  * @param logits    whether the entry's next-token distribution is wanted
- * @param sampling  non-null on an entry that opens a sequence
+ * @param openings  null, or one per entry: non-null on an entry that opens a sequence
  */
 public record StepHeader(long stepId, int lane, int[] tokens, int[] slots, int[] positions, boolean[] logits,
-                         SamplingParams[] sampling) {
+                         SequenceOpening[] openings) {
 
     public int size() {
         return tokens.length;
     }
 
     /** Copies the entries of a planned batch. */
-    public static StepHeader of(long stepId, int lane, TokenBatch batch, SamplingParams[] sampling) {
+    public static StepHeader of(long stepId, int lane, TokenBatch batch, SequenceOpening[] openings) {
         int n = batch.size();
         int[] tokens = new int[n];
         int[] slots = new int[n];
@@ -36,7 +35,7 @@ public record StepHeader(long stepId, int lane, int[] tokens, int[] slots, int[]
             positions[i] = batch.position(i);
             logits[i] = batch.wantsLogits(i);
         }
-        return new StepHeader(stepId, lane, tokens, slots, positions, logits, sampling);
+        return new StepHeader(stepId, lane, tokens, slots, positions, logits, openings);
     }
 
     /** Refills {@code batch} with these entries. */

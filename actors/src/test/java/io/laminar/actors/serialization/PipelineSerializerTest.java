@@ -11,6 +11,7 @@ import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.actors.stage.StageActor;
 import io.laminar.actors.stage.StageInfo;
+import io.laminar.actors.stage.SequenceOpening;
 import io.laminar.actors.stage.StepHeader;
 import io.laminar.model.generate.FinishReason;
 import io.laminar.model.sampling.SamplingParams;
@@ -69,7 +70,8 @@ class PipelineSerializerTest {
         TestProbe<PipelineScheduler.Command> sched = kit.createTestProbe();
         SamplingParams p = new SamplingParams(0.7f, 40, 0.9f, 0.05f, 1.1f, 64, 42L);
         StepHeader h = new StepHeader(7L, 1, new int[] {1, 2, 3}, new int[] {0, 0, 5}, new int[] {10, 11, 0},
-                new boolean[] {false, true, true}, new SamplingParams[] {null, null, p});
+                new boolean[] {false, true, true}, new SequenceOpening[] {null, new SequenceOpening(p, 0),
+                new SequenceOpening(SamplingParams.greedy(), 250)});
         float[] hidden = {1.5f, -2.25f, 3.0e-8f, Float.MAX_VALUE, 0f, -0f};
         StageActor.RunStep step = new StageActor.RunStep(h, hidden, List.of(a.getRef(), b.getRef()), 1, sched.getRef());
         StageActor.RunStep back = roundTrip(f32, step);
@@ -79,8 +81,10 @@ class PipelineSerializerTest {
         assertArrayEquals(h.slots(), back.header().slots());
         assertArrayEquals(h.positions(), back.header().positions());
         assertArrayEquals(h.logits(), back.header().logits());
-        assertEquals(p, back.header().sampling()[2]);
-        assertEquals(null, back.header().sampling()[0]);
+        assertEquals(null, back.header().openings()[0]);
+        assertEquals(new SequenceOpening(p, 0), back.header().openings()[1]);
+        assertEquals(new SequenceOpening(SamplingParams.greedy(), 250), back.header().openings()[2],
+                "a resumed sequence's sampler starts after the draws of its earlier tokens");
         assertArrayEquals(hidden, back.hidden());
         assertEquals(List.of(a.getRef(), b.getRef()), back.route());
         assertEquals(sched.getRef(), back.replyTo());
@@ -119,8 +123,17 @@ class PipelineSerializerTest {
         PipelineScheduler.Submit s2 = roundTrip(f32, submit);
         assertEquals("req-ü", s2.requestId());
         assertArrayEquals(new int[] {1, 2, 3}, s2.promptIds());
+        assertArrayEquals(new int[0], s2.resumeFrom());
+        assertEquals(16, s2.maxTokens());
         assertEquals(SamplingParams.greedy(), s2.sampling());
         assertEquals(events.getRef(), s2.replyTo());
+        SamplingParams sampled = new SamplingParams(0.7f, 40, 0.9f, 0.05f, 1.1f, 64, -5L);
+        PipelineScheduler.Submit resumed = roundTrip(f32, new PipelineScheduler.Submit("r", new int[] {1, 2},
+                16, sampled, events.getRef()).resumingAfter(new int[] {7, 8, 9}));
+        assertArrayEquals(new int[] {1, 2}, resumed.promptIds());
+        assertArrayEquals(new int[] {7, 8, 9}, resumed.resumeFrom(), "the tokens generated before travel with it");
+        assertEquals(16, resumed.maxTokens());
+        assertEquals(sampled, resumed.sampling());
 
         StageInfo info = new StageInfo(stage.getRef(), "n[0-2]", "m", 0, 3, 5, 100, 16, 8, 512, 64);
         assertEquals(info, roundTrip(f32, info));

@@ -9,9 +9,16 @@ import java.util.function.IntPredicate;
  * Where one sequence stands: how much of its prompt has gone through the model, its position, the
  * tokens generated so far and whether it has finished. Shared by the synchronous {@link Generator}
  * and the actor pipeline's scheduler, so both batch sequences the same way.
+ *
+ * <p>A sequence may resume after tokens an interrupted run generated: they are read with the prompt,
+ * in its chunks, since a chunk fills the KV cache exactly as one token per step does, and they count
+ * as generated, so the next token has their count for index and the length limits count from the
+ * original start.
  */
 public final class SequenceProgress {
     private final int[] prompt;
+    /** What is read before generating: the prompt, then the tokens generated before a resume. */
+    private final int[] input;
     private final int maxTokens;
     private final int context;
     private int slot = -1;
@@ -28,11 +35,32 @@ public final class SequenceProgress {
      * @param context   the longest sequence (prompt and generated tokens) the KV cache holds
      */
     public SequenceProgress(int[] prompt, int maxTokens, int context) {
+        this(prompt, new int[0], maxTokens, context);
+    }
+
+    /**
+     * A sequence resuming after {@code generatedBefore}, the first tokens an earlier run of the same
+     * request generated; it finishes at once when that run had already reached a limit.
+     *
+     * @param maxTokens the most tokens to generate, those generated before included
+     */
+    public SequenceProgress(int[] prompt, int[] generatedBefore, int maxTokens, int context) {
         this.prompt = prompt;
         this.maxTokens = maxTokens;
         this.context = context;
-        if (maxTokens == 0) {
+        this.generatedCount = generatedBefore.length;
+        if (generatedBefore.length == 0) {
+            this.input = prompt;
+        } else {
+            this.input = Arrays.copyOf(prompt, prompt.length + generatedBefore.length);
+            System.arraycopy(generatedBefore, 0, input, prompt.length, generatedBefore.length);
+            this.generated = Arrays.copyOf(generatedBefore, Math.max(16, generatedBefore.length));
+        }
+        if (generatedCount >= maxTokens) {
             finish = FinishReason.LENGTH;
+        } else if (generatedCount > 0 && input.length - 1 >= context) {
+            // Its last token was taken at the context's end (see accept): that run ended there.
+            finish = FinishReason.CONTEXT;
         }
     }
 
@@ -48,9 +76,9 @@ public final class SequenceProgress {
         return prompt;
     }
 
-    /** Whether the whole prompt has been sent through the model. */
+    /** Whether the whole prompt (and any tokens generated before a resume) has been sent through the model. */
     public boolean prefilled() {
-        return promptDone == prompt.length;
+        return promptDone == input.length;
     }
 
     /** Whether no token of this sequence has been sent yet. */
@@ -90,23 +118,24 @@ public final class SequenceProgress {
     }
 
     /**
-     * Appends the next chunk of the prompt, at most {@code budget} tokens; the prompt's last token
-     * asks for logits. Returns whether the chunk ends the prompt (so this sequence owns a logits row).
+     * Appends the next chunk of the prompt (followed by the tokens generated before a resume), at
+     * most {@code budget} tokens; the last one asks for logits. Returns whether the chunk ends the
+     * prompt (so this sequence owns a logits row).
      */
     public boolean addPromptChunk(TokenBatch batch, int budget) {
-        int take = Math.min(prompt.length - promptDone, budget);
+        int take = Math.min(input.length - promptDone, budget);
         for (int i = 0; i < take; i++) {
             int p = promptDone + i;
-            batch.add(prompt[p], slot, p, p == prompt.length - 1);
+            batch.add(input[p], slot, p, p == input.length - 1);
         }
         promptDone += take;
         position = promptDone;
         return prefilled();
     }
 
-    /** Prompt tokens not yet sent. */
+    /** Prompt tokens (with those generated before a resume) not yet sent. */
     public int promptRemaining() {
-        return prompt.length - promptDone;
+        return input.length - promptDone;
     }
 
     /**

@@ -19,8 +19,26 @@ public final class Sampler {
     private final float[] values;
 
     public Sampler(SamplingParams params, int vocabSize) {
+        this(params, vocabSize, 0);
+    }
+
+    /**
+     * A sampler for a sequence resuming after {@code generatedBefore} tokens: its random state is that
+     * of an uninterrupted run's after choosing them, since every token {@link #sample} chooses costs
+     * exactly one draw (none when greedy). The recent tokens are not restored here: they come
+     * through {@link #accept} as the prompt and those tokens are read again.
+     */
+    public Sampler(SamplingParams params, int vocabSize, int generatedBefore) {
+        if (generatedBefore < 0) {
+            throw new IllegalArgumentException("generatedBefore=" + generatedBefore + " must be >= 0");
+        }
         this.params = params;
         this.random = new SplittableRandom(params.seed());
+        if (!params.isGreedy()) {
+            for (int i = 0; i < generatedBefore; i++) {
+                random.nextDouble();
+            }
+        }
         this.vocab = vocabSize;
         this.recent = new int[Math.max(1, params.repeatLastN())];
         this.ids = new int[vocabSize];
@@ -41,7 +59,11 @@ public final class Sampler {
         recentCount = Math.min(recentCount + 1, recent.length);
     }
 
-    /** Chooses the next token from {@code logits[off, off+vocab)}, which is left unchanged. */
+    /**
+     * Chooses the next token from {@code logits[off, off+vocab)}, which is left unchanged. Draws
+     * from the random state exactly once unless greedy, whatever the candidates left, so that a
+     * resumed sequence can skip one draw per token (see the three-argument constructor).
+     */
     public int sample(float[] logits, int off) {
         for (int i = 0; i < vocab; i++) {
             ids[i] = i;

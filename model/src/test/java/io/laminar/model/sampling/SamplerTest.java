@@ -126,6 +126,56 @@ class SamplerTest {
         assertFalse(Arrays.equals(a, c));
     }
 
+    /**
+     * A sampler opened after k tokens, fed the same context, chooses what an uninterrupted one chooses
+     * from there on: including steps where top-k of 1 or a sharp min-p leave a single candidate,
+     * which must still cost their draw.
+     */
+    @Test
+    void aResumedSamplerContinuesAsIfUninterrupted() {
+        int vocab = 50;
+        int steps = 60;
+        float[][] logits = new float[steps][vocab];
+        SplittableRandom r = new SplittableRandom(3);
+        for (int t = 0; t < steps; t++) {
+            for (int i = 0; i < vocab; i++) {
+                logits[t][i] = (float) r.nextGaussian();
+            }
+            if (t % 7 == 3) {
+                logits[t][t % vocab] = 40f; // min-p leaves only this one
+            }
+        }
+        int[] prompt = {4, 9, 4, 17};
+        for (SamplingParams p : new SamplingParams[] {
+                new SamplingParams(0.9f, 10, 0.9f, 0.05f, 1.3f, 16, 11),
+                new SamplingParams(0.7f, 1, 1f, 0f, 1.1f, 8, 12),
+                new SamplingParams(0f, 40, 0.95f, 0.05f, 1.2f, 8, 13)}) {
+            int[] whole = new int[steps];
+            Sampler uninterrupted = new Sampler(p, vocab);
+            for (int t : prompt) {
+                uninterrupted.accept(t);
+            }
+            for (int t = 0; t < steps; t++) {
+                whole[t] = uninterrupted.sample(logits[t], 0);
+                uninterrupted.accept(whole[t]);
+            }
+            for (int k : new int[] {0, 1, 3, 30, steps - 1}) {
+                Sampler resumed = new Sampler(p, vocab, k);
+                for (int t : prompt) {
+                    resumed.accept(t);
+                }
+                for (int t = 0; t < k; t++) {
+                    resumed.accept(whole[t]);
+                }
+                for (int t = k; t < steps; t++) {
+                    int token = resumed.sample(logits[t], 0);
+                    assertEquals(whole[t], token, p + ", resumed after " + k + ", token " + t);
+                    resumed.accept(token);
+                }
+            }
+        }
+    }
+
     @Test
     void impossibleValuesAreRejectedWithTheirName() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> params(-1f, 0, 1f, 0f, 1f, 0))
