@@ -116,7 +116,7 @@ supervise() {
       echo "$role exited $rc after $((SECONDS - start)) s" >>"$run_dir/exits"
       sleep "$restart_delay"
     done
-  ) &
+  ) 2>>"$run_dir/logs/supervisor.log" &
   supervisors[$role]=$!
   # stop_all ends the loop with kill -9; disowned, the shell does not report that as a crash
   disown "$!"
@@ -129,8 +129,8 @@ start_broker() {
 }
 
 node_opts=()
-set_node_opts() {
-  node_opts=(-m "$model" -t "$threads" --warm-up "$warm_up" --max-sequences 32)
+set_node_opts() { # [THREADS]
+  node_opts=(-m "$model" -t "${1:-$threads}" --warm-up "$warm_up" --max-sequences 32)
 }
 
 start_pipeline() { # the three-host pipeline
@@ -144,7 +144,9 @@ start_pipeline() { # the three-host pipeline
 }
 
 start_one_process() { # the same layers, as three stages in one process on the serve host
-  set_node_opts
+  # as many kernel threads as the three hosts' processes have together, up to the cores there are
+  local t=$((threads * 3)); [ "$t" -gt "$(nproc)" ] && t="$(nproc)"
+  set_node_opts "$t"
   supervise serve serve "$root/laminar" serve "${node_opts[@]}" --bootstrap-servers "$(addr broker):9092" \
     --stages 3 --host "$(addr serve)" --port 25520
 }
@@ -185,6 +187,12 @@ bring_up() {
   run_dir="$out/$1"
   rm -rf "$run_dir"; mkdir -p "$run_dir/logs"
   start_broker
+  # Topics before serve: serve creating them against a broker still starting fails (it exits and
+  # is restarted), and a gateway subscribing to topics it has just made waited minutes for them.
+  if ! client topics --bootstrap "$(addr broker):9092" --timeout 120 2>>"$run_dir/logs/topics.log"; then
+    log "$1: the broker did not take the topics; logs in $run_dir/logs"
+    return 1
+  fi
   if [ "$2" = one-process ]; then start_one_process; else start_pipeline; fi
   log "$1: waiting for the pipeline (a request end to end) ..."
   local t0=$SECONDS

@@ -37,6 +37,8 @@ import java.util.regex.Pattern;
  * what a client would have to cope with.
  *
  * <pre>
+ * ChaosClient topics --bootstrap H:P [--timeout S]
+ *     creates Laminar's topics once the broker answers, as a deployment would before serve starts
  * ChaosClient probe --bootstrap H:P [--timeout S] [--warm N]
  *     sends a 2-token request until one finishes (the pipeline is ready), then N warm-up requests
  * ChaosClient run --bootstrap H:P --scenario NAME [--requests 8] [--tokens 300] [--reference FILE]
@@ -65,6 +67,7 @@ public final class ChaosClient {
         }
         Map<String, String> o = options(args);
         switch (args[0]) {
+            case "topics" -> System.exit(topics(o));
             case "probe" -> System.exit(probe(o));
             case "run" -> run(o);
             case "table" -> table(Path.of(args[1]));
@@ -105,6 +108,29 @@ public final class ChaosClient {
                 .setTemperature(0f)
                 .setSeed(1000L + i)
                 .build();
+    }
+
+    /**
+     * Exit status 0 once the topics exist, 1 if the broker did not let them be created within
+     * --timeout. Made before serve starts: a gateway that subscribes to topics it has just created
+     * itself was seen to get no partitions for minutes (its metadata had not caught up), which
+     * would be timed as a slow start of every scenario.
+     */
+    private static int topics(Map<String, String> o) throws InterruptedException {
+        KafkaSettings kafka = kafka(o);
+        long deadline = System.nanoTime() + Duration.ofSeconds(Long.parseLong(o.getOrDefault("timeout", "120"))).toNanos();
+        while (true) {
+            try {
+                io.laminar.app.kafka.TopicSetup.ensure(kafka);
+                return 0;
+            } catch (RuntimeException brokerNotUpYet) {
+                if (System.nanoTime() > deadline) {
+                    System.err.println("topics: " + brokerNotUpYet.getMessage());
+                    return 1;
+                }
+                Thread.sleep(1000);
+            }
+        }
     }
 
     /** Exit status 0 once a request has finished end to end, 1 if none did within --timeout. */
