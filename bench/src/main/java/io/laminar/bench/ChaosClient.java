@@ -257,6 +257,7 @@ public final class ChaosClient {
         int errors;
         Integer generated; // the last FINISH's generated_tokens
         String errorCode;
+        String errorMessage;
 
         void add(ResponseEvent e, long at) {
             eventTimes.add(at);
@@ -269,6 +270,7 @@ public final class ChaosClient {
                 case ERROR -> {
                     errors++;
                     errorCode = String.valueOf(e.getError().getCode());
+                    errorMessage = String.valueOf(e.getError().getMessage());
                 }
                 default -> { }
             }
@@ -291,7 +293,7 @@ public final class ChaosClient {
     record Result(String scenario, String label, int requests, int completed, int errored, int unfinished,
                   long tokenEvents, long distinct, long missing, long repeated, long conflicting,
                   int matching, boolean haveReference, double stallS, double ttftMaxS, double totalS,
-                  double tokensPerS, String errorCodes, String exits) {
+                  double tokensPerS, String errorCodes, String firstError, String exits) {
 
         static Result of(String scenario, String label, Stream[] streams, Map<Integer, List<Integer>> reference,
                          int maxTokens, double totalS, String exits) {
@@ -307,6 +309,7 @@ public final class ChaosClient {
             long ttftMax = 0;
             long lastToken = 0;
             TreeMap<String, Integer> codes = new TreeMap<>();
+            String firstError = "";
             for (int i = 0; i < streams.length; i++) {
                 Stream s = streams[i];
                 TreeMap<Integer, Integer> d = s.distinct();
@@ -329,6 +332,9 @@ public final class ChaosClient {
                 } else if (s.errors > 0) {
                     errored++;
                     codes.merge(s.errorCode, 1, Integer::sum);
+                    if (firstError.isEmpty()) {
+                        firstError = s.errorCode + ": " + s.errorMessage;
+                    }
                 } else {
                     unfinished++;
                 }
@@ -347,7 +353,7 @@ public final class ChaosClient {
             double tps = lastToken > 0 ? distinct / (lastToken / 1e9) : 0;
             return new Result(scenario, label, streams.length, completed, errored, unfinished, events, distinct,
                     missing, events - distinct, conflicting, matching, reference != null, stall / 1e9, ttftMax / 1e9,
-                    totalS, tps, errorCodes.toString(), exits);
+                    totalS, tps, errorCodes.toString(), firstError.replace("\"", "'").replace("\\", "/").replace("\n", " "), exits);
         }
 
         String summary() {
@@ -356,7 +362,7 @@ public final class ChaosClient {
                             + " %.1f tokens/s; %.1f s%s%s",
                     scenario, completed, requests, errored, unfinished, tokenEvents, missing, repeated, conflicting,
                     haveReference ? matching + "/" + requests : "none to", stallS, tokensPerS, totalS,
-                    errorCodes.isEmpty() ? "" : "; errors " + errorCodes, exits.isEmpty() ? "" : "; exits: " + exits);
+                    errorCodes.isEmpty() ? "" : "; errors " + errorCodes + " (" + firstError + ")", exits.isEmpty() ? "" : "; exits: " + exits);
         }
 
         String json() {
@@ -364,10 +370,10 @@ public final class ChaosClient {
                             + "\"errored\":%d,\"unfinished\":%d,\"token_events\":%d,\"distinct_tokens\":%d,\"missing\":%d,"
                             + "\"repeated\":%d,\"conflicting\":%d,\"match_reference\":%s,\"longest_stall_s\":%.3f,"
                             + "\"max_ttft_s\":%.3f,\"total_s\":%.3f,\"tokens_per_s\":%.1f,\"error_codes\":\"%s\","
-                            + "\"exits\":\"%s\"}",
+                            + "\"first_error\":\"%s\",\"exits\":\"%s\"}",
                     scenario, label, requests, completed, errored, unfinished, tokenEvents, distinct, missing, repeated,
                     conflicting, haveReference ? String.valueOf(matching) : "null", stallS, ttftMaxS, totalS, tokensPerS,
-                    errorCodes, exits);
+                    errorCodes, firstError, exits);
         }
     }
 
@@ -449,6 +455,8 @@ public final class ChaosClient {
     static final class Responses implements AutoCloseable {
         private final KafkaConsumer<byte[], byte[]> consumer;
         private final ResponseCodec codec = new ResponseCodec();
+        /** Requests whose FINISH or ERROR has been read, whichever request was being awaited then. */
+        private final Map<String, EventType> ended = new HashMap<>();
 
         Responses(KafkaSettings kafka) {
             Map<String, Object> config = new HashMap<>(kafka.consumerConfig("unused"));
@@ -501,16 +509,16 @@ public final class ChaosClient {
 
         /** FINISH or ERROR of request {@code id}, or null at the deadline. */
         EventType awaitEnd(String id, long deadline) {
-            while (System.nanoTime() < deadline) {
+            while (!ended.containsKey(id) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : poll()) {
                     ResponseEvent e = decode(r);
-                    if (e != null && id.equals(e.getRequestId())
+                    if (e != null && e.getRequestId() != null
                             && (e.getType() == EventType.FINISH || e.getType() == EventType.ERROR)) {
-                        return e.getType();
+                        ended.putIfAbsent(e.getRequestId(), e.getType());
                     }
                 }
             }
-            return null;
+            return ended.get(id);
         }
 
         @Override
