@@ -188,7 +188,7 @@ bring_up() {
   rm -rf "$run_dir"; mkdir -p "$run_dir/logs"
   start_broker
   # Topics before serve: serve creating them against a broker still starting fails (it exits and
-  # is restarted), and a gateway subscribing to topics it has just made waited minutes for them.
+  # is restarted), which would be timed as part of the scenario's start.
   if ! client topics --bootstrap "$(addr broker):9092" --timeout 120 2>>"$run_dir/logs/topics.log"; then
     log "$1: the broker did not take the topics; logs in $run_dir/logs"
     return 1

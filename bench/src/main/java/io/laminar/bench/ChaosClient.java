@@ -112,9 +112,8 @@ public final class ChaosClient {
 
     /**
      * Exit status 0 once the topics exist, 1 if the broker did not let them be created within
-     * --timeout. Made before serve starts: a gateway that subscribes to topics it has just created
-     * itself was seen to get no partitions for minutes (its metadata had not caught up), which
-     * would be timed as a slow start of every scenario.
+     * --timeout. Made before serve starts, because serve that cannot create them (a broker still
+     * starting) exits, and its restart would be timed as a slow start of the scenario.
      */
     private static int topics(Map<String, String> o) throws InterruptedException {
         KafkaSettings kafka = kafka(o);
