@@ -27,8 +27,9 @@ import java.util.stream.Stream;
 
 /**
  * A real single-node Kafka broker inside this JVM: KRaft in combined mode (one process is broker and
- * controller), listening on {@value #HOST} only. It is what {@code laminar serve} starts when no
- * external Kafka is named, and what the Kafka tests run against.
+ * controller), listening on {@value #HOST} only unless {@link Builder#host} names another address.
+ * It is what {@code laminar serve} starts when no external Kafka is named, what
+ * {@code laminar broker} runs on an address of its own, and what the Kafka tests run against.
  *
  * <pre>{@code
  * try (EmbeddedKafka kafka = EmbeddedKafka.start()) {           // temp log dir, free ports
@@ -36,6 +37,7 @@ import java.util.stream.Stream;
  *     ...
  * }
  * EmbeddedKafka kept = EmbeddedKafka.builder().logDir(dir).port(9092).start();   // data survives restarts
+ * EmbeddedKafka shared = EmbeddedKafka.builder().host("10.0.0.5").port(9092).start(); // reachable from other hosts
  * }</pre>
  *
  * <p>The broker is started the way {@code kafka-storage.sh format} plus {@code kafka-server-start.sh}
@@ -61,7 +63,7 @@ import java.util.stream.Stream;
 public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
 
-    /** The only interface the broker listens on. */
+    /** The interface the broker listens on unless {@link Builder#host} names another. */
     public static final String HOST = "127.0.0.1";
 
     /** The broker's node id, which is also its controller id. */
@@ -73,6 +75,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final int PORT_ATTEMPTS = 3;
 
     private final KafkaRaftServer server;
+    private final String host;
     private final int port;
     private final Path logDir;
     private final boolean deleteLogDir;
@@ -80,8 +83,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** Closes the broker when the JVM exits without {@link #close()} (Ctrl-C, System.exit). */
     private final Thread shutdownHook;
 
-    private EmbeddedKafka(KafkaRaftServer server, int port, Path logDir, boolean deleteLogDir) {
+    private EmbeddedKafka(KafkaRaftServer server, String host, int port, Path logDir, boolean deleteLogDir) {
         this.server = server;
+        this.host = host;
         this.port = port;
         this.logDir = logDir;
         this.deleteLogDir = deleteLogDir;
@@ -100,7 +104,12 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** {@code HOST:PORT}, the value for a client's {@code bootstrap.servers}. */
     public String bootstrapServers() {
-        return HOST + ":" + port;
+        return host + ":" + port;
+    }
+
+    /** The address clients connect to, which the broker binds and advertises. */
+    public String host() {
+        return host;
     }
 
     /** The port clients connect to. */
@@ -146,13 +155,24 @@ public final class EmbeddedKafka implements AutoCloseable {
         return "EmbeddedKafka[" + bootstrapServers() + ", logDir=" + logDir + "]";
     }
 
-    /** Chooses the port, the log directory and extra broker settings, then {@link #start()}s. */
+    /** Chooses the address, the port, the log directory and extra broker settings, then {@link #start()}s. */
     public static final class Builder {
+        private String host = HOST;
         private int port;
         private Path logDir;
         private final Map<String, Object> overrides = new LinkedHashMap<>();
 
         private Builder() {
+        }
+
+        /**
+         * The address the broker binds and advertises to clients (default {@value EmbeddedKafka#HOST}): one of this
+         * machine's own, so that clients on other hosts reach it. The controller, which only this
+         * process talks to, stays on {@value EmbeddedKafka#HOST}.
+         */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
         }
 
         /** The port clients connect to; 0 (the default) picks a free one. */
@@ -198,14 +218,14 @@ public final class EmbeddedKafka implements AutoCloseable {
             RuntimeException failure = null;
             int attempts = port == 0 ? PORT_ATTEMPTS : 1;
             for (int attempt = 1; attempt <= attempts; attempt++) {
-                int brokerPort = port != 0 ? port : freePort();
-                int controllerPort = freePort();
+                int brokerPort = port != 0 ? port : freePort(host);
+                int controllerPort = freePort(HOST);
                 while (controllerPort == brokerPort) {
-                    controllerPort = freePort();
+                    controllerPort = freePort(HOST);
                 }
                 try {
                     KafkaRaftServer server = startServer(dir, brokerPort, controllerPort);
-                    EmbeddedKafka kafka = new EmbeddedKafka(server, brokerPort, dir, temporary);
+                    EmbeddedKafka kafka = new EmbeddedKafka(server, host, brokerPort, dir, temporary);
                     log.info("Kafka broker at {} ({}) started in {} ms", kafka.bootstrapServers(), dir,
                             (System.nanoTime() - started) / 1_000_000);
                     return kafka;
@@ -221,8 +241,8 @@ public final class EmbeddedKafka implements AutoCloseable {
             if (temporary) {
                 deleteRecursively(dir);
             }
-            throw new IllegalStateException("the embedded Kafka broker did not start (logDir=" + dir + ", port="
-                    + port + "): " + failure, failure);
+            throw new IllegalStateException("the embedded Kafka broker did not start (logDir=" + dir + ", host=" + host
+                    + ", port=" + port + "): " + failure, failure);
         }
 
         private KafkaRaftServer startServer(Path dir, int brokerPort, int controllerPort) {
@@ -249,9 +269,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.put("process.roles", "broker,controller");
             p.put("node.id", NODE_ID);
             p.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
-            p.put("listeners", BROKER_LISTENER + "://" + HOST + ":" + brokerPort + ","
+            p.put("listeners", BROKER_LISTENER + "://" + host + ":" + brokerPort + ","
                     + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
-            p.put("advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + brokerPort);
+            p.put("advertised.listeners", BROKER_LISTENER + "://" + host + ":" + brokerPort);
             p.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
             p.put("controller.listener.names", CONTROLLER_LISTENER);
             p.put("inter.broker.listener.name", BROKER_LISTENER);
@@ -306,13 +326,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    /** A port that was free a moment ago on {@link #HOST}. */
-    private static int freePort() {
+    /** A port that was free a moment ago on {@code host}. */
+    private static int freePort(String host) {
         try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0));
+            socket.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
             return socket.getLocalPort();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot find a free port on " + HOST, e);
+            throw new UncheckedIOException("cannot find a free port on " + host, e);
         }
     }
 
