@@ -80,6 +80,11 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         /** What was submitted, to submit again after a stage was lost. */
         PipelineScheduler.Submit submit;
         int retries;
+        /**
+         * It had started before (a stage was lost under it, or an earlier gateway wrote its first
+         * tokens): it waits for the pipeline as long as its own deadline allows.
+         */
+        boolean interrupted;
         /** Token ids received so far, by index: a retry resumes after them. */
         int[] received = new int[16];
         int receivedCount;
@@ -292,6 +297,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         s.received = java.util.Arrays.copyOf(ids, Math.max(16, ids.length));
         s.receivedCount = ids.length;
         s.tokensSent = ids.length;
+        s.interrupted = ids.length > 0;
         for (int id : ids) {
             s.decoder.accept(id);
         }
@@ -350,9 +356,18 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 // have given, and the client sees only a pause. The scheduler holds it until the
                 // pipeline is whole again, up to its admission timeout.
                 s.retries++;
+                s.interrupted = true;
                 getContext().getLog().info("{} ({}): {}; submitting it again after its {} tokens ({} of {})", s.id,
                         s.requestId, f.message(), s.receivedCount, s.retries, MAX_RETRIES_AFTER_STAGE_LOST);
                 s.resumedAfter = s.receivedCount;
+                scheduler.tell(s.submit.resumingAfter(java.util.Arrays.copyOf(s.received, s.receivedCount)));
+            }
+            case SequenceEvent.Failed f when f.code() == SequenceEvent.ErrorCode.PIPELINE_NOT_READY && s.interrupted
+                    && s.stopReason == null && !s.filter.stopped() -> {
+                // The admission timeout is for new requests, which a client may send elsewhere. One
+                // already streaming waits for the pipeline to be whole again (a paused or cut-off
+                // stage rejoining, a replacement starting) until its deadline, whose timer cancels it.
+                getContext().getLog().info("{} ({}): {}; it waits on", s.id, s.requestId, f.message());
                 scheduler.tell(s.submit.resumingAfter(java.util.Arrays.copyOf(s.received, s.receivedCount)));
             }
             case SequenceEvent.Failed f -> {
