@@ -29,6 +29,8 @@
 #   --timeout S         most time a scenario's requests may take [240]
 #   --out DIR           logs, results.jsonl, reference [/tmp/lmn-chaos]
 #   --keep-up           leave the hosts up at the end (hosts.sh down removes them)
+#   --spare             a sixth host, spare, runs a second stage with stage1's layers: the
+#                       scheduler routes through one of the two and fails over to the other
 #
 # Everything it starts runs under its control and is ended when it exits, however it exits; the
 # network namespaces are removed too (unless --keep-up). Needs root.
@@ -39,7 +41,7 @@ root="$(cd "$here/../.." && pwd)"
 hosts_sh="$here/hosts.sh"
 
 model="" split="0-1,2-3,4-5" requests=8 tokens=300 streams="1,8,32" tput_tokens=128
-rate=none delay=none fault_after=3 hold=30 restart_delay=3 threads=1 warm_up=5 timeout=240
+spare=0 rate=none delay=none fault_after=3 hold=30 restart_delay=3 threads=1 warm_up=5 timeout=240
 out=/tmp/lmn-chaos keep_up=0
 scenarios=()
 while [ $# -gt 0 ]; do
@@ -60,6 +62,7 @@ while [ $# -gt 0 ]; do
     --timeout) timeout="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --keep-up) keep_up=1; shift ;;
+    --spare) spare=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "chaos.sh: unknown option $1" >&2; exit 2 ;;
     *) scenarios+=("$1"); shift ;;
@@ -91,6 +94,14 @@ model="$(readlink -f "$model")"
 
 mkdir -p "$out"
 out="$(readlink -f "$out")"
+
+# Members bind the hosts' addresses, so the cluster runs over mutual TLS (docs/security.md): one
+# key store per member, made once per run with deploy/make-cluster-certs.sh, as a deployment would.
+certs="$out/certs"
+export LAMINAR_CLUSTER_KEY_STORE_PASSWORD="${LAMINAR_CLUSTER_KEY_STORE_PASSWORD:-chaos-$(od -An -N6 -tx1 /dev/urandom | tr -d ' ')}"
+rm -rf "$certs" "$out/cluster-ca"
+"$root/deploy/make-cluster-certs.sh" --out "$certs" --ca "$out/cluster-ca" serve stage1 stage2 spare >/dev/null
+tls() { echo --cluster-key-store "$certs/$1.p12" --cluster-trust-store "$certs/cluster-trust.p12"; }
 results="$out/results.jsonl"
 : >"$results"
 link="rate=$rate"; [ "$delay" = none ] || link="$link,delay=$delay"
@@ -136,11 +147,15 @@ set_node_opts() { # [THREADS]
 start_pipeline() { # the three-host pipeline
   set_node_opts
   supervise serve serve "$root/laminar" serve "${node_opts[@]}" --bootstrap-servers "$(addr broker):9092" \
-    --layers "$layers_serve" --host "$(addr serve)" --port 25520
+    --layers "$layers_serve" --host "$(addr serve)" --port 25520 $(tls serve)
   supervise stage1 stage1 "$root/laminar" node --role stage --layers "$layers_stage1" "${node_opts[@]}" \
-    --host "$(addr stage1)" --port 25520 --seed-nodes "$(addr serve):25520"
+    --host "$(addr stage1)" --port 25520 --seed-nodes "$(addr serve):25520" $(tls stage1)
   supervise stage2 stage2 "$root/laminar" node --role stage --layers "$layers_stage2" "${node_opts[@]}" \
-    --host "$(addr stage2)" --port 25520 --seed-nodes "$(addr serve):25520"
+    --host "$(addr stage2)" --port 25520 --seed-nodes "$(addr serve):25520" $(tls stage2)
+  if [ "$spare" = 1 ]; then
+    supervise spare spare "$root/laminar" node --role stage --layers "$layers_stage1" "${node_opts[@]}" \
+      --host "$(addr spare)" --port 25520 --seed-nodes "$(addr serve):25520" $(tls spare)
+  fi
 }
 
 start_one_process() { # the same layers, as three stages in one process on the serve host
@@ -148,7 +163,7 @@ start_one_process() { # the same layers, as three stages in one process on the s
   local t=$((threads * 3)); [ "$t" -gt "$(nproc)" ] && t="$(nproc)"
   set_node_opts "$t"
   supervise serve serve "$root/laminar" serve "${node_opts[@]}" --bootstrap-servers "$(addr broker):9092" \
-    --stages 3 --host "$(addr serve)" --port 25520
+    --stages 3 --host "$(addr serve)" --port 25520 $(tls serve)
 }
 
 stop_all() {
@@ -159,8 +174,8 @@ stop_all() {
   supervisors=()
   # Healed and continued first, so that nothing is left cut or stopped; then everything in the
   # hosts ends at once: a graceful stop adds nothing to what is measured.
-  for r in broker serve stage1 stage2; do "$hosts_sh" heal "$r" 2>/dev/null || true; done
-  for r in broker serve stage1 stage2 client; do
+  for r in $roles; do "$hosts_sh" heal "$r" 2>/dev/null || true; done
+  for r in $roles client; do
     for p in $(ip netns pids "${LMN_PREFIX:-lmn-}$r" 2>/dev/null || true); do kill -CONT "$p" 2>/dev/null || true; kill -9 "$p" 2>/dev/null || true; done
   done
   wait 2>/dev/null || true
@@ -270,8 +285,9 @@ throughput() {
   done
 }
 
+roles="broker serve stage1 stage2"; [ "$spare" = 1 ] && roles="$roles spare"
 "$hosts_sh" down
-"$hosts_sh" up --rate "$rate" --delay "$delay" >/dev/null
+"$hosts_sh" up --hosts "$(echo $roles client | tr ' ' ,)" --rate "$rate" --delay "$delay" >/dev/null
 "$hosts_sh" check >&2
 
 tput=0
