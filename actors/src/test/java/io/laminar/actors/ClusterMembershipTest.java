@@ -6,7 +6,7 @@ import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.sampling.SamplingParams;
-import io.laminar.model.testing.TestData;
+import io.laminar.model.testing.TestModels;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClusterMembershipTest {
     @Test
     void rolesFollowWhatAMemberHostsAndADownedMemberKnowsIt() throws Exception {
-        Path model = TestData.stories260K();
+        Path model = TestModels.storiesSized();
         HostSettings scheduler = HostSettings.local(model, List.of(new LayerRange(0, 3)), 1).withBatch(8, 2, 64);
         try (PipelineHost host = PipelineHost.start(scheduler)) {
             HostSettings joining = scheduler.withNetwork("127.0.0.1", 0, List.of("127.0.0.1:" + host.port()));
@@ -52,7 +52,7 @@ class ClusterMembershipTest {
      */
     @Test
     void aSecondSchedulerOfAModelStandsByAndTakesOverWhenTheFirstLeaves() throws Exception {
-        Path model = TestData.stories260K();
+        Path model = TestModels.storiesSized();
         int[] prompt = {1, 403, 407, 261, 378};
         int[] expected = SoloRuns.greedy(model, new int[][] {prompt}, new int[] {12}, 64)[0];
         HostSettings stages = HostSettings.local(model, List.of(new LayerRange(0, 5)), 1).withBatch(8, 2, 64)

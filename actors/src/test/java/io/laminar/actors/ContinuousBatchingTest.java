@@ -4,7 +4,7 @@ import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.sampling.SamplingParams;
-import io.laminar.model.testing.TestData;
+import io.laminar.model.testing.TestModels;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ContinuousBatchingTest {
     @Test
     void laterRequestsStartBeforeEarlierLongOnesFinish() throws Exception {
-        Path model = TestData.stories260K();
+        Path model = TestModels.storiesSized();
         int[][] prompts = new int[8][];
         int[] lengths = new int[8];
         prompts[0] = new int[] {1, 403, 407, 261, 378};

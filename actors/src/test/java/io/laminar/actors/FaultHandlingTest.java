@@ -6,7 +6,7 @@ import io.laminar.model.arch.ModelConfig;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.gguf.GgufFile;
 import io.laminar.model.sampling.SamplingParams;
-import io.laminar.model.testing.TestData;
+import io.laminar.model.testing.TestModels;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ class FaultHandlingTest {
 
     @Test
     void aStageThatThrowsFailsOnlyItsStepAndKeepsServing() throws Exception {
-        Path model = TestData.stories260K();
+        Path model = TestModels.storiesSized();
         // Two stages, two lanes: the poisoned request travels in its own micro-batch.
         HostSettings s = HostSettings.local(model, List.of(new LayerRange(0, 3), new LayerRange(3, 5)), 1)
                 .withBatch(16, 4, 256).withScheduling(2, Duration.ofSeconds(30));
@@ -62,7 +62,9 @@ class FaultHandlingTest {
 
     @Test
     void aMissingStageIsNamedAndTheRequestRunsOnceItJoins() throws Exception {
-        Path model = TestData.stories260K();
+        Path model = TestModels.storiesSized();
+        int[] prompt = {1, 403, 407, 261, 378};
+        int[] expected = SoloRuns.greedy(model, new int[][] {prompt}, new int[] {8}, 256)[0];
         HostSettings first = HostSettings.local(model, List.of(new LayerRange(0, 3)), 1).withBatch(16, 4, 256)
                 .withScheduling(0, Duration.ofSeconds(2));
         try (PipelineHost host = PipelineHost.start(first)) {
@@ -81,11 +83,10 @@ class FaultHandlingTest {
             try (PipelineHost joiner = PipelineHost.start(second)) {
                 client.awaitReady(Duration.ofSeconds(30));
                 EventCollector later = new EventCollector(host.system());
-                host.scheduler().tell(new PipelineScheduler.Submit("later", new int[] {1, 403, 407, 261, 378}, 8,
-                        SamplingParams.greedy(), later.ref));
+                host.scheduler().tell(new PipelineScheduler.Submit("later", prompt, 8, SamplingParams.greedy(),
+                        later.ref));
                 assertInstanceOf(SequenceEvent.Finished.class, later.end.get(30, TimeUnit.SECONDS));
-                assertEquals(List.of(432, 383, 286, 261, 376, 298, 315, 421),
-                        java.util.Arrays.stream(later.tokens()).boxed().toList());
+                assertArrayEquals(expected, later.tokens());
             }
         }
     }
@@ -98,7 +99,7 @@ class FaultHandlingTest {
      */
     @Test
     void aStageThatLeavesFailsItsSequencesAndAReplacementServesNewOnes() throws Exception {
-        Path model = TestData.stories260K();
+        Path model = TestModels.storiesSized();
         int kvDim;
         try (GgufFile f = GgufFile.open(model)) {
             kvDim = ModelConfig.fromGguf(f).kvDim();

@@ -2,7 +2,7 @@ package io.laminar.actors;
 
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.StageBackend;
-import io.laminar.model.testing.TestData;
+import io.laminar.model.testing.TestModels;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -41,7 +41,7 @@ class HostSettingsBackendsTest {
 
     @Test
     void anUnavailableBackendFailsThePipelineStartWithItsReason() {
-        Path model = TestData.stories260K();
+        Path model = TestModels.storiesSized();
         HostSettings s = HostSettings.local(model, TWO, 1).withBatch(8, 2, 64).withBackends(List.of("cpu", "tornadovm"));
         StageBackend.UnavailableException e = assertThrows(StageBackend.UnavailableException.class,
                 () -> PipelineHost.start(s).close());

@@ -5,7 +5,7 @@ import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.WarmUpBudget;
 import io.laminar.model.sampling.SamplingParams;
-import io.laminar.model.testing.TestData;
+import io.laminar.model.testing.TestModels;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ class InProcessPipelineTest {
     /** With the stages' warm-up on: requests sent at once wait for it, and the warm-up changes no token. */
     @Test
     void concurrentRequestsThroughTwoStagesEqualSoloRuns() throws Exception {
-        Path model = TestData.stories260K();
+        Path model = TestModels.storiesSized();
         int[][] expected = SoloRuns.greedy(model, PROMPTS, LENGTHS, 256);
         HostSettings s = HostSettings.local(model, List.of(new LayerRange(0, 2), new LayerRange(2, 5)), 1)
                 .withBatch(8, 4, 256).withWarmUp(WarmUpBudget.exactly(WARM_UP));
@@ -68,7 +68,7 @@ class InProcessPipelineTest {
 
     @Test
     void impossibleRequestsFailClearlyWhileOthersComplete() throws Exception {
-        Path model = TestData.stories260K();
+        Path model = TestModels.storiesSized();
         HostSettings s = HostSettings.local(model, List.of(new LayerRange(0, 5)), 1).withBatch(8, 2, 64);
         try (PipelineHost host = PipelineHost.start(s)) {
             EventCollector tooLong = new EventCollector(host.system());
@@ -94,7 +94,7 @@ class InProcessPipelineTest {
 
     @Test
     void cancelStopsARequestAndLeavesOthersAlone() throws Exception {
-        Path model = TestData.stories260K();
+        Path model = TestModels.storiesSized();
         HostSettings s = HostSettings.local(model, List.of(new LayerRange(0, 5)), 1).withBatch(8, 2, 512);
         try (PipelineHost host = PipelineHost.start(s)) {
             EventCollector cancelled = new EventCollector(host.system());

@@ -2,7 +2,11 @@ package io.laminar.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.laminar.actors.SoloRuns;
 import io.laminar.model.testing.TestData;
+import io.laminar.model.testing.TestModels;
+import io.laminar.model.tokenizer.Tokenizer;
+import io.laminar.model.tokenizer.Tokenizers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -71,9 +76,28 @@ class CommandLineTest {
         }
     }
 
+    /** The same, without ../shared: whatever the stages, a single process's greedy tokens and their text. */
+    @Test
+    void generateGivesASingleProcesssTokensWhateverTheStages() throws Exception {
+        Path model = TestModels.storiesSized();
+        Tokenizer tokenizer = Tokenizers.fromGguf(model);
+        int[] prompt = tokenizer.encode("ab cd e fg", true, true);
+        int[] solo = SoloRuns.greedy(model, new int[][] {prompt}, new int[] {32}, 512)[0];
+        List<Integer> expected = Arrays.stream(solo).boxed().toList();
+        for (String stages : List.of("1", "2", "5")) {
+            Run r = run("generate", "-m", model.toString(), "-p", "ab cd e fg", "-n", "32", "--temp", "0", "--json",
+                    "--stages", stages, "-t", "1");
+            assertEquals(0, r.code(), r.out());
+            JsonNode json = new ObjectMapper().readTree(lastLine(r.out()));
+            assertEquals(Arrays.stream(prompt).boxed().toList(), ids(json.get("prompt_ids")));
+            assertEquals(expected, ids(json.get("gen_ids")), stages + " stage(s)");
+            assertEquals(tokenizer.decode(solo).strip(), json.get("text").asText().strip());
+        }
+    }
+
     @Test
     void benchPrintsMediansAsJson() throws Exception {
-        Run r = run("bench", "-m", TestData.stories260K().toString(), "-p", "16", "-n", "8", "-r", "2", "-t", "1",
+        Run r = run("bench", "-m", TestModels.storiesSized().toString(), "-p", "16", "-n", "8", "-r", "2", "-t", "1",
                 "--streams", "4", "--json");
         assertEquals(0, r.code(), r.out());
         JsonNode json = new ObjectMapper().readTree(lastLine(r.out()));
@@ -81,7 +105,7 @@ class CommandLineTest {
         assertEquals(4, json.get("streams").asInt());
         assertEquals(2, json.get("batched_gen_tokens_per_s_samples").size());
         assertTrue(json.get("batched_gen_tokens_per_s").asDouble() > 0);
-        assertEquals(1, run("bench", "-m", TestData.stories260K().toString(), "--streams", "0").code());
+        assertEquals(1, run("bench", "-m", TestModels.storiesSized().toString(), "--streams", "0").code());
     }
 
     @Test
@@ -102,9 +126,9 @@ class CommandLineTest {
     void badInputGetsOneClearLineAndANonZeroExit() {
         assertEquals(1, run("generate", "-m", tmp.resolve("missing.gguf").toString(), "-p", "x").code());
         assertEquals(1, run("synth", "-o", tmp.resolve("x.gguf").toString(), "-t", "Q5_K").code());
-        assertEquals(1, run("serve", "-m", TestData.stories260K().toString(), "--warm-up", "-1").code());
-        // stories260K has layers 0-4
-        assertEquals(1, run("serve", "-m", TestData.stories260K().toString(), "--layers", "0-5").code());
-        assertEquals(1, run("serve", "-m", TestData.stories260K().toString(), "--layers", "0-2", "--stages", "2").code());
+        assertEquals(1, run("serve", "-m", TestModels.storiesSized().toString(), "--warm-up", "-1").code());
+        // the test model has layers 0-4
+        assertEquals(1, run("serve", "-m", TestModels.storiesSized().toString(), "--layers", "0-5").code());
+        assertEquals(1, run("serve", "-m", TestModels.storiesSized().toString(), "--layers", "0-2", "--stages", "2").code());
     }
 }

@@ -1,6 +1,6 @@
 package io.laminar.app;
 
-import io.laminar.model.testing.TestData;
+import io.laminar.model.testing.TestModels;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -10,11 +10,11 @@ import java.nio.charset.StandardCharsets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The README's demo on the real stories260K model: four streams through an embedded broker. */
+/** The README's demo, on a synthetic model: four streams through an embedded broker. */
 class DemoCommandTest {
     @Test
     void demoStreamsFourPromptsThroughTheEmbeddedBroker() {
-        String model = TestData.stories260K().toString();
+        String model = TestModels.storiesSized().toString();
         PrintStream original = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         int code;

@@ -12,7 +12,7 @@ import io.laminar.model.sampling.SamplingParams;
 import io.laminar.kernels.GgmlType;
 import io.laminar.model.synth.ModelShape;
 import io.laminar.model.synth.SyntheticModelWriter;
-import io.laminar.model.testing.TestData;
+import io.laminar.model.testing.TestModels;
 import io.laminar.model.tokenizer.Tokenizer;
 import io.laminar.model.tokenizer.Tokenizers;
 import org.junit.jupiter.api.Test;
@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Three member JVMs on 127.0.0.1 (a scheduler and two stages holding different layer ranges) plus
  * this JVM as a client: several concurrent greedy requests produce exactly the tokens of a single
- * process, on the real stories260K model and on a synthetic Q8_0 model.
+ * process, on a synthetic model of stories260K's sizes (F32) and on a synthetic Q8_0 one.
  */
 class MultiProcessPipelineIT {
     static final int[][] PROMPTS = {
@@ -49,7 +49,7 @@ class MultiProcessPipelineIT {
 
     @Test
     void threeProcessesGiveTheTokensOfOne() throws Exception {
-        Path model = TestData.stories260K();
+        Path model = TestModels.storiesSized();
         runAcrossProcesses(model, PROMPTS, "1-2", "3-4", "0-0");
     }
 
@@ -77,8 +77,8 @@ class MultiProcessPipelineIT {
      */
     @Test
     void aStageProcessThatDiesFailsItsRequestAndAReplacementTakesOver() throws Exception {
-        Path model = TestData.stories260K();
-        int[] prompt = Tokenizers.fromGguf(model).encode("Once upon a time", true, true);
+        Path model = TestModels.storiesSized();
+        int[] prompt = Tokenizers.fromGguf(model).encode("ab cd e fg", true, true);
         int[] expected = SoloRuns.greedy(model, new int[][] {prompt}, new int[] {200}, 256)[0];
         Path jar = Path.of(System.getProperty("laminar.jar", "target/laminar.jar"));
         assertTrue(Files.isRegularFile(jar), "the shaded jar must be built first: " + jar);

@@ -6,7 +6,7 @@ import io.laminar.app.client.ResponseStream;
 import io.laminar.app.kafka.EmbeddedKafka;
 import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.app.kafka.TopicSetup;
-import io.laminar.model.testing.TestData;
+import io.laminar.model.testing.TestModels;
 import io.laminar.model.tokenizer.Tokenizer;
 import io.laminar.model.tokenizer.Tokenizers;
 import io.laminar.schemas.EventType;
@@ -45,9 +45,9 @@ class ServeRestartIT {
 
     @Test
     void everyRequestCompletesAfterTheServerIsKilledMidGeneration() throws Exception {
-        Path model = TestData.stories260K();
+        Path model = TestModels.storiesSized();
         Tokenizer tokenizer = Tokenizers.fromGguf(model);
-        String[] prompts = {"Once upon a time", "Lily saw a", "The dog", "Tom and Sue"};
+        String[] prompts = {"ab cd e fg", "hi a bc", "de fa", "g ha cb"};
         int length = 400;
         int[][] promptIds = new int[prompts.length][];
         int[] lengths = new int[prompts.length];

@@ -2,7 +2,7 @@ package io.laminar.app.serve;
 
 import io.laminar.app.client.RequestProducer;
 import io.laminar.app.client.ResponseStream;
-import io.laminar.model.testing.TestData;
+import io.laminar.model.testing.TestModels;
 import io.laminar.schemas.ErrorCode;
 import io.laminar.schemas.EventType;
 import io.laminar.schemas.InferenceRequest;
@@ -49,7 +49,7 @@ class KafkaBadInputTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = KafkaServing.start(TestData.stories260K(), 64, "avro");
+        server = KafkaServing.start(TestModels.storiesSized(), 64, "avro");
     }
 
     @AfterAll
@@ -112,7 +112,7 @@ class KafkaBadInputTest {
                         json("{\"request_id\":\"s1\",\"prompt\":\"hi\",\"temperature\":-1}"), ErrorCode.INVALID_SAMPLING,
                         "s1"),
                 Arguments.of("prompt longer than the context", "k-long",
-                        json("{\"request_id\":\"l1\",\"prompt\":\"" + "Once upon a time ".repeat(200) + "\"}"),
+                        json("{\"request_id\":\"l1\",\"prompt\":\"" + "ab cd e fg ".repeat(200) + "\"}"),
                         ErrorCode.PROMPT_TOO_LONG, "l1"),
                 Arguments.of("two billion items", "k-huge", hugeArray(), ErrorCode.UNDECODABLE, "h1"));
     }
@@ -137,7 +137,7 @@ class KafkaBadInputTest {
 
             try (ResponseStream stream = KafkaServing.responses(server);
                  RequestProducer producer = KafkaServing.producer(server, WireFormat.AVRO)) {
-                producer.send(KafkaServing.greedy("after-" + key, "Once upon a time", 5));
+                producer.send(KafkaServing.greedy("after-" + key, "ab cd e fg", 5));
                 List<ResponseEvent> ev = KafkaServing.collect(stream, Set.of("after-" + key), Duration.ofSeconds(30))
                         .get("after-" + key);
                 assertEquals(EventType.FINISH, ev.getLast().getType());
@@ -150,8 +150,8 @@ class KafkaBadInputTest {
     void thousandsOfRandomAndMutatedRecordsAreAllAnsweredAndCommitted() throws Exception {
         Random rnd = new Random(7);
         RequestCodec codec = new RequestCodec();
-        byte[] avro = codec.encode(KafkaServing.greedy("seed", "The cat", 1), WireFormat.AVRO);
-        byte[] jsonReq = codec.encode(KafkaServing.greedy("seed", "The cat", 1), WireFormat.JSON);
+        byte[] avro = codec.encode(KafkaServing.greedy("seed", "ca t", 1), WireFormat.AVRO);
+        byte[] jsonReq = codec.encode(KafkaServing.greedy("seed", "ca t", 1), WireFormat.JSON);
         int n = 2000;
         try (TopicTail responses = new TopicTail(server, server.kafka().responsesTopic());
              KafkaProducer<byte[], byte[]> raw = KafkaServing.rawProducer(server)) {

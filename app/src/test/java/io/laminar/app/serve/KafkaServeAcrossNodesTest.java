@@ -10,7 +10,7 @@ import io.laminar.app.kafka.EmbeddedKafka;
 import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.app.kafka.TopicSetup;
 import io.laminar.model.exec.LayerRange;
-import io.laminar.model.testing.TestData;
+import io.laminar.model.testing.TestModels;
 import io.laminar.model.tokenizer.Tokenizer;
 import io.laminar.model.tokenizer.Tokenizers;
 import io.laminar.schemas.EventType;
@@ -39,9 +39,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 class KafkaServeAcrossNodesTest {
     @Test
     void aServerHostingSomeLayersServesOnceAStageNodeBringsTheRest() throws Exception {
-        Path model = TestData.stories260K();
+        Path model = TestModels.storiesSized();
         Tokenizer tokenizer = Tokenizers.fromGguf(model);
-        String[] prompts = {"Once upon a time", "The dog"};
+        String[] prompts = {"ab cd e fg", "de fa"};
         int[] lengths = {20, 12};
         int[][] expected = SoloRuns.greedy(model, new int[][] {tokenizer.encode(prompts[0], true, true),
                 tokenizer.encode(prompts[1], true, true)}, lengths, 512);

@@ -3,7 +3,8 @@ package io.laminar.app.serve;
 import io.laminar.actors.SoloRuns;
 import io.laminar.app.client.RequestProducer;
 import io.laminar.app.client.ResponseStream;
-import io.laminar.model.testing.TestData;
+import io.laminar.model.testing.TestModels;
+import io.laminar.model.tokenizer.StreamingDecoder;
 import io.laminar.model.tokenizer.Tokenizer;
 import io.laminar.model.tokenizer.Tokenizers;
 import io.laminar.schemas.EventType;
@@ -38,7 +39,7 @@ class KafkaServeTest {
 
     @BeforeAll
     static void start() throws Exception {
-        model = TestData.stories260K();
+        model = TestModels.storiesSized();
         server = KafkaServing.start(model, 64, "avro");
         tokenizer = Tokenizers.fromGguf(model);
     }
@@ -52,7 +53,7 @@ class KafkaServeTest {
 
     @Test
     void concurrentRequestsFromSeveralProducersStreamCompleteOrderedCorrectTokens() throws Exception {
-        String[] prompts = {"Once upon a time", "Lily saw a", "The dog", "Tom and Sue", "One day", "The sun"};
+        String[] prompts = {"ab cd e fg", "hi a bc", "de fa", "g ha cb", "ea d", "he x"};
         int[] lengths = {24, 16, 20, 12, 30, 8};
         int[][] promptIds = new int[prompts.length][];
         for (int i = 0; i < prompts.length; i++) {
@@ -102,14 +103,27 @@ class KafkaServeTest {
 
     @Test
     void stopStringsEndGenerationAndAreNotSent() throws Exception {
+        String prompt = "ab cd e fg";
+        int[] solo = SoloRuns.greedy(model, new int[][] {tokenizer.encode(prompt, true, true)}, new int[] {60}, 512)[0];
+        // The text as the gateway streams it: continuing after the prompt.
+        StreamingDecoder decoder = StreamingDecoder.continuing(tokenizer);
+        StringBuilder text = new StringBuilder();
+        for (int id : solo) {
+            text.append(decoder.accept(id));
+        }
+        String full = text.append(decoder.flush()).toString();
+        // The stop string is the 8th generated word: the text before its first occurrence is sent, then nothing.
+        String stop = tokenizer.decode(new int[] {solo[7]}).strip();
+        int at = full.indexOf(stop);
+        assertTrue(at > 0 && at <= full.lastIndexOf(' '), "stop '" + stop + "' in '" + full + "'");
         try (ResponseStream stream = KafkaServing.responses(server);
              RequestProducer producer = KafkaServing.producer(server, WireFormat.JSON)) {
-            InferenceRequest r = InferenceRequest.newBuilder(KafkaServing.greedy("stop1", "Once upon a time", 60))
-                    .setStop(List.of("Lily")).build();
+            InferenceRequest r = InferenceRequest.newBuilder(KafkaServing.greedy("stop1", prompt, 60))
+                    .setStop(List.of(stop)).build();
             producer.send(r);
             List<ResponseEvent> ev = KafkaServing.collect(stream, Set.of("stop1"), Duration.ofSeconds(60)).get("stop1");
             assertEquals(FinishReason.STOP_STRING, ev.getLast().getFinish().getFinishReason());
-            assertEquals(", there was a little girl named ", KafkaServing.text(ev));
+            assertEquals(full.substring(0, at), KafkaServing.text(ev));
         }
     }
 }

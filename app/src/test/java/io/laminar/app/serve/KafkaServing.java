@@ -5,7 +5,9 @@ import io.laminar.app.client.RequestProducer;
 import io.laminar.app.client.ResponseStream;
 import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.kernels.GgmlType;
+import io.laminar.model.arch.ModelConfig;
 import io.laminar.model.exec.LayerRange;
+import io.laminar.model.gguf.GgufFile;
 import io.laminar.model.synth.ModelShape;
 import io.laminar.model.synth.SyntheticModelWriter;
 import io.laminar.schemas.EventType;
@@ -30,8 +32,13 @@ final class KafkaServing {
     private KafkaServing() {
     }
 
+    /** A server of {@code model}, all its layers in this process. */
     static LaminarServer start(Path model, int maxInFlight, String responseFormat) throws Exception {
-        return start(model, new LayerRange(0, 5), maxInFlight, responseFormat);
+        int layers;
+        try (GgufFile f = GgufFile.open(model)) {
+            layers = ModelConfig.fromGguf(f).layers();
+        }
+        return start(model, new LayerRange(0, layers), maxInFlight, responseFormat);
     }
 
     /**

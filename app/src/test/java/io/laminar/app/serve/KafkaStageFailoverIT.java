@@ -8,7 +8,7 @@ import io.laminar.app.client.RequestProducer;
 import io.laminar.app.client.ResponseStream;
 import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.model.exec.LayerRange;
-import io.laminar.model.testing.TestData;
+import io.laminar.model.testing.TestModels;
 import io.laminar.model.tokenizer.Tokenizers;
 import io.laminar.schemas.EventType;
 import io.laminar.schemas.ResponseEvent;
@@ -45,8 +45,8 @@ class KafkaStageFailoverIT {
 
     @Test
     void aRequestInterruptedByACrashedStageResumesOnItsReplacement() throws Exception {
-        Path model = TestData.stories260K();
-        String prompt = "Once upon a time";
+        Path model = TestModels.storiesSized();
+        String prompt = "ab cd e fg";
         int length = 200;
         int[] expected = SoloRuns.greedy(model, new int[][] {Tokenizers.fromGguf(model).encode(prompt, true, true)},
                 new int[] {length}, 512)[0];

@@ -114,19 +114,27 @@ public final class GgufWriter {
         long dataOffset = align(header.size());
         long total = dataOffset + offset;
 
-        Path tmp = path.resolveSibling(path.getFileName() + ".partial");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-             Arena arena = Arena.ofConfined()) {
-            MemorySegment file = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
-            MemorySegment.copy(MemorySegment.ofArray(header.toByteArray()), 0, file, 0, header.size());
-            for (int i = 0; i < tensors.size(); i++) {
-                PendingTensor t = tensors.get(i);
-                t.filler.fill(file.asSlice(dataOffset + offsets[i], t.type.bytesFor(elements(t.shape))));
+        // A name of its own per writer: two processes writing the same file (a cached test model)
+        // must not map and truncate one temporary file, or one could move the other's half-written
+        // bytes into place.
+        Path dir = path.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, path.getFileName() + ".", ".partial");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
+                 Arena arena = Arena.ofConfined()) {
+                MemorySegment file = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
+                MemorySegment.copy(MemorySegment.ofArray(header.toByteArray()), 0, file, 0, header.size());
+                for (int i = 0; i < tensors.size(); i++) {
+                    PendingTensor t = tensors.get(i);
+                    t.filler.fill(file.asSlice(dataOffset + offsets[i], t.type.bytesFor(elements(t.shape))));
+                }
+                file.force();
             }
-            file.force();
+            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
-        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private long align(long n) {

@@ -2,6 +2,7 @@ package io.laminar.model.chat;
 
 import io.laminar.model.gguf.GgufFile;
 import io.laminar.model.testing.TestData;
+import io.laminar.model.testing.TestModels;
 import io.laminar.model.tokenizer.Tokenizer;
 import io.laminar.model.tokenizer.Tokenizers;
 import org.junit.jupiter.api.Test;
@@ -133,7 +134,8 @@ class ChatTemplateTest {
 
     @Test
     void modelWithoutTemplateFallsBackToChatMl() throws IOException {
-        try (GgufFile f = GgufFile.open(TestData.require("vocab/ggml-vocab-llama-spm.gguf"))) {
+        // A synthetic model has no tokenizer.chat_template.
+        try (GgufFile f = GgufFile.open(TestModels.storiesSized())) {
             ChatTemplate t = ChatTemplate.fromGguf(f.metadata(), Tokenizers.fromGguf(f.metadata()));
             assertTrue(t.isFallback());
             assertEquals("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n",

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import io.laminar.model.arch.ModelConfig;
 import io.laminar.model.gguf.GgufFile;
-import io.laminar.model.testing.TestData;
+import io.laminar.model.testing.TestModels;
 import java.io.IOException;
 import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,7 +27,7 @@ class PromptChunkTest {
     @ParameterizedTest(name = "threads={0}")
     @ValueSource(ints = {1, 2})
     void chunkedPromptsGiveTheLogitsOfOneTokenPerStep(int threads) throws IOException {
-        try (GgufFile f = GgufFile.open(TestData.stories260K())) {
+        try (GgufFile f = GgufFile.open(TestModels.storiesSized())) {
             ModelConfig c = ModelConfig.fromGguf(f);
             int vocab = c.vocabSize();
             float[][][] expected = new float[PROMPTS.length][][];

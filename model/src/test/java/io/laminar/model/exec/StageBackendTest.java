@@ -3,7 +3,7 @@ package io.laminar.model.exec;
 import io.laminar.kernels.VectorOps;
 import io.laminar.model.arch.ModelConfig;
 import io.laminar.model.gguf.GgufFile;
-import io.laminar.model.testing.TestData;
+import io.laminar.model.testing.TestModels;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -62,7 +62,7 @@ class StageBackendTest {
 
     @Test
     void cpuGreedyIsTheArgmaxOfItsLogits() throws IOException {
-        try (GgufFile f = GgufFile.open(TestData.stories260K())) {
+        try (GgufFile f = GgufFile.open(TestModels.storiesSized())) {
             ModelConfig c = ModelConfig.fromGguf(f);
             try (LocalPipeline a = new LocalPipeline(f, c, LayerRange.split(c.layers(), 1), 1, 4, 2, 32);
                  LocalPipeline b = new LocalPipeline(f, c, LayerRange.split(c.layers(), 1), 1, 4, 2, 32)) {

@@ -2,7 +2,7 @@ package io.laminar.model.exec;
 
 import io.laminar.model.arch.ModelConfig;
 import io.laminar.model.gguf.GgufFile;
-import io.laminar.model.testing.TestData;
+import io.laminar.model.testing.TestModels;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -20,7 +20,7 @@ class StageWarmUpTest {
 
     @Test
     void warmUpLeavesTheCacheEmptyAndTheTokensUnchanged() throws IOException {
-        try (GgufFile f = GgufFile.open(TestData.stories260K())) {
+        try (GgufFile f = GgufFile.open(TestModels.storiesSized())) {
             ModelConfig c = ModelConfig.fromGguf(f);
             try (LocalPipeline cold = new LocalPipeline(f, c, LayerRange.split(c.layers(), 2), 1, 8, 4, 32);
                  LocalPipeline warm = new LocalPipeline(f, c, LayerRange.split(c.layers(), 2), 1, 8, 4, 32)) {
@@ -36,7 +36,7 @@ class StageWarmUpTest {
 
     @Test
     void noBudgetNoRoundAndOneSlotIsEnough() throws IOException {
-        try (GgufFile f = GgufFile.open(TestData.stories260K())) {
+        try (GgufFile f = GgufFile.open(TestModels.storiesSized())) {
             ModelConfig c = ModelConfig.fromGguf(f);
             try (LocalPipeline p = new LocalPipeline(f, c, LayerRange.split(c.layers(), 1), 1, 8, 1, 16)) {
                 assertEquals(0, StageWarmUp.run(p.stage(0), WarmUpBudget.NONE).rounds());
@@ -48,11 +48,12 @@ class StageWarmUpTest {
 
     /**
      * Bounded only from above, the warm-up ends by itself once the JIT has gone quiet, after a full
-     * quiet window and long before the bound (a stories260K round takes milliseconds once compiled).
+     * quiet window and long before the bound (a round of the stories260K-sized test model takes
+     * milliseconds once compiled).
      */
     @Test
     void stopsOnceTheJitHasSettled() throws IOException {
-        try (GgufFile f = GgufFile.open(TestData.stories260K())) {
+        try (GgufFile f = GgufFile.open(TestModels.storiesSized())) {
             ModelConfig c = ModelConfig.fromGguf(f);
             try (LocalPipeline p = new LocalPipeline(f, c, LayerRange.split(c.layers(), 1), 1, 8, 4, 32)) {
                 long start = System.nanoTime();
