@@ -66,7 +66,7 @@ public final class FloatDots {
 
     /** Vector F32 dot: 8-lane FMAs over whole vectors, then a scalar tail from the same index. */
     public static float vec_dot_f32(int n, MemorySegment w, long wOff, float[] a, int aOff) {
-        if (!Simd.ENABLED) {
+        if (Simd.WIDTH != 256) {
             return vec_dot_f32_generic(n, w, wOff, a, aOff);
         }
         FloatVector acc0 = FloatVector.zero(Simd.F256);
@@ -85,7 +85,7 @@ public final class FloatDots {
 
     /** Vector F16 dot: 8 halves widened to floats with integer operations, then FMA. */
     public static float vec_dot_f16(int n, MemorySegment w, long wOff, float[] a, int aOff) {
-        if (!Simd.ENABLED) {
+        if (Simd.WIDTH != 256) {
             return vec_dot_f16_generic(n, w, wOff, a, aOff);
         }
         FloatVector acc = FloatVector.zero(Simd.F256);
@@ -102,7 +102,7 @@ public final class FloatDots {
 
     /** Vector BF16 dot: 8 bfloat16 widened by a 16-bit shift, then FMA. */
     public static float vec_dot_bf16(int n, MemorySegment w, long wOff, float[] a, int aOff) {
-        if (!Simd.ENABLED) {
+        if (Simd.WIDTH != 256) {
             return vec_dot_bf16_generic(n, w, wOff, a, aOff);
         }
         FloatVector acc = FloatVector.zero(Simd.F256);
