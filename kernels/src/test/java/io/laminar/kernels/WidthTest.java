@@ -108,4 +108,59 @@ class WidthTest {
         }
         return y;
     }
+
+    @ParameterizedTest
+    @CsvSource({"F32, 768", "F32, 37", "F32, 16", "F16, 768", "F16, 13", "BF16, 768", "BF16, 1029"})
+    void floatDotsAgreeAcrossWidths(GgmlType type, int n) {
+        for (long seed = 1; seed <= 3; seed++) {
+            float[] w = TestData.gaussian(seed, n, 0.05f);
+            float[] x = TestData.gaussian(seed + 50, n, 1f);
+            MemorySegment ws = TestData.quantize(type, w);
+            float[] xr = new float[n];
+            switch (type) {
+                case F16 -> FloatDots.roundToF16(x, 0, xr, 0, n);
+                case BF16 -> FloatDots.roundToBf16(x, 0, xr, 0, n);
+                default -> System.arraycopy(x, 0, xr, 0, n);
+            }
+            float[] wd = TestData.dequantize(type, ws, n);
+            double exact = 0;
+            double abs = 0;
+            for (int i = 0; i < n; i++) {
+                exact += (double) wd[i] * xr[i];
+                abs += Math.abs((double) wd[i] * xr[i]);
+            }
+            float[] got = new float[WIDTHS.length];
+            for (int wi = 0; wi < WIDTHS.length; wi++) {
+                got[wi] = switch (type) {
+                    case F16 -> FloatDots.vec_dot_f16(n, ws, 0, xr, 0, WIDTHS[wi]);
+                    case BF16 -> FloatDots.vec_dot_bf16(n, ws, 0, xr, 0, WIDTHS[wi]);
+                    default -> FloatDots.vec_dot_f32(n, ws, 0, xr, 0, WIDTHS[wi]);
+                };
+                double bound = VecDotTest.accumulationBound(n, abs);
+                assertTrue(Math.abs(got[wi] - exact) <= bound, type + " n=" + n + " width=" + WIDTHS[wi] + ": "
+                        + got[wi] + " vs " + exact);
+            }
+            assertEquals(Float.floatToRawIntBits(got[2]), Float.floatToRawIntBits(got[1]),
+                    type + " n=" + n + " seed=" + seed + ": 128 bits " + got[1] + " differ from 256 bits " + got[2]);
+        }
+    }
+
+    @Test
+    void f16WideningAt128BitsHandlesSubnormalsInfinityAndNaN() {
+        short[] halves = {0x0001, (short) 0x8001, 0x03FF, 0x0400, 0x3C00, (short) 0xC000, 0x7BFF, 0x7C00, (short) 0xFC00, 0x7E00,
+                0, (short) 0x8000};
+        MemorySegment s = Arena.ofAuto().allocate(2L * halves.length);
+        for (int i = 0; i < halves.length; i++) {
+            s.set(QuantMath.I16, 2L * i, halves[i]);
+        }
+        float[] got = new float[4];
+        for (int i = 0; i < halves.length; i += 4) {
+            FloatDots.f16ToF32w128(s, 2L * i).intoArray(got, 0);
+            for (int j = 0; j < 4; j++) {
+                float expected = Float.float16ToFloat(halves[i + j]);
+                assertTrue(Float.compare(expected, got[j]) == 0, "half 0x" + Integer.toHexString(halves[i + j] & 0xffff)
+                        + ": expected " + expected + " got " + got[j]);
+            }
+        }
+    }
 }
