@@ -7,6 +7,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Preallocated scratch holding one matmul's activations, converted once per token to the weight
@@ -38,6 +39,9 @@ final class Activations {
     enum Kind { FLOAT, F16, BF16, Q8_0, Q8_0_FOR_Q4_0, Q8_K }
 
     private static final float ROUND_MAGIC = 12582912f;
+    /** Floats per vector in the Q8_0 quantizer, at the kernels' width, and the shorts they narrow to. */
+    private static final VectorSpecies<Float> QF = Simd.WIDTH == 128 ? Simd.F128 : Simd.F256;
+    private static final VectorSpecies<Short> QS = Simd.WIDTH == 128 ? Simd.S64 : Simd.S128;
 
     final int maxTokens;
     final int maxCols;
@@ -111,22 +115,18 @@ final class Activations {
         for (int b = 0; b < cols / 32; b++) {
             int xb = off + b * 32;
             if (Simd.ENABLED) {
-                FloatVector v0 = FloatVector.fromArray(Simd.F256, x, xb);
-                FloatVector v1 = FloatVector.fromArray(Simd.F256, x, xb + 8);
-                FloatVector v2 = FloatVector.fromArray(Simd.F256, x, xb + 16);
-                FloatVector v3 = FloatVector.fromArray(Simd.F256, x, xb + 24);
-                float amax = v0.abs().max(v1.abs()).max(v2.abs().max(v3.abs())).reduceLanes(VectorOperators.MAX);
+                FloatVector m = FloatVector.fromArray(QF, x, xb).abs();
+                for (int j = QF.length(); j < 32; j += QF.length()) {
+                    m = m.max(FloatVector.fromArray(QF, x, xb + j).abs());
+                }
+                float amax = m.reduceLanes(VectorOperators.MAX);
                 d[db + b] = QuantMath.roundToFp16(amax / 127.f);
                 float id = amax != 0 ? 127.f / amax : 0.0f;
                 // no helper method here: a vector passed to a call C2 does not inline gets boxed
-                ((ShortVector) ((IntVector) v0.mul(id).add(ROUND_MAGIC).sub(ROUND_MAGIC).convert(VectorOperators.F2I, 0))
-                        .castShape(Simd.S128, 0)).intoArray(q, xb);
-                ((ShortVector) ((IntVector) v1.mul(id).add(ROUND_MAGIC).sub(ROUND_MAGIC).convert(VectorOperators.F2I, 0))
-                        .castShape(Simd.S128, 0)).intoArray(q, xb + 8);
-                ((ShortVector) ((IntVector) v2.mul(id).add(ROUND_MAGIC).sub(ROUND_MAGIC).convert(VectorOperators.F2I, 0))
-                        .castShape(Simd.S128, 0)).intoArray(q, xb + 16);
-                ((ShortVector) ((IntVector) v3.mul(id).add(ROUND_MAGIC).sub(ROUND_MAGIC).convert(VectorOperators.F2I, 0))
-                        .castShape(Simd.S128, 0)).intoArray(q, xb + 24);
+                for (int j = 0; j < 32; j += QF.length()) {
+                    ((ShortVector) ((IntVector) FloatVector.fromArray(QF, x, xb + j).mul(id).add(ROUND_MAGIC).sub(ROUND_MAGIC)
+                            .convert(VectorOperators.F2I, 0)).castShape(QS, 0)).intoArray(q, xb + j);
+                }
             } else {
                 float amax = BlockQ8_0.amax(x, xb);
                 d[db + b] = QuantMath.roundToFp16(amax / 127.f);

@@ -104,7 +104,7 @@ public final class BlockQ4_0 {
 
     /** Vector dot of {@code n} Q4_0 weights with {@code n} Q8_0 activations, both in ggml layout. */
     public static float vec_dot_q4_0_q8_0(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        if (!Simd.ENABLED) {
+        if (Simd.WIDTH != 256) {
             return vec_dot_q4_0_q8_0_generic(n, x, xOff, y, yOff);
         }
         checkWhole(n);

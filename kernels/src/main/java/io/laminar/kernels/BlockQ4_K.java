@@ -288,7 +288,7 @@ public final class BlockQ4_K {
 
     /** Vector dot of {@code n} Q4_K weights with {@code n} Q8_K activations, both in ggml layout. */
     public static float vec_dot_q4_K_q8_K(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        if (!Simd.ENABLED) {
+        if (Simd.WIDTH != 256) {
             return vec_dot_q4_K_q8_K_generic(n, x, xOff, y, yOff);
         }
         BlockQ8_K.checkWhole(n);

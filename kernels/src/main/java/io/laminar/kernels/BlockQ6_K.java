@@ -243,7 +243,7 @@ public final class BlockQ6_K {
 
     /** Vector dot of {@code n} Q6_K weights with {@code n} Q8_K activations, both in ggml layout. */
     public static float vec_dot_q6_K_q8_K(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        if (!Simd.ENABLED) {
+        if (Simd.WIDTH != 256) {
             return vec_dot_q6_K_q8_K_generic(n, x, xOff, y, yOff);
         }
         BlockQ8_K.checkWhole(n);

@@ -124,7 +124,7 @@ public final class BlockQ8_0 {
      * and scaled; blocks accumulate in 8 float lanes.
      */
     public static float vec_dot_q8_0_q8_0(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        if (!Simd.ENABLED) {
+        if (Simd.WIDTH != 256) {
             return vec_dot_q8_0_q8_0_generic(n, x, xOff, y, yOff);
         }
         checkWhole(n);

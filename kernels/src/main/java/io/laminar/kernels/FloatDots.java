@@ -66,17 +66,42 @@ public final class FloatDots {
 
     /** Vector F32 dot: 8-lane FMAs over whole vectors, then a scalar tail from the same index. */
     public static float vec_dot_f32(int n, MemorySegment w, long wOff, float[] a, int aOff) {
-        if (!Simd.ENABLED) {
+        return vec_dot_f32(n, w, wOff, a, aOff, Simd.WIDTH);
+    }
+
+    /**
+     * {@link #vec_dot_f32(int, MemorySegment, long, float[], int)} at {@code width} bits (0: scalar).
+     * At 128 bits each 8-lane accumulator is two 4-lane ones and the lanes are summed in the same
+     * order: the same bits as at 256. So for the F16 and BF16 dots.
+     */
+    static float vec_dot_f32(int n, MemorySegment w, long wOff, float[] a, int aOff, int width) {
+        if (width == 0) {
             return vec_dot_f32_generic(n, w, wOff, a, aOff);
         }
-        FloatVector acc0 = FloatVector.zero(Simd.F256);
-        FloatVector acc1 = FloatVector.zero(Simd.F256);
         int i = 0;
-        for (; i + 16 <= n; i += 16) {
-            acc0 = FloatVector.fromMemorySegment(Simd.F256, w, wOff + 4L * i, LE).fma(FloatVector.fromArray(Simd.F256, a, aOff + i), acc0);
-            acc1 = FloatVector.fromMemorySegment(Simd.F256, w, wOff + 4L * i + 32, LE).fma(FloatVector.fromArray(Simd.F256, a, aOff + i + 8), acc1);
+        float sum;
+        if (width == 128) {
+            FloatVector acc0l = FloatVector.zero(Simd.F128);
+            FloatVector acc0h = FloatVector.zero(Simd.F128);
+            FloatVector acc1l = FloatVector.zero(Simd.F128);
+            FloatVector acc1h = FloatVector.zero(Simd.F128);
+            for (; i + 16 <= n; i += 16) {
+                long o = wOff + 4L * i;
+                acc0l = FloatVector.fromMemorySegment(Simd.F128, w, o, LE).fma(FloatVector.fromArray(Simd.F128, a, aOff + i), acc0l);
+                acc0h = FloatVector.fromMemorySegment(Simd.F128, w, o + 16, LE).fma(FloatVector.fromArray(Simd.F128, a, aOff + i + 4), acc0h);
+                acc1l = FloatVector.fromMemorySegment(Simd.F128, w, o + 32, LE).fma(FloatVector.fromArray(Simd.F128, a, aOff + i + 8), acc1l);
+                acc1h = FloatVector.fromMemorySegment(Simd.F128, w, o + 48, LE).fma(FloatVector.fromArray(Simd.F128, a, aOff + i + 12), acc1h);
+            }
+            sum = VectorOps.sumLanes(acc0l.add(acc1l), acc0h.add(acc1h));
+        } else {
+            FloatVector acc0 = FloatVector.zero(Simd.F256);
+            FloatVector acc1 = FloatVector.zero(Simd.F256);
+            for (; i + 16 <= n; i += 16) {
+                acc0 = FloatVector.fromMemorySegment(Simd.F256, w, wOff + 4L * i, LE).fma(FloatVector.fromArray(Simd.F256, a, aOff + i), acc0);
+                acc1 = FloatVector.fromMemorySegment(Simd.F256, w, wOff + 4L * i + 32, LE).fma(FloatVector.fromArray(Simd.F256, a, aOff + i + 8), acc1);
+            }
+            sum = VectorOps.sumLanes(acc0.add(acc1));
         }
-        float sum = VectorOps.sumLanes(acc0.add(acc1));
         for (; i < n; i++) {
             sum += w.get(F32, wOff + 4L * i) * a[aOff + i];
         }
@@ -85,15 +110,30 @@ public final class FloatDots {
 
     /** Vector F16 dot: 8 halves widened to floats with integer operations, then FMA. */
     public static float vec_dot_f16(int n, MemorySegment w, long wOff, float[] a, int aOff) {
-        if (!Simd.ENABLED) {
+        return vec_dot_f16(n, w, wOff, a, aOff, Simd.WIDTH);
+    }
+
+    static float vec_dot_f16(int n, MemorySegment w, long wOff, float[] a, int aOff, int width) {
+        if (width == 0) {
             return vec_dot_f16_generic(n, w, wOff, a, aOff);
         }
-        FloatVector acc = FloatVector.zero(Simd.F256);
         int i = 0;
-        for (; i + 8 <= n; i += 8) {
-            acc = f16ToF32(w, wOff + 2L * i).fma(FloatVector.fromArray(Simd.F256, a, aOff + i), acc);
+        float sum;
+        if (width == 128) {
+            FloatVector lo = FloatVector.zero(Simd.F128);
+            FloatVector hi = FloatVector.zero(Simd.F128);
+            for (; i + 8 <= n; i += 8) {
+                lo = f16ToF32w128(w, wOff + 2L * i).fma(FloatVector.fromArray(Simd.F128, a, aOff + i), lo);
+                hi = f16ToF32w128(w, wOff + 2L * i + 8).fma(FloatVector.fromArray(Simd.F128, a, aOff + i + 4), hi);
+            }
+            sum = VectorOps.sumLanes(lo, hi);
+        } else {
+            FloatVector acc = FloatVector.zero(Simd.F256);
+            for (; i + 8 <= n; i += 8) {
+                acc = f16ToF32(w, wOff + 2L * i).fma(FloatVector.fromArray(Simd.F256, a, aOff + i), acc);
+            }
+            sum = VectorOps.sumLanes(acc);
         }
-        float sum = VectorOps.sumLanes(acc);
         for (; i < n; i++) {
             sum += Float.float16ToFloat(w.get(I16, wOff + 2L * i)) * a[aOff + i];
         }
@@ -102,15 +142,30 @@ public final class FloatDots {
 
     /** Vector BF16 dot: 8 bfloat16 widened by a 16-bit shift, then FMA. */
     public static float vec_dot_bf16(int n, MemorySegment w, long wOff, float[] a, int aOff) {
-        if (!Simd.ENABLED) {
+        return vec_dot_bf16(n, w, wOff, a, aOff, Simd.WIDTH);
+    }
+
+    static float vec_dot_bf16(int n, MemorySegment w, long wOff, float[] a, int aOff, int width) {
+        if (width == 0) {
             return vec_dot_bf16_generic(n, w, wOff, a, aOff);
         }
-        FloatVector acc = FloatVector.zero(Simd.F256);
         int i = 0;
-        for (; i + 8 <= n; i += 8) {
-            acc = bf16ToF32(w, wOff + 2L * i).fma(FloatVector.fromArray(Simd.F256, a, aOff + i), acc);
+        float sum;
+        if (width == 128) {
+            FloatVector lo = FloatVector.zero(Simd.F128);
+            FloatVector hi = FloatVector.zero(Simd.F128);
+            for (; i + 8 <= n; i += 8) {
+                lo = bf16ToF32w128(w, wOff + 2L * i).fma(FloatVector.fromArray(Simd.F128, a, aOff + i), lo);
+                hi = bf16ToF32w128(w, wOff + 2L * i + 8).fma(FloatVector.fromArray(Simd.F128, a, aOff + i + 4), hi);
+            }
+            sum = VectorOps.sumLanes(lo, hi);
+        } else {
+            FloatVector acc = FloatVector.zero(Simd.F256);
+            for (; i + 8 <= n; i += 8) {
+                acc = bf16ToF32(w, wOff + 2L * i).fma(FloatVector.fromArray(Simd.F256, a, aOff + i), acc);
+            }
+            sum = VectorOps.sumLanes(acc);
         }
-        float sum = VectorOps.sumLanes(acc);
         for (; i < n; i++) {
             sum += Quantization.bf16ToFloat(w.get(I16, wOff + 2L * i)) * a[aOff + i];
         }
@@ -132,6 +187,23 @@ public final class FloatDots {
         IntVector isSpecial = em.add(0x0400).lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 31);
         IntVector bits = finite.lanewise(VectorOperators.XOR, finite.lanewise(VectorOperators.XOR, special).and(isSpecial));
         return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    /** {@link #f16ToF32} for four halves, at 128 bits. */
+    static FloatVector f16ToF32w128(MemorySegment s, long off) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(Simd.S64, s, off, LE).convertShape(VectorOperators.S2I, Simd.I128, 0);
+        IntVector em = h.and(0x7FFF);
+        IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
+        IntVector finite = shifted.reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts();
+        IntVector special = shifted.add(0x70000000);
+        IntVector isSpecial = em.add(0x0400).lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 31);
+        IntVector bits = finite.lanewise(VectorOperators.XOR, finite.lanewise(VectorOperators.XOR, special).and(isSpecial));
+        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    static FloatVector bf16ToF32w128(MemorySegment s, long off) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(Simd.S64, s, off, LE).convertShape(VectorOperators.S2I, Simd.I128, 0);
+        return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
     static FloatVector bf16ToF32(MemorySegment s, long off) {

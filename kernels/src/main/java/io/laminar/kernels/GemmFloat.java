@@ -27,7 +27,7 @@ final class GemmFloat {
 
     static void rows(GgmlType type, MemorySegment w, long off, long rowBytes, int n, int cols,
             float[] x, Activations a, int t0, int t1, float[] y, int ldy, int yRow) {
-        if (type == GgmlType.F32 && Simd.ENABLED && t1 - t0 >= 2 && n >= 2) {
+        if (type == GgmlType.F32 && Simd.WIDTH == 256 && t1 - t0 >= 2 && n >= 2) {
             f32Tiled(w, off, rowBytes, n, cols, x, t0, t1, y, ldy, yRow);
             return;
         }

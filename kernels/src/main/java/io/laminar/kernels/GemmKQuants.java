@@ -42,7 +42,7 @@ final class GemmKQuants {
         for (int i = 0; i < n; i++) {
             long ro = off + i * rowBytes;
             for (int t = t0; t < t1; t++) {
-                y[t * ldy + yRow + i] = Simd.ENABLED
+                y[t * ldy + yRow + i] = Simd.WIDTH == 256
                         ? dotQ4_K(w, ro, nsb, a, t * cols)
                         : dotQ4_KGeneric(w, ro, nsb, a, t * cols);
             }
@@ -55,7 +55,7 @@ final class GemmKQuants {
         for (int i = 0; i < n; i++) {
             long ro = off + i * rowBytes;
             for (int t = t0; t < t1; t++) {
-                y[t * ldy + yRow + i] = Simd.ENABLED
+                y[t * ldy + yRow + i] = Simd.WIDTH == 256
                         ? dotQ6_K(w, ro, nsb, a, t * cols)
                         : dotQ6_KGeneric(w, ro, nsb, a, t * cols);
             }

@@ -3,10 +3,14 @@ package io.laminar.kernels;
 import static io.laminar.kernels.QuantMath.I8;
 import static io.laminar.kernels.QuantMath.LE;
 import static io.laminar.kernels.Simd.B128;
+import static io.laminar.kernels.Simd.B64;
+import static io.laminar.kernels.Simd.F128;
 import static io.laminar.kernels.Simd.F256;
+import static io.laminar.kernels.Simd.I128;
 import static io.laminar.kernels.Simd.I256;
 import static io.laminar.kernels.Simd.S128;
 import static io.laminar.kernels.Simd.S256;
+import static io.laminar.kernels.Simd.S64;
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
@@ -57,12 +61,18 @@ final class GemmQ4_0 {
     /** Rows in ggml's layout, as {@link GemmQ8_0#rows}. */
     static void rows(MemorySegment w, long off, long rowBytes, int n, int cols, Activations a, int t0, int t1,
             float[] y, int ldy, int yRow) {
+        rows(w, off, rowBytes, n, cols, a, t0, t1, y, ldy, yRow, Simd.WIDTH);
+    }
+
+    /** As {@link #rows(MemorySegment, long, long, int, int, Activations, int, int, float[], int, int)} at {@code width} bits (0: scalar). */
+    static void rows(MemorySegment w, long off, long rowBytes, int n, int cols, Activations a, int t0, int t1,
+            float[] y, int ldy, int yRow, int width) {
         int nb = cols / 32;
         for (int i = 0; i < n; i++) {
             long ro = off + i * rowBytes;
             for (int t = t0; t < t1; t++) {
-                y[t * ldy + yRow + i] = Simd.ENABLED
-                        ? dot(w, ro, nb, a.q, t * cols, a.d, t * nb)
+                y[t * ldy + yRow + i] = width == 256 ? dot(w, ro, nb, a.q, t * cols, a.d, t * nb)
+                        : width == 128 ? dot128(w, ro, nb, a.q, t * cols, a.d, t * nb)
                         : dotGeneric(w, ro, nb, a.q, t * cols, a.d, t * nb);
             }
         }
@@ -84,6 +94,33 @@ final class GemmQ4_0 {
         return VectorOps.sumLanes(acc);
     }
 
+    /**
+     * {@link #dot} with 128-bit vectors, bit for bit: {@code lo} holds the 256-bit form's int lanes
+     * 0-3 (bytes 0-7 of each block), {@code hi} its lanes 4-7 (bytes 8-15), summed in the same order.
+     */
+    static float dot128(MemorySegment w, long ro, int nb, short[] q, int qOff, float[] d, int dOff) {
+        FloatVector lo = FloatVector.zero(F128);
+        FloatVector hi = FloatVector.zero(F128);
+        for (int b = 0; b < nb; b++) {
+            long o = ro + (long) b * BlockQ4_0.BYTES;
+            int qb = qOff + 32 * b;
+            ShortVector sl = (ShortVector) ByteVector.fromMemorySegment(B64, w, o + BlockQ4_0.QS_OFFSET, LE)
+                    .lanewise(XOR, (byte) 0x80).convertShape(B2S, S128, 0);
+            ShortVector sh = (ShortVector) ByteVector.fromMemorySegment(B64, w, o + BlockQ4_0.QS_OFFSET + 8, LE)
+                    .lanewise(XOR, (byte) 0x80).convertShape(B2S, S128, 0);
+            IntVector pl = sl.sub((short) 8).mul(ShortVector.fromArray(S128, q, qb))
+                    .add(sl.lanewise(ASHR, 4).mul(ShortVector.fromArray(S128, q, qb + 16))).reinterpretAsInts();
+            IntVector ph = sh.sub((short) 8).mul(ShortVector.fromArray(S128, q, qb + 8))
+                    .add(sh.lanewise(ASHR, 4).mul(ShortVector.fromArray(S128, q, qb + 24))).reinterpretAsInts();
+            IntVector suml = pl.lanewise(ASHR, 16).add(pl.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            IntVector sumh = ph.lanewise(ASHR, 16).add(ph.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            FloatVector sc = FloatVector.broadcast(F128, QuantMath.fp16(w, o + BlockQ4_0.D_OFFSET) * d[dOff + b]);
+            lo = ((FloatVector) suml.convert(I2F, 0)).fma(sc, lo);
+            hi = ((FloatVector) sumh.convert(I2F, 0)).fma(sc, hi);
+        }
+        return VectorOps.sumLanes(lo, hi);
+    }
+
     static float dotGeneric(MemorySegment w, long ro, int nb, short[] q, int qOff, float[] d, int dOff) {
         float sumf = 0;
         for (int b = 0; b < nb; b++) {
@@ -102,13 +139,34 @@ final class GemmQ4_0 {
 
     /** One group of 16 rows in {@link BlockQ4_0x16} layout, as {@link GemmQ8_0#x16}, up to four tokens per pass. */
     static void x16(MemorySegment w, long go, int cols, Activations a, int t0, int t1, float[] y, int ldy, int yRow) {
+        x16(w, go, cols, a, t0, t1, y, ldy, yRow, Simd.WIDTH);
+    }
+
+    /** As {@link GemmQ8_0#x16(MemorySegment, long, int, Activations, int, int, float[], int, int, int)}: at {@code width} bits (0: scalar), the same results at 128 and 256. */
+    static void x16(MemorySegment w, long go, int cols, Activations a, int t0, int t1, float[] y, int ldy, int yRow,
+            int width) {
         int nb = cols / 32;
-        if (!Simd.ENABLED) {
+        if (width == 0) {
             x16Generic(w, go, nb, a, cols, t0, t1, y, ldy, yRow);
             return;
         }
         int[] tb = a.pairs;
         int t = t0;
+        if (width == 128) {
+            for (; t + 4 <= t1; t += 4) {
+                x16t4w128(w, go, nb, tb, t * cols, (t + 1) * cols, (t + 2) * cols, (t + 3) * cols,
+                        a.d, a.bias, t * nb, (t + 1) * nb, (t + 2) * nb, (t + 3) * nb,
+                        y, t * ldy + yRow, (t + 1) * ldy + yRow, (t + 2) * ldy + yRow, (t + 3) * ldy + yRow);
+            }
+            for (; t + 2 <= t1; t += 2) {
+                x16t2w128(w, go, nb, tb, t * cols, (t + 1) * cols, a.d, a.bias, t * nb, (t + 1) * nb,
+                        y, t * ldy + yRow, (t + 1) * ldy + yRow);
+            }
+            for (; t < t1; t++) {
+                x16t1w128(w, go, nb, tb, t * cols, a.d, a.bias, t * nb, y, t * ldy + yRow);
+            }
+            return;
+        }
         for (; t + 4 <= t1; t += 4) {
             x16t4(w, go, nb, tb, t * cols, (t + 1) * cols, (t + 2) * cols, (t + 3) * cols,
                     a.d, a.bias, t * nb, (t + 1) * nb, (t + 2) * nb, (t + 3) * nb,
@@ -408,6 +466,245 @@ final class GemmQ4_0 {
         y[y3 + 13] = accO3.lane(6);
         y[y3 + 14] = accE3.lane(7);
         y[y3 + 15] = accO3.lane(7);
+    }
+
+    /** 1 token(s) x 16 rows at 128 bits, both halves per step: group at {@code go}, 2 byte columns per step. */
+    private static void x16t1w128(MemorySegment w, long go, int nb, int[] tb, int tb0, float[] d, short[] bias, int d0, float[] y, int y0) {
+        FloatVector accE0l = FloatVector.zero(F128);
+        FloatVector accO0l = FloatVector.zero(F128);
+        ShortVector acc0l = ShortVector.broadcast(S128, bias[d0]);
+        FloatVector accE0h = FloatVector.zero(F128);
+        FloatVector accO0h = FloatVector.zero(F128);
+        ShortVector acc0h = ShortVector.broadcast(S128, bias[d0]);
+        long q0 = go + (long) BlockQ4_0x16.SCALES_SIZE * nb;
+        for (int i = 0; i < 8 * nb; i++) {
+            long q = q0 + 32L * i;
+            int a = 2 * (i % 8) + 32 * (i / 8);
+            ShortVector c000 = IntVector.broadcast(I128, tb[tb0 + a + 0]).reinterpretAsShorts();
+            ShortVector c001 = IntVector.broadcast(I128, tb[tb0 + a + 16]).reinterpretAsShorts();
+            ShortVector s0l = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 0, LE).convertShape(B2S, S128, 0);
+            ShortVector h0l = s0l.lanewise(ASHR, 4);
+            acc0l = acc0l.add(s0l.mul(c000).add(h0l.mul(c001)));
+            ShortVector s0h = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 8, LE).convertShape(B2S, S128, 0);
+            ShortVector h0h = s0h.lanewise(ASHR, 4);
+            acc0h = acc0h.add(s0h.mul(c000).add(h0h.mul(c001)));
+            ShortVector c010 = IntVector.broadcast(I128, tb[tb0 + a + 1]).reinterpretAsShorts();
+            ShortVector c011 = IntVector.broadcast(I128, tb[tb0 + a + 17]).reinterpretAsShorts();
+            ShortVector s1l = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 16, LE).convertShape(B2S, S128, 0);
+            ShortVector h1l = s1l.lanewise(ASHR, 4);
+            acc0l = acc0l.add(s1l.mul(c010).add(h1l.mul(c011)));
+            ShortVector s1h = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 24, LE).convertShape(B2S, S128, 0);
+            ShortVector h1h = s1h.lanewise(ASHR, 4);
+            acc0h = acc0h.add(s1h.mul(c010).add(h1h.mul(c011)));
+            if ((i & 7) == 7) {
+                int b = i / 8;
+                long so = go + (long) BlockQ4_0x16.SCALES_SIZE * b;
+                IntVector hEl = (IntVector) ShortVector.fromMemorySegment(S64, w, so + 0, LE).convertShape(S2I, I128, 0);
+                FloatVector sEl = hEl.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hEl.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector hOl = (IntVector) ShortVector.fromMemorySegment(S64, w, so + 16, LE).convertShape(S2I, I128, 0);
+                FloatVector sOl = hOl.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hOl.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector hEh = (IntVector) ShortVector.fromMemorySegment(S64, w, so + 8, LE).convertShape(S2I, I128, 0);
+                FloatVector sEh = hEh.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hEh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector hOh = (IntVector) ShortVector.fromMemorySegment(S64, w, so + 24, LE).convertShape(S2I, I128, 0);
+                FloatVector sOh = hOh.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hOh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                float da0 = d[d0 + b];
+                IntVector x0l = acc0l.reinterpretAsInts();
+                accE0l = ((FloatVector) x0l.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sEl.mul(da0), accE0l);
+                accO0l = ((FloatVector) x0l.lanewise(ASHR, 16).convert(I2F, 0)).fma(sOl.mul(da0), accO0l);
+                IntVector x0h = acc0h.reinterpretAsInts();
+                accE0h = ((FloatVector) x0h.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sEh.mul(da0), accE0h);
+                accO0h = ((FloatVector) x0h.lanewise(ASHR, 16).convert(I2F, 0)).fma(sOh.mul(da0), accO0h);
+                short next0 = bias[d0 + Math.min(b + 1, nb - 1)];
+                acc0l = ShortVector.broadcast(S128, next0);
+                acc0h = ShortVector.broadcast(S128, next0);
+            }
+        }
+        y[y0 + 0] = accE0l.lane(0);
+        y[y0 + 1] = accO0l.lane(0);
+        y[y0 + 2] = accE0l.lane(1);
+        y[y0 + 3] = accO0l.lane(1);
+        y[y0 + 4] = accE0l.lane(2);
+        y[y0 + 5] = accO0l.lane(2);
+        y[y0 + 6] = accE0l.lane(3);
+        y[y0 + 7] = accO0l.lane(3);
+        y[y0 + 8] = accE0h.lane(0);
+        y[y0 + 9] = accO0h.lane(0);
+        y[y0 + 10] = accE0h.lane(1);
+        y[y0 + 11] = accO0h.lane(1);
+        y[y0 + 12] = accE0h.lane(2);
+        y[y0 + 13] = accO0h.lane(2);
+        y[y0 + 14] = accE0h.lane(3);
+        y[y0 + 15] = accO0h.lane(3);
+    }
+
+    /** 2 token(s) x 16 rows at 128 bits: group at {@code go}, 4 byte columns per step. */
+    private static void x16t2w128(MemorySegment w, long go, int nb, int[] tb, int tb0, int tb1, float[] d, short[] bias, int d0, int d1, float[] y, int y0, int y1) {
+        for (int h = 0; h < 16; h += 8) {
+            FloatVector accE0 = FloatVector.zero(F128);
+            FloatVector accO0 = FloatVector.zero(F128);
+            ShortVector acc0 = ShortVector.broadcast(S128, bias[d0]);
+            FloatVector accE1 = FloatVector.zero(F128);
+            FloatVector accO1 = FloatVector.zero(F128);
+            ShortVector acc1 = ShortVector.broadcast(S128, bias[d1]);
+            long q0 = go + (long) BlockQ4_0x16.SCALES_SIZE * nb;
+            for (int i = 0; i < 4 * nb; i++) {
+                long q = q0 + 64L * i + h;
+                int a = 4 * (i % 4) + 32 * (i / 4);
+                ShortVector s0 = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 0, LE).convertShape(B2S, S128, 0);
+                ShortVector h0 = s0.lanewise(ASHR, 4);
+                acc0 = acc0.add(s0.mul(IntVector.broadcast(I128, tb[tb0 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I128, tb[tb0 + a + 16]).reinterpretAsShorts())));
+                acc1 = acc1.add(s0.mul(IntVector.broadcast(I128, tb[tb1 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I128, tb[tb1 + a + 16]).reinterpretAsShorts())));
+                ShortVector s1 = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 16, LE).convertShape(B2S, S128, 0);
+                ShortVector h1 = s1.lanewise(ASHR, 4);
+                acc0 = acc0.add(s1.mul(IntVector.broadcast(I128, tb[tb0 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I128, tb[tb0 + a + 17]).reinterpretAsShorts())));
+                acc1 = acc1.add(s1.mul(IntVector.broadcast(I128, tb[tb1 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I128, tb[tb1 + a + 17]).reinterpretAsShorts())));
+                ShortVector s2 = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 32, LE).convertShape(B2S, S128, 0);
+                ShortVector h2 = s2.lanewise(ASHR, 4);
+                acc0 = acc0.add(s2.mul(IntVector.broadcast(I128, tb[tb0 + a + 2]).reinterpretAsShorts()).add(h2.mul(IntVector.broadcast(I128, tb[tb0 + a + 18]).reinterpretAsShorts())));
+                acc1 = acc1.add(s2.mul(IntVector.broadcast(I128, tb[tb1 + a + 2]).reinterpretAsShorts()).add(h2.mul(IntVector.broadcast(I128, tb[tb1 + a + 18]).reinterpretAsShorts())));
+                ShortVector s3 = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 48, LE).convertShape(B2S, S128, 0);
+                ShortVector h3 = s3.lanewise(ASHR, 4);
+                acc0 = acc0.add(s3.mul(IntVector.broadcast(I128, tb[tb0 + a + 3]).reinterpretAsShorts()).add(h3.mul(IntVector.broadcast(I128, tb[tb0 + a + 19]).reinterpretAsShorts())));
+                acc1 = acc1.add(s3.mul(IntVector.broadcast(I128, tb[tb1 + a + 3]).reinterpretAsShorts()).add(h3.mul(IntVector.broadcast(I128, tb[tb1 + a + 19]).reinterpretAsShorts())));
+                if ((i & 3) == 3) {
+                    int b = i / 4;
+                    long so = go + (long) BlockQ4_0x16.SCALES_SIZE * b;
+                    IntVector hE = (IntVector) ShortVector.fromMemorySegment(S64, w, so + h, LE).convertShape(S2I, I128, 0);
+                    FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                            .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                    IntVector hO = (IntVector) ShortVector.fromMemorySegment(S64, w, so + 16 + h, LE).convertShape(S2I, I128, 0);
+                    FloatVector sO = hO.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                            .reinterpretAsInts().or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                    IntVector x0 = acc0.reinterpretAsInts();
+                    float da0 = d[d0 + b];
+                    accE0 = ((FloatVector) x0.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da0), accE0);
+                    accO0 = ((FloatVector) x0.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da0), accO0);
+                    acc0 = ShortVector.broadcast(S128, bias[d0 + Math.min(b + 1, nb - 1)]);
+                    IntVector x1 = acc1.reinterpretAsInts();
+                    float da1 = d[d1 + b];
+                    accE1 = ((FloatVector) x1.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da1), accE1);
+                    accO1 = ((FloatVector) x1.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da1), accO1);
+                    acc1 = ShortVector.broadcast(S128, bias[d1 + Math.min(b + 1, nb - 1)]);
+                }
+            }
+            y[y0 + h + 0] = accE0.lane(0);
+            y[y0 + h + 1] = accO0.lane(0);
+            y[y0 + h + 2] = accE0.lane(1);
+            y[y0 + h + 3] = accO0.lane(1);
+            y[y0 + h + 4] = accE0.lane(2);
+            y[y0 + h + 5] = accO0.lane(2);
+            y[y0 + h + 6] = accE0.lane(3);
+            y[y0 + h + 7] = accO0.lane(3);
+            y[y1 + h + 0] = accE1.lane(0);
+            y[y1 + h + 1] = accO1.lane(0);
+            y[y1 + h + 2] = accE1.lane(1);
+            y[y1 + h + 3] = accO1.lane(1);
+            y[y1 + h + 4] = accE1.lane(2);
+            y[y1 + h + 5] = accO1.lane(2);
+            y[y1 + h + 6] = accE1.lane(3);
+            y[y1 + h + 7] = accO1.lane(3);
+        }
+    }
+
+    /** 4 token(s) x 16 rows at 128 bits: group at {@code go}, 2 byte columns per step. */
+    private static void x16t4w128(MemorySegment w, long go, int nb, int[] tb, int tb0, int tb1, int tb2, int tb3, float[] d, short[] bias, int d0, int d1, int d2, int d3, float[] y, int y0, int y1, int y2, int y3) {
+        for (int h = 0; h < 16; h += 8) {
+            FloatVector accE0 = FloatVector.zero(F128);
+            FloatVector accO0 = FloatVector.zero(F128);
+            ShortVector acc0 = ShortVector.broadcast(S128, bias[d0]);
+            FloatVector accE1 = FloatVector.zero(F128);
+            FloatVector accO1 = FloatVector.zero(F128);
+            ShortVector acc1 = ShortVector.broadcast(S128, bias[d1]);
+            FloatVector accE2 = FloatVector.zero(F128);
+            FloatVector accO2 = FloatVector.zero(F128);
+            ShortVector acc2 = ShortVector.broadcast(S128, bias[d2]);
+            FloatVector accE3 = FloatVector.zero(F128);
+            FloatVector accO3 = FloatVector.zero(F128);
+            ShortVector acc3 = ShortVector.broadcast(S128, bias[d3]);
+            long q0 = go + (long) BlockQ4_0x16.SCALES_SIZE * nb;
+            for (int i = 0; i < 8 * nb; i++) {
+                long q = q0 + 32L * i + h;
+                int a = 2 * (i % 8) + 32 * (i / 8);
+                ShortVector s0 = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 0, LE).convertShape(B2S, S128, 0);
+                ShortVector h0 = s0.lanewise(ASHR, 4);
+                acc0 = acc0.add(s0.mul(IntVector.broadcast(I128, tb[tb0 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I128, tb[tb0 + a + 16]).reinterpretAsShorts())));
+                acc1 = acc1.add(s0.mul(IntVector.broadcast(I128, tb[tb1 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I128, tb[tb1 + a + 16]).reinterpretAsShorts())));
+                acc2 = acc2.add(s0.mul(IntVector.broadcast(I128, tb[tb2 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I128, tb[tb2 + a + 16]).reinterpretAsShorts())));
+                acc3 = acc3.add(s0.mul(IntVector.broadcast(I128, tb[tb3 + a + 0]).reinterpretAsShorts()).add(h0.mul(IntVector.broadcast(I128, tb[tb3 + a + 16]).reinterpretAsShorts())));
+                ShortVector s1 = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 16, LE).convertShape(B2S, S128, 0);
+                ShortVector h1 = s1.lanewise(ASHR, 4);
+                acc0 = acc0.add(s1.mul(IntVector.broadcast(I128, tb[tb0 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I128, tb[tb0 + a + 17]).reinterpretAsShorts())));
+                acc1 = acc1.add(s1.mul(IntVector.broadcast(I128, tb[tb1 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I128, tb[tb1 + a + 17]).reinterpretAsShorts())));
+                acc2 = acc2.add(s1.mul(IntVector.broadcast(I128, tb[tb2 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I128, tb[tb2 + a + 17]).reinterpretAsShorts())));
+                acc3 = acc3.add(s1.mul(IntVector.broadcast(I128, tb[tb3 + a + 1]).reinterpretAsShorts()).add(h1.mul(IntVector.broadcast(I128, tb[tb3 + a + 17]).reinterpretAsShorts())));
+                if ((i & 7) == 7) {
+                    int b = i / 8;
+                    long so = go + (long) BlockQ4_0x16.SCALES_SIZE * b;
+                    IntVector hE = (IntVector) ShortVector.fromMemorySegment(S64, w, so + h, LE).convertShape(S2I, I128, 0);
+                    FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                            .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                    IntVector hO = (IntVector) ShortVector.fromMemorySegment(S64, w, so + 16 + h, LE).convertShape(S2I, I128, 0);
+                    FloatVector sO = hO.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                            .reinterpretAsInts().or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                    IntVector x0 = acc0.reinterpretAsInts();
+                    float da0 = d[d0 + b];
+                    accE0 = ((FloatVector) x0.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da0), accE0);
+                    accO0 = ((FloatVector) x0.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da0), accO0);
+                    acc0 = ShortVector.broadcast(S128, bias[d0 + Math.min(b + 1, nb - 1)]);
+                    IntVector x1 = acc1.reinterpretAsInts();
+                    float da1 = d[d1 + b];
+                    accE1 = ((FloatVector) x1.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da1), accE1);
+                    accO1 = ((FloatVector) x1.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da1), accO1);
+                    acc1 = ShortVector.broadcast(S128, bias[d1 + Math.min(b + 1, nb - 1)]);
+                    IntVector x2 = acc2.reinterpretAsInts();
+                    float da2 = d[d2 + b];
+                    accE2 = ((FloatVector) x2.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da2), accE2);
+                    accO2 = ((FloatVector) x2.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da2), accO2);
+                    acc2 = ShortVector.broadcast(S128, bias[d2 + Math.min(b + 1, nb - 1)]);
+                    IntVector x3 = acc3.reinterpretAsInts();
+                    float da3 = d[d3 + b];
+                    accE3 = ((FloatVector) x3.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da3), accE3);
+                    accO3 = ((FloatVector) x3.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da3), accO3);
+                    acc3 = ShortVector.broadcast(S128, bias[d3 + Math.min(b + 1, nb - 1)]);
+                }
+            }
+            y[y0 + h + 0] = accE0.lane(0);
+            y[y0 + h + 1] = accO0.lane(0);
+            y[y0 + h + 2] = accE0.lane(1);
+            y[y0 + h + 3] = accO0.lane(1);
+            y[y0 + h + 4] = accE0.lane(2);
+            y[y0 + h + 5] = accO0.lane(2);
+            y[y0 + h + 6] = accE0.lane(3);
+            y[y0 + h + 7] = accO0.lane(3);
+            y[y1 + h + 0] = accE1.lane(0);
+            y[y1 + h + 1] = accO1.lane(0);
+            y[y1 + h + 2] = accE1.lane(1);
+            y[y1 + h + 3] = accO1.lane(1);
+            y[y1 + h + 4] = accE1.lane(2);
+            y[y1 + h + 5] = accO1.lane(2);
+            y[y1 + h + 6] = accE1.lane(3);
+            y[y1 + h + 7] = accO1.lane(3);
+            y[y2 + h + 0] = accE2.lane(0);
+            y[y2 + h + 1] = accO2.lane(0);
+            y[y2 + h + 2] = accE2.lane(1);
+            y[y2 + h + 3] = accO2.lane(1);
+            y[y2 + h + 4] = accE2.lane(2);
+            y[y2 + h + 5] = accO2.lane(2);
+            y[y2 + h + 6] = accE2.lane(3);
+            y[y2 + h + 7] = accO2.lane(3);
+            y[y3 + h + 0] = accE3.lane(0);
+            y[y3 + h + 1] = accO3.lane(0);
+            y[y3 + h + 2] = accE3.lane(1);
+            y[y3 + h + 3] = accO3.lane(1);
+            y[y3 + h + 4] = accE3.lane(2);
+            y[y3 + h + 5] = accO3.lane(2);
+            y[y3 + h + 6] = accE3.lane(3);
+            y[y3 + h + 7] = accO3.lane(3);
+        }
     }
 
 }

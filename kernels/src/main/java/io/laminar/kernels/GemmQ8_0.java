@@ -3,10 +3,14 @@ package io.laminar.kernels;
 import static io.laminar.kernels.QuantMath.I8;
 import static io.laminar.kernels.QuantMath.LE;
 import static io.laminar.kernels.Simd.B128;
+import static io.laminar.kernels.Simd.B64;
+import static io.laminar.kernels.Simd.F128;
 import static io.laminar.kernels.Simd.F256;
+import static io.laminar.kernels.Simd.I128;
 import static io.laminar.kernels.Simd.I256;
 import static io.laminar.kernels.Simd.S128;
 import static io.laminar.kernels.Simd.S256;
+import static io.laminar.kernels.Simd.S64;
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
@@ -76,12 +80,18 @@ final class GemmQ8_0 {
      */
     static void rows(MemorySegment w, long off, long rowBytes, int n, int cols, Activations a, int t0, int t1,
             float[] y, int ldy, int yRow) {
+        rows(w, off, rowBytes, n, cols, a, t0, t1, y, ldy, yRow, Simd.WIDTH);
+    }
+
+    /** As {@link #rows(MemorySegment, long, long, int, int, Activations, int, int, float[], int, int)} at {@code width} bits (0: scalar). */
+    static void rows(MemorySegment w, long off, long rowBytes, int n, int cols, Activations a, int t0, int t1,
+            float[] y, int ldy, int yRow, int width) {
         int nb = cols / 32;
         for (int i = 0; i < n; i++) {
             long ro = off + i * rowBytes;
             for (int t = t0; t < t1; t++) {
-                y[t * ldy + yRow + i] = Simd.ENABLED
-                        ? dot(w, ro, nb, a.q, t * cols, a.d, t * nb)
+                y[t * ldy + yRow + i] = width == 256 ? dot(w, ro, nb, a.q, t * cols, a.d, t * nb)
+                        : width == 128 ? dot128(w, ro, nb, a.q, t * cols, a.d, t * nb)
                         : dotGeneric(w, ro, nb, a.q, t * cols, a.d, t * nb);
             }
         }
@@ -102,6 +112,32 @@ final class GemmQ8_0 {
         return VectorOps.sumLanes(acc);
     }
 
+    /**
+     * {@link #dot} with 128-bit vectors, bit for bit: {@code lo} holds the 256-bit form's int lanes
+     * 0-3 (weights 0-7 and 16-23 of each block), {@code hi} its lanes 4-7 (weights 8-15 and 24-31),
+     * and the lanes are summed in the same order.
+     */
+    static float dot128(MemorySegment w, long ro, int nb, short[] q, int qOff, float[] d, int dOff) {
+        FloatVector lo = FloatVector.zero(F128);
+        FloatVector hi = FloatVector.zero(F128);
+        for (int b = 0; b < nb; b++) {
+            long o = ro + (long) b * BlockQ8_0.BYTES + BlockQ8_0.QS_OFFSET;
+            int qb = qOff + 32 * b;
+            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B64, w, o, LE).convertShape(B2S, S128, 0);
+            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B64, w, o + 8, LE).convertShape(B2S, S128, 0);
+            ShortVector w2 = (ShortVector) ByteVector.fromMemorySegment(B64, w, o + 16, LE).convertShape(B2S, S128, 0);
+            ShortVector w3 = (ShortVector) ByteVector.fromMemorySegment(B64, w, o + 24, LE).convertShape(B2S, S128, 0);
+            IntVector pl = w0.mul(ShortVector.fromArray(S128, q, qb)).add(w2.mul(ShortVector.fromArray(S128, q, qb + 16))).reinterpretAsInts();
+            IntVector ph = w1.mul(ShortVector.fromArray(S128, q, qb + 8)).add(w3.mul(ShortVector.fromArray(S128, q, qb + 24))).reinterpretAsInts();
+            IntVector sl = pl.lanewise(ASHR, 16).add(pl.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            IntVector sh = ph.lanewise(ASHR, 16).add(ph.lanewise(LSHL, 16).lanewise(ASHR, 16));
+            FloatVector s = FloatVector.broadcast(F128, QuantMath.fp16(w, ro + (long) b * BlockQ8_0.BYTES + BlockQ8_0.D_OFFSET) * d[dOff + b]);
+            lo = ((FloatVector) sl.convert(I2F, 0)).fma(s, lo);
+            hi = ((FloatVector) sh.convert(I2F, 0)).fma(s, hi);
+        }
+        return VectorOps.sumLanes(lo, hi);
+    }
+
     static float dotGeneric(MemorySegment w, long ro, int nb, short[] q, int qOff, float[] d, int dOff) {
         float sumf = 0;
         for (int b = 0; b < nb; b++) {
@@ -120,13 +156,42 @@ final class GemmQ8_0 {
      * for r in [0, 16) and tokens [t0, t1), up to four tokens per pass over the weights.
      */
     static void x16(MemorySegment w, long go, int cols, Activations a, int t0, int t1, float[] y, int ldy, int yRow) {
+        x16(w, go, cols, a, t0, t1, y, ldy, yRow, Simd.WIDTH);
+    }
+
+    /**
+     * As {@link #x16(MemorySegment, long, int, Activations, int, int, float[], int, int)} at {@code width}
+     * bits (0: scalar). Each row's sums and float steps are the same at 128 and 256 bits, so are its
+     * results.
+     */
+    static void x16(MemorySegment w, long go, int cols, Activations a, int t0, int t1, float[] y, int ldy, int yRow,
+            int width) {
         int nb = cols / 32;
-        if (!Simd.ENABLED) {
+        if (width == 0) {
             x16Generic(w, go, nb, a, cols, t0, t1, y, ldy, yRow);
             return;
         }
         int[] tb = a.pairs;
         int t = t0;
+        if (width == 128) {
+            for (; t + 4 <= t1; t += 4) {
+                x16t4w128(w, go, nb, tb, t * cols, (t + 1) * cols, (t + 2) * cols, (t + 3) * cols, a.d, t * nb, (t + 1) * nb,
+                        (t + 2) * nb, (t + 3) * nb, y, t * ldy + yRow, (t + 1) * ldy + yRow, (t + 2) * ldy + yRow,
+                        (t + 3) * ldy + yRow);
+            }
+            for (; t + 3 <= t1; t += 3) {
+                x16t3w128(w, go, nb, tb, t * cols, (t + 1) * cols, (t + 2) * cols, a.d, t * nb, (t + 1) * nb, (t + 2) * nb,
+                        y, t * ldy + yRow, (t + 1) * ldy + yRow, (t + 2) * ldy + yRow);
+            }
+            for (; t + 2 <= t1; t += 2) {
+                x16t2w128(w, go, nb, tb, t * cols, (t + 1) * cols, a.d, t * nb, (t + 1) * nb,
+                        y, t * ldy + yRow, (t + 1) * ldy + yRow);
+            }
+            for (; t < t1; t++) {
+                x16t1w128(w, go, nb, tb, t * cols, a.d, t * nb, y, t * ldy + yRow);
+            }
+            return;
+        }
         for (; t + 4 <= t1; t += 4) {
             x16t4(w, go, nb, tb, t * cols, (t + 1) * cols, (t + 2) * cols, (t + 3) * cols, a.d, t * nb, (t + 1) * nb,
                     (t + 2) * nb, (t + 3) * nb, y, t * ldy + yRow, (t + 1) * ldy + yRow, (t + 2) * ldy + yRow,
@@ -585,5 +650,381 @@ final class GemmQ8_0 {
         y[y3 + 13] = accO3.lane(6);
         y[y3 + 14] = accE3.lane(7);
         y[y3 + 15] = accO3.lane(7);
+    }
+
+    /** 1 token(s) x 16 rows at 128 bits, both halves per step: group at {@code go}, 2 column pairs per step. */
+    private static void x16t1w128(MemorySegment w, long go, int nb, int[] tb, int tb0, float[] d, int d0, float[] y, int y0) {
+        ShortVector evenBias = IntVector.broadcast(I128, 0x8000).reinterpretAsShorts();
+        FloatVector accE0l = FloatVector.zero(F128);
+        FloatVector accO0l = FloatVector.zero(F128);
+        IntVector iX0l = IntVector.zero(I128);
+        IntVector iO0l = IntVector.zero(I128);
+        FloatVector accE0h = FloatVector.zero(F128);
+        FloatVector accO0h = FloatVector.zero(F128);
+        IntVector iX0h = IntVector.zero(I128);
+        IntVector iO0h = IntVector.zero(I128);
+        long q0 = go + (long) BlockQ8_0x16.SCALES_SIZE * nb;
+        for (int i = 0; i < 8 * nb; i++) {
+            long q = q0 + 64L * i;
+            int a = 4 * i;
+            ShortVector c000 = IntVector.broadcast(I128, tb[tb0 + a + 0]).reinterpretAsShorts();
+            ShortVector c001 = IntVector.broadcast(I128, tb[tb0 + a + 1]).reinterpretAsShorts();
+            ShortVector w0l = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 0, LE).convertShape(B2S, S128, 0);
+            ShortVector w1l = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 16, LE).convertShape(B2S, S128, 0);
+            IntVector x00l = w0l.mul(c000).add(w1l.mul(c001)).add(evenBias).reinterpretAsInts();
+            iX0l = iX0l.add(x00l);
+            iO0l = iO0l.add(x00l.lanewise(ASHR, 16));
+            ShortVector w0h = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 8, LE).convertShape(B2S, S128, 0);
+            ShortVector w1h = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 24, LE).convertShape(B2S, S128, 0);
+            IntVector x00h = w0h.mul(c000).add(w1h.mul(c001)).add(evenBias).reinterpretAsInts();
+            iX0h = iX0h.add(x00h);
+            iO0h = iO0h.add(x00h.lanewise(ASHR, 16));
+            ShortVector c010 = IntVector.broadcast(I128, tb[tb0 + a + 2]).reinterpretAsShorts();
+            ShortVector c011 = IntVector.broadcast(I128, tb[tb0 + a + 3]).reinterpretAsShorts();
+            ShortVector w2l = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 32, LE).convertShape(B2S, S128, 0);
+            ShortVector w3l = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 48, LE).convertShape(B2S, S128, 0);
+            IntVector x01l = w2l.mul(c010).add(w3l.mul(c011)).add(evenBias).reinterpretAsInts();
+            iX0l = iX0l.add(x01l);
+            iO0l = iO0l.add(x01l.lanewise(ASHR, 16));
+            ShortVector w2h = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 40, LE).convertShape(B2S, S128, 0);
+            ShortVector w3h = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 56, LE).convertShape(B2S, S128, 0);
+            IntVector x01h = w2h.mul(c010).add(w3h.mul(c011)).add(evenBias).reinterpretAsInts();
+            iX0h = iX0h.add(x01h);
+            iO0h = iO0h.add(x01h.lanewise(ASHR, 16));
+            if ((i & 7) == 7) {
+                int b = i / 8;
+                long so = go + (long) BlockQ8_0x16.SCALES_SIZE * b;
+                IntVector hEl = (IntVector) ShortVector.fromMemorySegment(S64, w, so + 0, LE).convertShape(S2I, I128, 0);
+                FloatVector sEl = hEl.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hEl.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector hOl = (IntVector) ShortVector.fromMemorySegment(S64, w, so + 16, LE).convertShape(S2I, I128, 0);
+                FloatVector sOl = hOl.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hOl.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector hEh = (IntVector) ShortVector.fromMemorySegment(S64, w, so + 8, LE).convertShape(S2I, I128, 0);
+                FloatVector sEh = hEh.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hEh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector hOh = (IntVector) ShortVector.fromMemorySegment(S64, w, so + 24, LE).convertShape(S2I, I128, 0);
+                FloatVector sOh = hOh.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                        .reinterpretAsInts().or(hOh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                float da0 = d[d0 + b];
+                IntVector iE0l = iX0l.sub(iO0l.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);
+                accE0l = ((FloatVector) iE0l.convert(I2F, 0)).fma(sEl.mul(da0), accE0l);
+                accO0l = ((FloatVector) iO0l.convert(I2F, 0)).fma(sOl.mul(da0), accO0l);
+                iX0l = IntVector.zero(I128);
+                iO0l = IntVector.zero(I128);
+                IntVector iE0h = iX0h.sub(iO0h.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);
+                accE0h = ((FloatVector) iE0h.convert(I2F, 0)).fma(sEh.mul(da0), accE0h);
+                accO0h = ((FloatVector) iO0h.convert(I2F, 0)).fma(sOh.mul(da0), accO0h);
+                iX0h = IntVector.zero(I128);
+                iO0h = IntVector.zero(I128);
+            }
+        }
+        y[y0 + 0] = accE0l.lane(0);
+        y[y0 + 1] = accO0l.lane(0);
+        y[y0 + 2] = accE0l.lane(1);
+        y[y0 + 3] = accO0l.lane(1);
+        y[y0 + 4] = accE0l.lane(2);
+        y[y0 + 5] = accO0l.lane(2);
+        y[y0 + 6] = accE0l.lane(3);
+        y[y0 + 7] = accO0l.lane(3);
+        y[y0 + 8] = accE0h.lane(0);
+        y[y0 + 9] = accO0h.lane(0);
+        y[y0 + 10] = accE0h.lane(1);
+        y[y0 + 11] = accO0h.lane(1);
+        y[y0 + 12] = accE0h.lane(2);
+        y[y0 + 13] = accO0h.lane(2);
+        y[y0 + 14] = accE0h.lane(3);
+        y[y0 + 15] = accO0h.lane(3);
+    }
+
+    /** 2 token(s) x 16 rows at 128 bits: group at {@code go}, 2 column pairs per step. */
+    private static void x16t2w128(MemorySegment w, long go, int nb, int[] tb, int tb0, int tb1, float[] d, int d0, int d1, float[] y, int y0, int y1) {
+        ShortVector evenBias = IntVector.broadcast(I128, 0x8000).reinterpretAsShorts();
+        for (int h = 0; h < 16; h += 8) {
+            FloatVector accE0 = FloatVector.zero(F128);
+            FloatVector accO0 = FloatVector.zero(F128);
+            IntVector iX0 = IntVector.zero(I128);
+            IntVector iO0 = IntVector.zero(I128);
+            FloatVector accE1 = FloatVector.zero(F128);
+            FloatVector accO1 = FloatVector.zero(F128);
+            IntVector iX1 = IntVector.zero(I128);
+            IntVector iO1 = IntVector.zero(I128);
+            long q0 = go + (long) BlockQ8_0x16.SCALES_SIZE * nb;
+            for (int i = 0; i < 8 * nb; i++) {
+                long q = q0 + 64L * i + h;
+                int a = 4 * i;
+                ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 0, LE).convertShape(B2S, S128, 0);
+                ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 16, LE).convertShape(B2S, S128, 0);
+                int c001 = tb[tb0 + a + 1];
+                int c000 = tb[tb0 + a + 0];
+                IntVector x00 = w0.mul(IntVector.broadcast(I128, c000).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I128, c001).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+                iX0 = iX0.add(x00);
+                iO0 = iO0.add(x00.lanewise(ASHR, 16));
+                int c101 = tb[tb1 + a + 1];
+                int c100 = tb[tb1 + a + 0];
+                IntVector x10 = w0.mul(IntVector.broadcast(I128, c100).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I128, c101).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+                iX1 = iX1.add(x10);
+                iO1 = iO1.add(x10.lanewise(ASHR, 16));
+                ShortVector w2 = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 32, LE).convertShape(B2S, S128, 0);
+                ShortVector w3 = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 48, LE).convertShape(B2S, S128, 0);
+                int c011 = tb[tb0 + a + 3];
+                int c010 = tb[tb0 + a + 2];
+                IntVector x01 = w2.mul(IntVector.broadcast(I128, c010).reinterpretAsShorts()).add(w3.mul(IntVector.broadcast(I128, c011).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+                iX0 = iX0.add(x01);
+                iO0 = iO0.add(x01.lanewise(ASHR, 16));
+                int c111 = tb[tb1 + a + 3];
+                int c110 = tb[tb1 + a + 2];
+                IntVector x11 = w2.mul(IntVector.broadcast(I128, c110).reinterpretAsShorts()).add(w3.mul(IntVector.broadcast(I128, c111).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+                iX1 = iX1.add(x11);
+                iO1 = iO1.add(x11.lanewise(ASHR, 16));
+                if ((i & 7) == 7) {
+                    int b = i / 8;
+                    long so = go + (long) BlockQ8_0x16.SCALES_SIZE * b;
+                    IntVector hE = (IntVector) ShortVector.fromMemorySegment(S64, w, so + h, LE).convertShape(S2I, I128, 0);
+                    FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                            .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                    IntVector hO = (IntVector) ShortVector.fromMemorySegment(S64, w, so + 16 + h, LE).convertShape(S2I, I128, 0);
+                    FloatVector sO = hO.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                            .reinterpretAsInts().or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                    float da0 = d[d0 + b];
+                    IntVector iE0 = iX0.sub(iO0.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);
+                    accE0 = ((FloatVector) iE0.convert(I2F, 0)).fma(sE.mul(da0), accE0);
+                    accO0 = ((FloatVector) iO0.convert(I2F, 0)).fma(sO.mul(da0), accO0);
+                    iX0 = IntVector.zero(I128);
+                    iO0 = IntVector.zero(I128);
+                    float da1 = d[d1 + b];
+                    IntVector iE1 = iX1.sub(iO1.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);
+                    accE1 = ((FloatVector) iE1.convert(I2F, 0)).fma(sE.mul(da1), accE1);
+                    accO1 = ((FloatVector) iO1.convert(I2F, 0)).fma(sO.mul(da1), accO1);
+                    iX1 = IntVector.zero(I128);
+                    iO1 = IntVector.zero(I128);
+                }
+            }
+            y[y0 + h + 0] = accE0.lane(0);
+            y[y0 + h + 1] = accO0.lane(0);
+            y[y0 + h + 2] = accE0.lane(1);
+            y[y0 + h + 3] = accO0.lane(1);
+            y[y0 + h + 4] = accE0.lane(2);
+            y[y0 + h + 5] = accO0.lane(2);
+            y[y0 + h + 6] = accE0.lane(3);
+            y[y0 + h + 7] = accO0.lane(3);
+            y[y1 + h + 0] = accE1.lane(0);
+            y[y1 + h + 1] = accO1.lane(0);
+            y[y1 + h + 2] = accE1.lane(1);
+            y[y1 + h + 3] = accO1.lane(1);
+            y[y1 + h + 4] = accE1.lane(2);
+            y[y1 + h + 5] = accO1.lane(2);
+            y[y1 + h + 6] = accE1.lane(3);
+            y[y1 + h + 7] = accO1.lane(3);
+        }
+    }
+
+    /** 3 token(s) x 16 rows at 128 bits: group at {@code go}, 1 column pair per step. */
+    private static void x16t3w128(MemorySegment w, long go, int nb, int[] tb, int tb0, int tb1, int tb2, float[] d, int d0, int d1, int d2, float[] y, int y0, int y1, int y2) {
+        ShortVector evenBias = IntVector.broadcast(I128, 0x8000).reinterpretAsShorts();
+        for (int h = 0; h < 16; h += 8) {
+            FloatVector accE0 = FloatVector.zero(F128);
+            FloatVector accO0 = FloatVector.zero(F128);
+            IntVector iX0 = IntVector.zero(I128);
+            IntVector iO0 = IntVector.zero(I128);
+            FloatVector accE1 = FloatVector.zero(F128);
+            FloatVector accO1 = FloatVector.zero(F128);
+            IntVector iX1 = IntVector.zero(I128);
+            IntVector iO1 = IntVector.zero(I128);
+            FloatVector accE2 = FloatVector.zero(F128);
+            FloatVector accO2 = FloatVector.zero(F128);
+            IntVector iX2 = IntVector.zero(I128);
+            IntVector iO2 = IntVector.zero(I128);
+            long q0 = go + (long) BlockQ8_0x16.SCALES_SIZE * nb;
+            for (int i = 0; i < 16 * nb; i++) {
+                long q = q0 + 32L * i + h;
+                int a = 2 * i;
+                ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 0, LE).convertShape(B2S, S128, 0);
+                ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 16, LE).convertShape(B2S, S128, 0);
+                int c001 = tb[tb0 + a + 1];
+                int c000 = tb[tb0 + a + 0];
+                IntVector x00 = w0.mul(IntVector.broadcast(I128, c000).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I128, c001).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+                iX0 = iX0.add(x00);
+                iO0 = iO0.add(x00.lanewise(ASHR, 16));
+                int c101 = tb[tb1 + a + 1];
+                int c100 = tb[tb1 + a + 0];
+                IntVector x10 = w0.mul(IntVector.broadcast(I128, c100).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I128, c101).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+                iX1 = iX1.add(x10);
+                iO1 = iO1.add(x10.lanewise(ASHR, 16));
+                int c201 = tb[tb2 + a + 1];
+                int c200 = tb[tb2 + a + 0];
+                IntVector x20 = w0.mul(IntVector.broadcast(I128, c200).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I128, c201).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+                iX2 = iX2.add(x20);
+                iO2 = iO2.add(x20.lanewise(ASHR, 16));
+                if ((i & 15) == 15) {
+                    int b = i / 16;
+                    long so = go + (long) BlockQ8_0x16.SCALES_SIZE * b;
+                    IntVector hE = (IntVector) ShortVector.fromMemorySegment(S64, w, so + h, LE).convertShape(S2I, I128, 0);
+                    FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                            .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                    IntVector hO = (IntVector) ShortVector.fromMemorySegment(S64, w, so + 16 + h, LE).convertShape(S2I, I128, 0);
+                    FloatVector sO = hO.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                            .reinterpretAsInts().or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                    float da0 = d[d0 + b];
+                    IntVector iE0 = iX0.sub(iO0.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);
+                    accE0 = ((FloatVector) iE0.convert(I2F, 0)).fma(sE.mul(da0), accE0);
+                    accO0 = ((FloatVector) iO0.convert(I2F, 0)).fma(sO.mul(da0), accO0);
+                    iX0 = IntVector.zero(I128);
+                    iO0 = IntVector.zero(I128);
+                    float da1 = d[d1 + b];
+                    IntVector iE1 = iX1.sub(iO1.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);
+                    accE1 = ((FloatVector) iE1.convert(I2F, 0)).fma(sE.mul(da1), accE1);
+                    accO1 = ((FloatVector) iO1.convert(I2F, 0)).fma(sO.mul(da1), accO1);
+                    iX1 = IntVector.zero(I128);
+                    iO1 = IntVector.zero(I128);
+                    float da2 = d[d2 + b];
+                    IntVector iE2 = iX2.sub(iO2.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);
+                    accE2 = ((FloatVector) iE2.convert(I2F, 0)).fma(sE.mul(da2), accE2);
+                    accO2 = ((FloatVector) iO2.convert(I2F, 0)).fma(sO.mul(da2), accO2);
+                    iX2 = IntVector.zero(I128);
+                    iO2 = IntVector.zero(I128);
+                }
+            }
+            y[y0 + h + 0] = accE0.lane(0);
+            y[y0 + h + 1] = accO0.lane(0);
+            y[y0 + h + 2] = accE0.lane(1);
+            y[y0 + h + 3] = accO0.lane(1);
+            y[y0 + h + 4] = accE0.lane(2);
+            y[y0 + h + 5] = accO0.lane(2);
+            y[y0 + h + 6] = accE0.lane(3);
+            y[y0 + h + 7] = accO0.lane(3);
+            y[y1 + h + 0] = accE1.lane(0);
+            y[y1 + h + 1] = accO1.lane(0);
+            y[y1 + h + 2] = accE1.lane(1);
+            y[y1 + h + 3] = accO1.lane(1);
+            y[y1 + h + 4] = accE1.lane(2);
+            y[y1 + h + 5] = accO1.lane(2);
+            y[y1 + h + 6] = accE1.lane(3);
+            y[y1 + h + 7] = accO1.lane(3);
+            y[y2 + h + 0] = accE2.lane(0);
+            y[y2 + h + 1] = accO2.lane(0);
+            y[y2 + h + 2] = accE2.lane(1);
+            y[y2 + h + 3] = accO2.lane(1);
+            y[y2 + h + 4] = accE2.lane(2);
+            y[y2 + h + 5] = accO2.lane(2);
+            y[y2 + h + 6] = accE2.lane(3);
+            y[y2 + h + 7] = accO2.lane(3);
+        }
+    }
+
+    /** 4 token(s) x 16 rows at 128 bits: group at {@code go}, 1 column pair per step. */
+    private static void x16t4w128(MemorySegment w, long go, int nb, int[] tb, int tb0, int tb1, int tb2, int tb3, float[] d, int d0, int d1, int d2, int d3, float[] y, int y0, int y1, int y2, int y3) {
+        ShortVector evenBias = IntVector.broadcast(I128, 0x8000).reinterpretAsShorts();
+        for (int h = 0; h < 16; h += 8) {
+            FloatVector accE0 = FloatVector.zero(F128);
+            FloatVector accO0 = FloatVector.zero(F128);
+            IntVector iX0 = IntVector.zero(I128);
+            IntVector iO0 = IntVector.zero(I128);
+            FloatVector accE1 = FloatVector.zero(F128);
+            FloatVector accO1 = FloatVector.zero(F128);
+            IntVector iX1 = IntVector.zero(I128);
+            IntVector iO1 = IntVector.zero(I128);
+            FloatVector accE2 = FloatVector.zero(F128);
+            FloatVector accO2 = FloatVector.zero(F128);
+            IntVector iX2 = IntVector.zero(I128);
+            IntVector iO2 = IntVector.zero(I128);
+            FloatVector accE3 = FloatVector.zero(F128);
+            FloatVector accO3 = FloatVector.zero(F128);
+            IntVector iX3 = IntVector.zero(I128);
+            IntVector iO3 = IntVector.zero(I128);
+            long q0 = go + (long) BlockQ8_0x16.SCALES_SIZE * nb;
+            for (int i = 0; i < 16 * nb; i++) {
+                long q = q0 + 32L * i + h;
+                int a = 2 * i;
+                ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 0, LE).convertShape(B2S, S128, 0);
+                ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B64, w, q + 16, LE).convertShape(B2S, S128, 0);
+                int c001 = tb[tb0 + a + 1];
+                int c000 = tb[tb0 + a + 0];
+                IntVector x00 = w0.mul(IntVector.broadcast(I128, c000).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I128, c001).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+                iX0 = iX0.add(x00);
+                iO0 = iO0.add(x00.lanewise(ASHR, 16));
+                int c101 = tb[tb1 + a + 1];
+                int c100 = tb[tb1 + a + 0];
+                IntVector x10 = w0.mul(IntVector.broadcast(I128, c100).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I128, c101).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+                iX1 = iX1.add(x10);
+                iO1 = iO1.add(x10.lanewise(ASHR, 16));
+                int c201 = tb[tb2 + a + 1];
+                int c200 = tb[tb2 + a + 0];
+                IntVector x20 = w0.mul(IntVector.broadcast(I128, c200).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I128, c201).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+                iX2 = iX2.add(x20);
+                iO2 = iO2.add(x20.lanewise(ASHR, 16));
+                int c301 = tb[tb3 + a + 1];
+                int c300 = tb[tb3 + a + 0];
+                IntVector x30 = w0.mul(IntVector.broadcast(I128, c300).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I128, c301).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();
+                iX3 = iX3.add(x30);
+                iO3 = iO3.add(x30.lanewise(ASHR, 16));
+                if ((i & 15) == 15) {
+                    int b = i / 16;
+                    long so = go + (long) BlockQ8_0x16.SCALES_SIZE * b;
+                    IntVector hE = (IntVector) ShortVector.fromMemorySegment(S64, w, so + h, LE).convertShape(S2I, I128, 0);
+                    FloatVector sE = hE.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                            .reinterpretAsInts().or(hE.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                    IntVector hO = (IntVector) ShortVector.fromMemorySegment(S64, w, so + 16 + h, LE).convertShape(S2I, I128, 0);
+                    FloatVector sO = hO.and(0x7FFF).lanewise(LSHL, 13).reinterpretAsFloats().mul(TWO_POW_112)
+                            .reinterpretAsInts().or(hO.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                    float da0 = d[d0 + b];
+                    IntVector iE0 = iX0.sub(iO0.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);
+                    accE0 = ((FloatVector) iE0.convert(I2F, 0)).fma(sE.mul(da0), accE0);
+                    accO0 = ((FloatVector) iO0.convert(I2F, 0)).fma(sO.mul(da0), accO0);
+                    iX0 = IntVector.zero(I128);
+                    iO0 = IntVector.zero(I128);
+                    float da1 = d[d1 + b];
+                    IntVector iE1 = iX1.sub(iO1.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);
+                    accE1 = ((FloatVector) iE1.convert(I2F, 0)).fma(sE.mul(da1), accE1);
+                    accO1 = ((FloatVector) iO1.convert(I2F, 0)).fma(sO.mul(da1), accO1);
+                    iX1 = IntVector.zero(I128);
+                    iO1 = IntVector.zero(I128);
+                    float da2 = d[d2 + b];
+                    IntVector iE2 = iX2.sub(iO2.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);
+                    accE2 = ((FloatVector) iE2.convert(I2F, 0)).fma(sE.mul(da2), accE2);
+                    accO2 = ((FloatVector) iO2.convert(I2F, 0)).fma(sO.mul(da2), accO2);
+                    iX2 = IntVector.zero(I128);
+                    iO2 = IntVector.zero(I128);
+                    float da3 = d[d3 + b];
+                    IntVector iE3 = iX3.sub(iO3.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);
+                    accE3 = ((FloatVector) iE3.convert(I2F, 0)).fma(sE.mul(da3), accE3);
+                    accO3 = ((FloatVector) iO3.convert(I2F, 0)).fma(sO.mul(da3), accO3);
+                    iX3 = IntVector.zero(I128);
+                    iO3 = IntVector.zero(I128);
+                }
+            }
+            y[y0 + h + 0] = accE0.lane(0);
+            y[y0 + h + 1] = accO0.lane(0);
+            y[y0 + h + 2] = accE0.lane(1);
+            y[y0 + h + 3] = accO0.lane(1);
+            y[y0 + h + 4] = accE0.lane(2);
+            y[y0 + h + 5] = accO0.lane(2);
+            y[y0 + h + 6] = accE0.lane(3);
+            y[y0 + h + 7] = accO0.lane(3);
+            y[y1 + h + 0] = accE1.lane(0);
+            y[y1 + h + 1] = accO1.lane(0);
+            y[y1 + h + 2] = accE1.lane(1);
+            y[y1 + h + 3] = accO1.lane(1);
+            y[y1 + h + 4] = accE1.lane(2);
+            y[y1 + h + 5] = accO1.lane(2);
+            y[y1 + h + 6] = accE1.lane(3);
+            y[y1 + h + 7] = accO1.lane(3);
+            y[y2 + h + 0] = accE2.lane(0);
+            y[y2 + h + 1] = accO2.lane(0);
+            y[y2 + h + 2] = accE2.lane(1);
+            y[y2 + h + 3] = accO2.lane(1);
+            y[y2 + h + 4] = accE2.lane(2);
+            y[y2 + h + 5] = accO2.lane(2);
+            y[y2 + h + 6] = accE2.lane(3);
+            y[y2 + h + 7] = accO2.lane(3);
+            y[y3 + h + 0] = accE3.lane(0);
+            y[y3 + h + 1] = accO3.lane(0);
+            y[y3 + h + 2] = accE3.lane(1);
+            y[y3 + h + 3] = accO3.lane(1);
+            y[y3 + h + 4] = accE3.lane(2);
+            y[y3 + h + 5] = accO3.lane(2);
+            y[y3 + h + 6] = accE3.lane(3);
+            y[y3 + h + 7] = accO3.lane(3);
+        }
     }
 }

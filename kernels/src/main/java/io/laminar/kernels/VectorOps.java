@@ -30,6 +30,21 @@ public final class VectorOps {
         return s;
     }
 
+    /**
+     * {@link #sumLanes(FloatVector)} of the vector whose lanes are {@code lo}'s then {@code hi}'s: how a
+     * 128-bit kernel sums what its 256-bit form holds in one vector, in the same order.
+     */
+    static float sumLanes(FloatVector lo, FloatVector hi) {
+        float s = 0f;
+        for (int i = 0; i < lo.length(); i++) {
+            s += lo.lane(i);
+        }
+        for (int i = 0; i < hi.length(); i++) {
+            s += hi.lane(i);
+        }
+        return s;
+    }
+
     /** {@code sum a[aOff+i] * b[bOff+i]} for {@code i < n}. */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         int i = 0;

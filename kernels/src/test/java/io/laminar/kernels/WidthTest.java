@@ -1,0 +1,166 @@
+package io.laminar.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The kernels at each width, called explicitly over the same data: the 128-bit and 256-bit forms give
+ * the same bits (a result does not depend on the machine), both within the float accumulation bound
+ * of the scalar reference, and a token's result does not depend on its batch at either width. The
+ * Vector API runs both widths on any machine (natively or emulated), so this runs everywhere; the
+ * suite's {@code vectors-128} execution also runs every other test with 128-bit kernels.
+ */
+class WidthTest {
+    private static final int[] WIDTHS = {0, 128, 256};
+
+    @Test
+    void widthIsChosenFromThePreferredShape() {
+        assertEquals(256, Simd.width(512, false, 256));
+        assertEquals(256, Simd.width(256, false, 256));
+        assertEquals(128, Simd.width(256, false, 128));
+        assertEquals(128, Simd.width(128, false, 256));
+        assertEquals(0, Simd.width(64, false, 256));
+        assertEquals(0, Simd.width(256, true, 256));
+        assertEquals(Simd.WIDTH > 0, Simd.ENABLED);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"Q8_0, 83, 256", "Q8_0, 48, 64", "Q8_0, 16, 768", "Q4_0, 83, 256", "Q4_0, 37, 96", "Q4_0, 16, 768"})
+    void interleavedAndRowKernelsAgreeAcrossWidths(GgmlType type, int rows, int cols) {
+        int maxTokens = 9;
+        float[] wf = TestData.gaussian(rows * 13L + cols, rows * cols, 0.05f);
+        MemorySegment data = Arena.ofAuto().allocate(type.bytesFor((long) rows * cols), 64);
+        for (int r = 0; r < rows; r++) {
+            Quantization.quantizeRow(type, wf, r * cols, cols, data, r * type.bytesFor(cols));
+        }
+        float[] x = TestData.gaussian(cols + 1, maxTokens * cols, 1f);
+        x[5] = 11f;
+        WeightMatrix plain = new WeightMatrix("w", type, rows, cols, data);
+        WeightMatrix prepared;
+        try (CpuKernels k = new CpuKernels(1, maxTokens, cols, 0)) {
+            prepared = k.prepare(plain);
+        }
+        double[][] ref = new double[maxTokens][rows];
+        double[][] abs = new double[maxTokens][rows];
+        CpuKernelsTest.reference(plain, x, maxTokens, ref, abs);
+        int nb = cols / 32;
+
+        for (WeightMatrix w : new WeightMatrix[] {plain, prepared}) {
+            Activations act = new Activations(maxTokens, cols);
+            for (int t = 0; t < maxTokens; t++) {
+                act.prepare(Activations.kindFor(type), x, t, cols, true);
+            }
+            float[][] byWidth = new float[WIDTHS.length][];
+            for (int wi = 0; wi < WIDTHS.length; wi++) {
+                int width = WIDTHS[wi];
+                float[] y = product(w, act, 0, maxTokens, width);
+                for (int t = 0; t < maxTokens; t++) {
+                    for (int r = 0; r < rows; r++) {
+                        double bound = VecDotTest.accumulationBound(nb, abs[t][r]);
+                        assertTrue(Math.abs(y[t * rows + r] - ref[t][r]) <= bound, type + " " + w.layout() + " width="
+                                + width + " t=" + t + " r=" + r + ": " + y[t * rows + r] + " vs " + ref[t][r]);
+                    }
+                }
+                // Batch invariance at this width: every token alone gives what it gets in the batch
+                // (the batch of 9 runs tiles of 4, 4 and 1 tokens; alone, the one-token tile).
+                for (int t = 0; t < maxTokens; t++) {
+                    float[] alone = product(w, act, t, t + 1, width);
+                    assertArrayEquals(Arrays.copyOfRange(alone, t * rows, (t + 1) * rows),
+                            Arrays.copyOfRange(y, t * rows, (t + 1) * rows), type + " " + w.layout() + " width=" + width
+                                    + " token " + t + " alone");
+                }
+                byWidth[wi] = y;
+            }
+            assertArrayEquals(byWidth[2], byWidth[1], type + " " + w.layout() + ": 128 bits differ from 256");
+        }
+    }
+
+    /** y[t*rows + r] for tokens [t0, t1) of {@code w} at {@code width}, as {@link CpuKernels} splits it (16-row units). */
+    private static float[] product(WeightMatrix w, Activations act, int t0, int t1, int width) {
+        int rows = w.rows();
+        int cols = w.cols();
+        float[] y = new float[act.maxTokens * rows];
+        long rb = w.rowBytes();
+        for (int r0 = 0; r0 < rows; r0 += 16) {
+            boolean q8 = w.type() == GgmlType.Q8_0;
+            if (r0 < w.interleavedRows()) {
+                if (q8) {
+                    GemmQ8_0.x16(w.data(), r0 * rb, cols, act, t0, t1, y, rows, r0, width);
+                } else {
+                    GemmQ4_0.x16(w.data(), r0 * rb, cols, act, t0, t1, y, rows, r0, width);
+                }
+            } else {
+                int n = Math.min(16, rows - r0);
+                if (q8) {
+                    GemmQ8_0.rows(w.data(), r0 * rb, rb, n, cols, act, t0, t1, y, rows, r0, width);
+                } else {
+                    GemmQ4_0.rows(w.data(), r0 * rb, rb, n, cols, act, t0, t1, y, rows, r0, width);
+                }
+            }
+        }
+        return y;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"F32, 768", "F32, 37", "F32, 16", "F16, 768", "F16, 13", "BF16, 768", "BF16, 1029"})
+    void floatDotsAgreeAcrossWidths(GgmlType type, int n) {
+        for (long seed = 1; seed <= 3; seed++) {
+            float[] w = TestData.gaussian(seed, n, 0.05f);
+            float[] x = TestData.gaussian(seed + 50, n, 1f);
+            MemorySegment ws = TestData.quantize(type, w);
+            float[] xr = new float[n];
+            switch (type) {
+                case F16 -> FloatDots.roundToF16(x, 0, xr, 0, n);
+                case BF16 -> FloatDots.roundToBf16(x, 0, xr, 0, n);
+                default -> System.arraycopy(x, 0, xr, 0, n);
+            }
+            float[] wd = TestData.dequantize(type, ws, n);
+            double exact = 0;
+            double abs = 0;
+            for (int i = 0; i < n; i++) {
+                exact += (double) wd[i] * xr[i];
+                abs += Math.abs((double) wd[i] * xr[i]);
+            }
+            float[] got = new float[WIDTHS.length];
+            for (int wi = 0; wi < WIDTHS.length; wi++) {
+                got[wi] = switch (type) {
+                    case F16 -> FloatDots.vec_dot_f16(n, ws, 0, xr, 0, WIDTHS[wi]);
+                    case BF16 -> FloatDots.vec_dot_bf16(n, ws, 0, xr, 0, WIDTHS[wi]);
+                    default -> FloatDots.vec_dot_f32(n, ws, 0, xr, 0, WIDTHS[wi]);
+                };
+                double bound = VecDotTest.accumulationBound(n, abs);
+                assertTrue(Math.abs(got[wi] - exact) <= bound, type + " n=" + n + " width=" + WIDTHS[wi] + ": "
+                        + got[wi] + " vs " + exact);
+            }
+            assertEquals(Float.floatToRawIntBits(got[2]), Float.floatToRawIntBits(got[1]),
+                    type + " n=" + n + " seed=" + seed + ": 128 bits " + got[1] + " differ from 256 bits " + got[2]);
+        }
+    }
+
+    @Test
+    void f16WideningAt128BitsHandlesSubnormalsInfinityAndNaN() {
+        short[] halves = {0x0001, (short) 0x8001, 0x03FF, 0x0400, 0x3C00, (short) 0xC000, 0x7BFF, 0x7C00, (short) 0xFC00, 0x7E00,
+                0, (short) 0x8000};
+        MemorySegment s = Arena.ofAuto().allocate(2L * halves.length);
+        for (int i = 0; i < halves.length; i++) {
+            s.set(QuantMath.I16, 2L * i, halves[i]);
+        }
+        float[] got = new float[4];
+        for (int i = 0; i < halves.length; i += 4) {
+            FloatDots.f16ToF32w128(s, 2L * i).intoArray(got, 0);
+            for (int j = 0; j < 4; j++) {
+                float expected = Float.float16ToFloat(halves[i + j]);
+                assertTrue(Float.compare(expected, got[j]) == 0, "half 0x" + Integer.toHexString(halves[i + j] & 0xffff)
+                        + ": expected " + expected + " got " + got[j]);
+            }
+        }
+    }
+}
