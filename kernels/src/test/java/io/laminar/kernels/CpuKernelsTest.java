@@ -32,10 +32,7 @@ class CpuKernelsTest {
     void matmulEqualsPerRowReference(GgmlType type, int rows, int cols) {
         int maxTokens = 7;
         float[] wf = TestData.gaussian(rows * 31L + cols, rows * cols, 0.05f);
-        MemorySegment data = Arena.ofAuto().allocate(type.bytesFor((long) rows * cols), 64);
-        for (int r = 0; r < rows; r++) {
-            Quantization.quantizeRow(type, wf, r * cols, cols, data, r * type.bytesFor(cols));
-        }
+        MemorySegment data = TestData.quantizeRows(type, wf, rows, cols);
         WeightMatrix w = new WeightMatrix("w", type, rows, cols, data);
         float[] x = TestData.gaussian(cols, maxTokens * cols, 1f);
         for (int t = 0; t < 2; t++) {
@@ -126,10 +123,7 @@ class CpuKernelsTest {
             int rows = 35;
             int cols = 64;
             float[] wf = TestData.gaussian(5, rows * cols, 1f);
-            MemorySegment data = Arena.ofAuto().allocate(type.bytesFor((long) rows * cols));
-            for (int r = 0; r < rows; r++) {
-                Quantization.quantizeRow(type, wf, r * cols, cols, data, r * type.bytesFor(cols));
-            }
+            MemorySegment data = TestData.quantizeRows(type, wf, rows, cols);
             WeightMatrix w = new WeightMatrix("w", type, rows, cols, data);
             try (CpuKernels k = new CpuKernels(1, 1, cols, 0)) {
                 WeightMatrix p = k.prepare(w);
@@ -231,10 +225,7 @@ class CpuKernelsTest {
     @CsvSource({"F32, 50, 96", "F16, 21, 64", "Q8_0, 83, 256", "Q4_0, 48, 64", "Q4_K, 19, 512", "Q6_K, 37, 256"})
     void resultsDoNotDependOnTheBatch(GgmlType type, int rows, int cols) {
         float[] wf = TestData.gaussian(rows * 7L + cols, rows * cols, 0.05f);
-        MemorySegment data = Arena.ofAuto().allocate(type.bytesFor((long) rows * cols), 64);
-        for (int r = 0; r < rows; r++) {
-            Quantization.quantizeRow(type, wf, r * cols, cols, data, r * type.bytesFor(cols));
-        }
+        MemorySegment data = TestData.quantizeRows(type, wf, rows, cols);
         // Batches that use every token tile: Q8_0 6 = 4+2, 7 = 4+3, 9 = 4+4+1; Q4_0 tiles of 4, 2 and 1.
         for (int n : new int[] {6, 7, 9}) {
             float[] x = TestData.gaussian(cols + n, n * cols, 1f);

@@ -34,6 +34,38 @@ final class TestData {
         return s;
     }
 
+    /** A {@code rows x cols} matrix of {@code wf} quantized row by row to {@code type}, rows in ggml's layout. */
+    static MemorySegment quantizeRows(GgmlType type, float[] wf, int rows, int cols) {
+        MemorySegment data = Arena.ofAuto().allocate(type.bytesFor((long) rows * cols), 64);
+        for (int r = 0; r < rows; r++) {
+            Quantization.quantizeRow(type, wf, r * cols, cols, data, r * type.bytesFor(cols));
+        }
+        return data;
+    }
+
+    /**
+     * {@code x} as a float dot over {@code type} weights reads it (rounded to F16 or BF16; F32 as
+     * is), and beside it {@code {sum w*x, sum |w*x|}} of those weights, in double.
+     */
+    record FloatDotCase(float[] x, double exact, double abs) {
+        static FloatDotCase of(GgmlType type, float[] wd, float[] x) {
+            int n = x.length;
+            float[] xr = new float[n];
+            switch (type) {
+                case F16 -> FloatDots.roundToF16(x, 0, xr, 0, n);
+                case BF16 -> FloatDots.roundToBf16(x, 0, xr, 0, n);
+                default -> System.arraycopy(x, 0, xr, 0, n);
+            }
+            double exact = 0;
+            double abs = 0;
+            for (int i = 0; i < n; i++) {
+                exact += (double) wd[i] * xr[i];
+                abs += Math.abs((double) wd[i] * xr[i]);
+            }
+            return new FloatDotCase(xr, exact, abs);
+        }
+    }
+
     static float[] dequantize(GgmlType type, MemorySegment s, int n) {
         float[] y = new float[n];
         Quantization.dequantizeRow(type, s, 0, y, 0, n);

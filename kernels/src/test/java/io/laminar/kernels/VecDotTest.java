@@ -69,19 +69,11 @@ class VecDotTest {
         float[] w = TestData.gaussian(3, n, 0.05f);
         float[] x = TestData.gaussian(4, n, 1f);
         MemorySegment ws = TestData.quantize(type, w);
-        float[] xr = new float[n];
-        switch (type) {
-            case F16 -> FloatDots.roundToF16(x, 0, xr, 0, n);
-            case BF16 -> FloatDots.roundToBf16(x, 0, xr, 0, n);
-            default -> System.arraycopy(x, 0, xr, 0, n);
-        }
         float[] wd = TestData.dequantize(type, ws, n);
-        double exact = 0;
-        double abs = 0;
-        for (int i = 0; i < n; i++) {
-            exact += (double) wd[i] * xr[i];
-            abs += Math.abs((double) wd[i] * xr[i]);
-        }
+        TestData.FloatDotCase c = TestData.FloatDotCase.of(type, wd, x);
+        float[] xr = c.x();
+        double exact = c.exact();
+        double abs = c.abs();
         float generic;
         float simd;
         switch (type) {

@@ -37,10 +37,7 @@ class WidthTest {
     void interleavedAndRowKernelsAgreeAcrossWidths(GgmlType type, int rows, int cols) {
         int maxTokens = 9;
         float[] wf = TestData.gaussian(rows * 13L + cols, rows * cols, 0.05f);
-        MemorySegment data = Arena.ofAuto().allocate(type.bytesFor((long) rows * cols), 64);
-        for (int r = 0; r < rows; r++) {
-            Quantization.quantizeRow(type, wf, r * cols, cols, data, r * type.bytesFor(cols));
-        }
+        MemorySegment data = TestData.quantizeRows(type, wf, rows, cols);
         float[] x = TestData.gaussian(cols + 1, maxTokens * cols, 1f);
         x[5] = 11f;
         WeightMatrix plain = new WeightMatrix("w", type, rows, cols, data);
@@ -116,19 +113,11 @@ class WidthTest {
             float[] w = TestData.gaussian(seed, n, 0.05f);
             float[] x = TestData.gaussian(seed + 50, n, 1f);
             MemorySegment ws = TestData.quantize(type, w);
-            float[] xr = new float[n];
-            switch (type) {
-                case F16 -> FloatDots.roundToF16(x, 0, xr, 0, n);
-                case BF16 -> FloatDots.roundToBf16(x, 0, xr, 0, n);
-                default -> System.arraycopy(x, 0, xr, 0, n);
-            }
             float[] wd = TestData.dequantize(type, ws, n);
-            double exact = 0;
-            double abs = 0;
-            for (int i = 0; i < n; i++) {
-                exact += (double) wd[i] * xr[i];
-                abs += Math.abs((double) wd[i] * xr[i]);
-            }
+            TestData.FloatDotCase c = TestData.FloatDotCase.of(type, wd, x);
+            float[] xr = c.x();
+            double exact = c.exact();
+            double abs = c.abs();
             float[] got = new float[WIDTHS.length];
             for (int wi = 0; wi < WIDTHS.length; wi++) {
                 got[wi] = switch (type) {
