@@ -102,18 +102,25 @@ shape_host() { # HOST RATE DELAY
   shape_dev "$sw" "v-$1" "$2" none
 }
 
-cmd_up() {
-  local list="broker,serve,stage1,stage2,client" rate=none delay=none
+# COMMAND OPTIONS...: sets the caller's list (--hosts, up only), rate and delay, then checks that
+# this machine can shape links so.
+parse_link_options() {
+  local command="$1"; shift
   while [ $# -gt 0 ]; do
     case "$1" in
-      --hosts) list="$2"; shift 2 ;;
+      --hosts) [ "$command" = up ] || die "$command: unknown option $1"; list="$2"; shift 2 ;;
       --rate) rate="$2"; shift 2 ;;
       --delay) delay="$2"; shift 2 ;;
-      *) die "up: unknown option $1" ;;
+      *) die "$command: unknown option $1" ;;
     esac
   done
   need_root
   check_shaping "$rate" "$delay"
+}
+
+cmd_up() {
+  local list="broker,serve,stage1,stage2,client" rate=none delay=none
+  parse_link_options up "$@"
   if ip netns list | grep -q "^${prefix}"; then
     die "namespaces with prefix '$prefix' exist already (hosts.sh down removes them)"
   fi
@@ -170,17 +177,9 @@ cmd_list() {
 }
 
 cmd_shape() {
-  local rate delay
+  local list rate delay
   rate="$(cat "$state/rate" 2>/dev/null || echo none)"; delay="$(cat "$state/delay" 2>/dev/null || echo none)"
-  while [ $# -gt 0 ]; do
-    case "$1" in
-      --rate) rate="$2"; shift 2 ;;
-      --delay) delay="$2"; shift 2 ;;
-      *) die "shape: unknown option $1" ;;
-    esac
-  done
-  need_root
-  check_shaping "$rate" "$delay"
+  parse_link_options shape "$@"
   local h
   while read -r h; do shape_host "$h" "$rate" "$delay"; done < <(hosts)
   echo "$rate" >"$state/rate"; echo "$delay" >"$state/delay"

@@ -44,11 +44,17 @@ final class TestData {
     }
 
     /**
-     * {@code x} as a float dot over {@code type} weights reads it (rounded to F16 or BF16; F32 as
-     * is), and beside it {@code {sum w*x, sum |w*x|}} of those weights, in double.
+     * Weights {@code w} of {@code type}, {@code x} as a float dot over them reads it (rounded to F16
+     * or BF16; F32 as is), and {@code sum w*x} and {@code sum |w*x|} in double.
      */
-    record FloatDotCase(float[] x, double exact, double abs) {
-        static FloatDotCase of(GgmlType type, float[] wd, float[] x) {
+    record FloatDotCase(MemorySegment w, float[] x, double exact, double abs) {
+        /** Gaussian weights (seed {@code wSeed}, sigma 0.05) in {@code type} and activations (seed {@code xSeed}). */
+        static FloatDotCase random(GgmlType type, int n, long wSeed, long xSeed) {
+            MemorySegment w = quantize(type, gaussian(wSeed, n, 0.05f));
+            return of(type, w, dequantize(type, w, n), gaussian(xSeed, n, 1f));
+        }
+
+        static FloatDotCase of(GgmlType type, MemorySegment w, float[] wd, float[] x) {
             int n = x.length;
             float[] xr = new float[n];
             switch (type) {
@@ -62,7 +68,7 @@ final class TestData {
                 exact += (double) wd[i] * xr[i];
                 abs += Math.abs((double) wd[i] * xr[i]);
             }
-            return new FloatDotCase(xr, exact, abs);
+            return new FloatDotCase(w, xr, exact, abs);
         }
     }
 

@@ -66,11 +66,8 @@ class VecDotTest {
     @ParameterizedTest
     @CsvSource({"F32, 768", "F32, 37", "F16, 768", "F16, 13", "BF16, 768", "BF16, 1029"})
     void floatDotsEqualGeneric(GgmlType type, int n) {
-        float[] w = TestData.gaussian(3, n, 0.05f);
-        float[] x = TestData.gaussian(4, n, 1f);
-        MemorySegment ws = TestData.quantize(type, w);
-        float[] wd = TestData.dequantize(type, ws, n);
-        TestData.FloatDotCase c = TestData.FloatDotCase.of(type, wd, x);
+        TestData.FloatDotCase c = TestData.FloatDotCase.random(type, n, 3, 4);
+        MemorySegment ws = c.w();
         float[] xr = c.x();
         double exact = c.exact();
         double abs = c.abs();

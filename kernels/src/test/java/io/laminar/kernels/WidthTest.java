@@ -110,11 +110,8 @@ class WidthTest {
     @CsvSource({"F32, 768", "F32, 37", "F32, 16", "F16, 768", "F16, 13", "BF16, 768", "BF16, 1029"})
     void floatDotsAgreeAcrossWidths(GgmlType type, int n) {
         for (long seed = 1; seed <= 3; seed++) {
-            float[] w = TestData.gaussian(seed, n, 0.05f);
-            float[] x = TestData.gaussian(seed + 50, n, 1f);
-            MemorySegment ws = TestData.quantize(type, w);
-            float[] wd = TestData.dequantize(type, ws, n);
-            TestData.FloatDotCase c = TestData.FloatDotCase.of(type, wd, x);
+            TestData.FloatDotCase c = TestData.FloatDotCase.random(type, n, seed, seed + 50);
+            MemorySegment ws = c.w();
             float[] xr = c.x();
             double exact = c.exact();
             double abs = c.abs();

@@ -29,11 +29,7 @@ class RoundTripTest {
 
     @Test
     void idempotentProducerToGroupConsumerKeepsPerKeyOrder(EmbeddedKafka kafka) throws Exception {
-        KafkaSettings settings = KafkaSettings.of(Map.of(
-                KafkaSettings.REQUESTS_TOPIC_CONFIG, "roundtrip.requests",
-                KafkaSettings.RESPONSES_TOPIC_CONFIG, "roundtrip.responses",
-                KafkaSettings.DEAD_LETTER_TOPIC_CONFIG, "roundtrip.dead-letter"))
-                .withBootstrapServers(kafka.bootstrapServers());
+        KafkaSettings settings = SharedKafka.topicsNamed("roundtrip", kafka, Map.of());
         TopicSetup.ensure(settings);
         String topic = settings.responsesTopic();
 

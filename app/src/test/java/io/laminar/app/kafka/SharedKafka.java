@@ -20,4 +20,17 @@ final class SharedKafka implements ParameterResolver {
         return context.getRoot().getStore(ExtensionContext.Namespace.create(SharedKafka.class))
                 .getOrComputeIfAbsent(EmbeddedKafka.class, type -> EmbeddedKafka.start(), EmbeddedKafka.class);
     }
+
+    /**
+     * Settings for {@code kafka} whose three topics are named {@code prefix.requests},
+     * {@code prefix.responses} and {@code prefix.dead-letter}, so that tests sharing the broker do
+     * not share topics; {@code more} adds other {@code laminar.topic.*} keys.
+     */
+    static KafkaSettings topicsNamed(String prefix, EmbeddedKafka kafka, java.util.Map<String, String> more) {
+        java.util.Map<String, String> keys = new java.util.HashMap<>(more);
+        keys.put(KafkaSettings.REQUESTS_TOPIC_CONFIG, prefix + ".requests");
+        keys.put(KafkaSettings.RESPONSES_TOPIC_CONFIG, prefix + ".responses");
+        keys.put(KafkaSettings.DEAD_LETTER_TOPIC_CONFIG, prefix + ".dead-letter");
+        return KafkaSettings.of(keys).withBootstrapServers(kafka.bootstrapServers());
+    }
 }

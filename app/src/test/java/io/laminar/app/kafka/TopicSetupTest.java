@@ -19,11 +19,7 @@ class TopicSetupTest {
 
     @Test
     void createsLaminarTopicsOnceAndThenFindsThem(EmbeddedKafka kafka) throws Exception {
-        KafkaSettings settings = KafkaSettings.of(Map.of(
-                KafkaSettings.REQUESTS_TOPIC_CONFIG, "setup.requests",
-                KafkaSettings.RESPONSES_TOPIC_CONFIG, "setup.responses",
-                KafkaSettings.DEAD_LETTER_TOPIC_CONFIG, "setup.dead-letter",
-                KafkaSettings.TOPIC_PARTITIONS_CONFIG, "4")).withBootstrapServers(kafka.bootstrapServers());
+        KafkaSettings settings = SharedKafka.topicsNamed("setup", kafka, Map.of(KafkaSettings.TOPIC_PARTITIONS_CONFIG, "4"));
 
         TopicSetup.Result first = TopicSetup.ensure(settings);
         assertEquals(List.of("setup.requests", "setup.responses", "setup.dead-letter"), first.created());

@@ -11,13 +11,9 @@ import io.laminar.schemas.codec.ResponseEvents;
 import io.laminar.schemas.codec.WireFormat;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,24 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * or served recently, is refused with DUPLICATE_REQUEST (and dead-lettered), and the original's
  * stream goes on untouched.
  */
-class KafkaDuplicateRequestTest {
+class KafkaDuplicateRequestTest extends SyntheticServerPerClass {
     static final ResponseCodec RESPONSES = new ResponseCodec();
-
-    @TempDir
-    static Path models;
-    static LaminarServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = KafkaServing.startSynthetic(models, 16, "avro");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     /** Sampled (the default temperature) without a seed: served twice, the streams would differ. */
     static InferenceRequest sampled(String id, int maxTokens) {

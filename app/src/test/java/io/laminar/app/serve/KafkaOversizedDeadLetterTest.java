@@ -20,15 +20,11 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -48,28 +44,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * headers saying so. The partition does not stop: the following requests are served and the
  * group's committed offset moves past the big record.
  */
-class KafkaOversizedDeadLetterTest {
+class KafkaOversizedDeadLetterTest extends SyntheticServerPerClass {
     /** The value's uncompressed size: twice Kafka's default max.request.size and max.message.bytes. */
     static final int BIG_BYTES = 2 * 1024 * 1024;
     /** Kafka's default max.request.size, what the gateway's producer uses unless configured. */
     static final int KAFKA_DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
     static final int PARTITION = 0;
-
-    @TempDir
-    static Path models;
-    static LaminarServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = KafkaServing.startSynthetic(models, 16, "avro");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @Test
     void aDeadLetterOverTheProducersLimitIsCutAndThePartitionMovesOn() throws Exception {

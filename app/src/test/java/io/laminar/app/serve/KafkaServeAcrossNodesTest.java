@@ -51,14 +51,7 @@ class KafkaServeAcrossNodesTest {
             TopicSetup.ensure(kafka);
             HostSettings serving = HostSettings.local(model, List.of(new LayerRange(0, 3)), 1).withBatch(64, 8, 512)
                     .withNetwork("127.0.0.1", port, List.of());
-            CompletableFuture<LaminarServer> started = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return LaminarServer.start(new LaminarServer.Options(model, serving, kafka, 0, null, 16,
-                            "laminar-across-" + System.nanoTime()));
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
+            CompletableFuture<LaminarServer> started = KafkaServing.startInBackground(model, serving, kafka, "laminar-across");
             try (ResponseStream stream = new ResponseStream(kafka.consumerConfig("unused"), kafka.responsesTopic());
                  RequestProducer producer = new RequestProducer(kafka.producerConfig(), kafka.requestsTopic(),
                          WireFormat.JSON)) {

@@ -58,6 +58,22 @@ final class KafkaServing {
                 "laminar-test-" + System.nanoTime()));
     }
 
+    /**
+     * Starts a server in the background: {@code LaminarServer.start} returns only once every layer
+     * is hosted, so a test that brings the other stages itself must not wait for it first.
+     */
+    static java.util.concurrent.CompletableFuture<LaminarServer> startInBackground(Path model,
+            io.laminar.actors.HostSettings host, io.laminar.app.kafka.KafkaSettings kafka, String groupPrefix) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return LaminarServer.start(new LaminarServer.Options(model, host, kafka, 0, null, 16,
+                        groupPrefix + "-" + System.nanoTime()));
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
     static InferenceRequest greedy(String id, String prompt, int maxTokens) {
         return InferenceRequest.newBuilder().setRequestId(id).setPrompt(prompt).setMaxTokens(maxTokens)
                 .setTemperature(0f).build();

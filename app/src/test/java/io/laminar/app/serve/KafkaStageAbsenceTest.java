@@ -60,14 +60,7 @@ class KafkaStageAbsenceTest {
                     .withNetwork("127.0.0.1", port, List.of()).withScheduling(0, ADMISSION_TIMEOUT);
             HostSettings stage = serving.hosting(List.of(new LayerRange(2, 4)), false)
                     .withNetwork("127.0.0.1", 0, List.of("127.0.0.1:" + port));
-            CompletableFuture<LaminarServer> started = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return LaminarServer.start(new LaminarServer.Options(model, serving, kafka, 0, null, 16,
-                            "laminar-absence-" + System.nanoTime()));
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
+            CompletableFuture<LaminarServer> started = KafkaServing.startInBackground(model, serving, kafka, "laminar-absence");
             PipelineHost first = PipelineHost.start(stage);
             try (LaminarServer server = started.get(120, TimeUnit.SECONDS);
                  ResponseStream stream = new ResponseStream(kafka.consumerConfig("unused"), kafka.responsesTopic());
