@@ -134,7 +134,7 @@ final class RequestPoller implements Runnable {
                             ? prior.get(acc.request().getRequestId()) : null;
                     inFlight.incrementAndGet();
                     sink.accept(new Received(new TopicPartition(r.topic(), r.partition()), r.offset(), r.key(),
-                            r.value(), decoded.get(i), inherited ? Math.min(now, r.timestamp()) : now, written));
+                            r.value(), decoded.get(i), inherited && r.timestamp() > 0 ? Math.min(now, r.timestamp()) : now, written));
                 }
                 commitPending(false);
             }
