@@ -19,8 +19,12 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The main job: Kafka in, the pipeline, Kafka out. Starts (unless given an existing cluster) an
@@ -137,12 +141,21 @@ public final class LaminarServer implements AutoCloseable {
             System.out.println("  laminar node --role stage --layers " + r + " -m " + model + " --seed-nodes " + address + tls);
         }
         System.out.flush();
+        long start = System.nanoTime();
         while (true) {
             try {
                 client.awaitReady(REMOTE_STAGES_REPORT_EVERY);
                 return;
             } catch (IllegalStateException notYet) {
-                System.out.println("laminar serve: still waiting: " + notYet.getMessage());
+                // Each report says how long serve has waited in all, and what is missing now.
+                String missing;
+                try {
+                    missing = client.status().toCompletableFuture().get(5, TimeUnit.SECONDS).detail();
+                } catch (ExecutionException | TimeoutException e) {
+                    missing = "the scheduler did not answer";
+                }
+                System.out.printf(Locale.ROOT, "laminar serve: still waiting after %d s: %s%n",
+                        TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start), missing);
                 System.out.flush();
             }
         }
