@@ -45,7 +45,22 @@ final class RejoiningMember {
      */
     int run(Consumer<PipelineHost> onStart) throws IOException, InterruptedException {
         for (int incarnation = 1; ; incarnation++) {
-            try (PipelineHost node = PipelineHost.start(settings)) {
+            PipelineHost started;
+            try {
+                started = PipelineHost.start(settings);
+            } catch (IOException | RuntimeException e) {
+                if (incarnation == 1) {
+                    throw e; // a first start that fails is a setting to fix, not a fault to ride out
+                }
+                out.printf(Locale.ROOT, "laminar node: could not start again (%s); trying again in %d s%n",
+                        e.getMessage(), REJOIN_PAUSE.toSeconds());
+                out.flush();
+                if (stopped.await(REJOIN_PAUSE.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return 0;
+                }
+                continue;
+            }
+            try (PipelineHost node = started) {
                 current = node;
                 if (stopped.getCount() == 0) {
                     return 0;
