@@ -299,21 +299,7 @@ class DeployManifestsTest {
         for (JsonNode set : ofKind("StatefulSet").values()) {
             String model = parse(k8sArgs(set), command(set)).matchedOptionValue("-m", "");
             assertEquals(composeModelPath(), model, name(set) + " reads the model where compose mounts it");
-            JsonNode mount = null;
-            for (JsonNode m : container(set).path("volumeMounts")) {
-                if (model.startsWith(m.path("mountPath").asText() + "/")) {
-                    mount = m;
-                }
-            }
-            assertNotNull(mount, name(set) + " mounts a volume above " + model);
-            assertTrue(mount.path("readOnly").asBoolean(), name(set) + " mounts the model read-only");
-            JsonNode volume = null;
-            for (JsonNode v : set.path("spec").path("template").path("spec").path("volumes")) {
-                if (v.path("name").asText().equals(mount.path("name").asText())) {
-                    volume = v;
-                }
-            }
-            assertNotNull(volume, name(set) + " declares volume " + mount.path("name").asText());
+            JsonNode volume = readOnlyVolumeAbove(set, model).volume();
             JsonNode claim = volume.path("persistentVolumeClaim");
             assertTrue(claim.path("readOnly").asBoolean());
             JsonNode pvc = claims.get(claim.path("claimName").asText());
@@ -568,12 +554,12 @@ class DeployManifestsTest {
         return m.group(2);
     }
 
-    /** A file a StatefulSet's container reads from a Secret: the Secret, its key, and the pod's volume. */
-    private record SecretItem(String secret, String key, JsonNode volume) {
+    /** A container's volume mount and the pod volume it names. */
+    private record MountedVolume(JsonNode mount, JsonNode volume) {
     }
 
-    /** The Secret item mounted at {@code path}, checking that its mount is read-only. */
-    private static SecretItem secretItem(JsonNode set, String path) {
+    /** The volume mounted above {@code path} in {@code set}'s container, checking that it is mounted read-only and declared. */
+    private static MountedVolume readOnlyVolumeAbove(JsonNode set, String path) {
         JsonNode mount = null;
         for (JsonNode m : container(set).path("volumeMounts")) {
             if (path.startsWith(m.path("mountPath").asText() + "/")) {
@@ -589,6 +575,18 @@ class DeployManifestsTest {
             }
         }
         assertNotNull(volume, name(set) + " declares volume " + mount.path("name").asText());
+        return new MountedVolume(mount, volume);
+    }
+
+    /** A file a StatefulSet's container reads from a Secret: the Secret, its key, and the pod's volume. */
+    private record SecretItem(String secret, String key, JsonNode volume) {
+    }
+
+    /** The Secret item mounted at {@code path}, checking that its mount is read-only. */
+    private static SecretItem secretItem(JsonNode set, String path) {
+        MountedVolume mounted = readOnlyVolumeAbove(set, path);
+        JsonNode mount = mounted.mount();
+        JsonNode volume = mounted.volume();
         JsonNode secret = volume.path("secret");
         assertFalse(secret.isMissingNode(), name(set) + ": " + path + " comes from a Secret: " + volume);
         String relative = path.substring(mount.path("mountPath").asText().length() + 1);
