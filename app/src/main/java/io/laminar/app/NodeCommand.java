@@ -2,6 +2,8 @@ package io.laminar.app;
 
 import io.laminar.actors.HostSettings;
 import io.laminar.actors.serialization.WireFormat;
+import io.laminar.app.http.HttpAddress;
+import io.laminar.app.http.HttpFront;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.StageBackend;
 import picocli.CommandLine.Command;
@@ -52,6 +54,9 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Mixin
     ClusterSecurityOptions cluster;
+
+    @Mixin
+    HttpOptions http;
 
     @Option(names = {"-t", "--threads"}, description = "Kernel worker threads (default: the number of available processors).")
     int threads = Runtime.getRuntime().availableProcessors();
@@ -117,11 +122,22 @@ public final class NodeCommand implements Callable<Integer> {
                 .withBackends(backends.size() > 1 ? StageBackend.perStage(backends, ranges.size()) : backends)
                 .withWarmUp(ServeCommand.warmUp(warmUpSeconds));
         RejoiningMember member = new RejoiningMember(settings, rejoin, System.err);
-        Runtime.getRuntime().addShutdownHook(new Thread(member::stop));
-        return member.run(node -> {
-            System.out.printf(Locale.ROOT, "laminar node up at %s:%d roles=%s layers=%s model=%s%n", host, node.port(),
-                    roles, ranges, settings.modelId());
-            System.out.flush();
-        });
+        HttpAddress httpAddress = http.address();
+        try (HttpFront front = httpAddress == null ? null : HttpFront.bind(httpAddress).start()) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                if (front != null) {
+                    front.close();
+                }
+                member.stop();
+            }));
+            if (front != null) {
+                System.out.println("http: http://" + front.address());
+            }
+            return member.run(node -> {
+                System.out.printf(Locale.ROOT, "laminar node up at %s:%d roles=%s layers=%s model=%s%n", host, node.port(),
+                        roles, ranges, settings.modelId());
+                System.out.flush();
+            });
+        }
     }
 }

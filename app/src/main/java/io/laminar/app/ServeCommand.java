@@ -4,6 +4,8 @@ import io.laminar.actors.HostSettings;
 import io.laminar.actors.gateway.DuplicateWindow;
 import io.laminar.actors.gateway.GatewaySettings;
 import io.laminar.actors.security.ClusterSecurity;
+import io.laminar.app.http.HttpAddress;
+import io.laminar.app.http.HttpFront;
 import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.app.serve.LaminarServer;
 import io.laminar.model.exec.LayerRange;
@@ -77,6 +79,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Mixin
     ClusterSecurityOptions cluster;
 
+    @Mixin
+    HttpOptions http;
+
     @Option(names = "--warm-up", paramLabel = "SECONDS", defaultValue = "" + WARM_UP_SECONDS,
             description = "Most time per stage for dummy steps before the pipeline reports ready, so that the first requests run compiled kernels; they stop sooner once the JIT has settled; 0 skips them (default: ${DEFAULT-VALUE}).")
     double warmUpSeconds;
@@ -95,9 +100,19 @@ public final class ServeCommand implements Callable<Integer> {
                 bootstrapServers, kafkaConfig, responseFormat, kafkaPort, kafkaDir, maxInFlight, maxSequences, groupId,
                 warmUp(warmUpSeconds))
                 .withDuplicateWindow(new DuplicateWindow(duplicateWindowIds, Duration.ofSeconds(duplicateWindowSeconds)));
-        try (LaminarServer server = LaminarServer.start(options)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        HttpAddress httpAddress = http.address();
+        try (LaminarServer server = LaminarServer.start(options);
+             HttpFront front = httpAddress == null ? null : HttpFront.bind(httpAddress).start()) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                if (front != null) {
+                    front.close();
+                }
+                server.close();
+            }));
             System.out.println("kafka bootstrap: " + server.bootstrapServers());
+            if (front != null) {
+                System.out.println("http: http://" + front.address());
+            }
             System.out.println("laminar serve: " + model.path().getFileName() + " ready; requests on "
                     + server.kafka().requestsTopic() + ", responses on " + server.kafka().responsesTopic());
             System.out.flush();

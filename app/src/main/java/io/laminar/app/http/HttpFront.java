@@ -1,0 +1,78 @@
+package io.laminar.app.http;
+
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The one HTTP port a Laminar process opens ({@code --http}): every door that speaks HTTP (the
+ * OpenAI-compatible API, metrics, health) is a route on it, so an operator opens, probes and
+ * secures a single port per process.
+ *
+ * <p>It is the JDK's own server: the routes are few, their bodies small, and a streaming response
+ * is a blocking write loop on a virtual thread, one per exchange, so a slow client holds a virtual
+ * thread and nothing else.
+ */
+public final class HttpFront implements AutoCloseable {
+    /** How long {@link #close()} lets exchanges in progress finish before it drops them. */
+    private static final int STOP_GRACE_SECONDS = 1;
+
+    private final HttpServer server;
+    private final ExecutorService exchanges;
+    private final HttpAddress address;
+
+    private HttpFront(HttpServer server, ExecutorService exchanges, HttpAddress address) {
+        this.server = server;
+        this.exchanges = exchanges;
+        this.address = address;
+    }
+
+    /**
+     * Binds the address; routes may be added before and after {@link #start()}.
+     *
+     * @throws UncheckedIOException when the address cannot be bound, naming it
+     */
+    public static HttpFront bind(HttpAddress address) {
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(address.host(), address.port()), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open HTTP on " + address + ": " + e.getMessage(), e);
+        }
+        ExecutorService exchanges = Executors.newVirtualThreadPerTaskExecutor();
+        server.setExecutor(exchanges);
+        HttpAddress bound = new HttpAddress(address.host(), server.getAddress().getPort());
+        return new HttpFront(server, exchanges, bound);
+    }
+
+    /**
+     * Serves {@code path} and everything below it (the JDK's prefix match) with {@code handler}.
+     *
+     * @throws IllegalArgumentException when the path is taken already
+     */
+    public HttpFront route(String path, HttpHandler handler) {
+        server.createContext(path, handler);
+        return this;
+    }
+
+    public HttpFront start() {
+        server.start();
+        return this;
+    }
+
+    /** Where it listens, with the port it was given when asked for port 0. */
+    public HttpAddress address() {
+        return address;
+    }
+
+    @Override
+    public void close() {
+        server.stop(STOP_GRACE_SECONDS);
+        exchanges.shutdownNow();
+    }
+}
