@@ -5,9 +5,12 @@ import io.laminar.actors.gateway.DuplicateWindow;
 import io.laminar.actors.gateway.GatewaySettings;
 import io.laminar.actors.security.ClusterSecurity;
 import io.laminar.app.http.HttpAddress;
+import io.laminar.app.http.HealthRoute;
 import io.laminar.app.http.HttpFront;
+import io.laminar.app.http.MetricsRoute;
 import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.app.serve.LaminarServer;
+import io.laminar.app.serve.ServeHealth;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.StageBackend;
 import io.laminar.model.exec.WarmUpBudget;
@@ -101,8 +104,16 @@ public final class ServeCommand implements Callable<Integer> {
                 warmUp(warmUpSeconds))
                 .withDuplicateWindow(new DuplicateWindow(duplicateWindowIds, Duration.ofSeconds(duplicateWindowSeconds)));
         HttpAddress httpAddress = http.address();
-        try (LaminarServer server = LaminarServer.start(options);
-             HttpFront front = httpAddress == null ? null : HttpFront.bind(httpAddress).start()) {
+        // The port opens first, so that probes see a serve that is starting or waiting for stage
+        // nodes as live but not ready.
+        try (ServeHealth health = new ServeHealth();
+             HttpFront front = httpAddress == null ? null : HealthRoute.addTo(HttpFront.bind(httpAddress), health)
+                     .route(MetricsRoute.PATH, new MetricsRoute(health::registry)).start()) {
+            if (front != null) {
+                System.out.println("http: http://" + front.address());
+                System.out.flush();
+            }
+            LaminarServer server = LaminarServer.start(options, health);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 if (front != null) {
                     front.close();
@@ -110,13 +121,11 @@ public final class ServeCommand implements Callable<Integer> {
                 server.close();
             }));
             System.out.println("kafka bootstrap: " + server.bootstrapServers());
-            if (front != null) {
-                System.out.println("http: http://" + front.address());
-            }
             System.out.println("laminar serve: " + model.path().getFileName() + " ready; requests on "
                     + server.kafka().requestsTopic() + ", responses on " + server.kafka().responsesTopic());
             System.out.flush();
             server.pipeline().system().getWhenTerminated().toCompletableFuture().join();
+            server.close();
         }
         return 0;
     }

@@ -63,7 +63,7 @@ public final class KafkaGateway implements AutoCloseable {
         PriorOutput prior = new PriorOutput(settings, new io.laminar.schemas.codec.ResponseCodec(
                 new io.laminar.schemas.codec.SchemasConfig(schemaConfig)));
         this.poller = new RequestPoller(settings, codec, prior, r -> actor.tell(new GatewayActor.RecordRead(r)),
-                inFlight);
+                inFlight, io.laminar.actors.metrics.LaminarMetrics.get(system));
         pollerRef[0] = poller;
         this.pollerThread = new Thread(poller, "laminar-request-poller");
         this.pollerThread.setDaemon(true);

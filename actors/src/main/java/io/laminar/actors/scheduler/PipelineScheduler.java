@@ -9,6 +9,7 @@ import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import io.laminar.actors.PipelineMessage;
+import io.laminar.actors.metrics.LaminarMetrics;
 import io.laminar.actors.placement.PlacementAgent;
 import io.laminar.actors.scheduler.SequenceEvent.ErrorCode;
 import io.laminar.actors.stage.StageActor;
@@ -146,7 +147,8 @@ public final class PipelineScheduler {
      */
     private final ActorRef<StageInfo> describedAdapter;
     private final Stages stages;
-    private final Admission admission = new Admission();
+    private final Admission admission;
+    private final LaminarMetrics metrics;
     private final Placement placement;
     /** Unique across pipelines: a late reply from a route given up never passes for a step of the next. */
     private long nextStepId;
@@ -156,6 +158,8 @@ public final class PipelineScheduler {
         this.context = context;
         this.settings = settings;
         this.stages = new Stages(settings.modelId());
+        this.metrics = LaminarMetrics.get(context.getSystem());
+        this.admission = new Admission(metrics);
         this.describedAdapter = context.messageAdapter(StageInfo.class, StageDescribed::new);
         // Where nodes offering a memory budget answer GetOffer (an adapter, as for stages).
         ActorRef<PlacementAgent.Offer> offerAdapter = context.messageAdapter(PlacementAgent.Offer.class,
@@ -187,6 +191,7 @@ public final class PipelineScheduler {
      * every layer.
      */
     private Behavior<Command> notReady() {
+        metrics.pipelineReady(false);
         return withOffers(Behaviors.receive(Command.class)
                 .onMessage(Submit.class, this::enqueue)
                 .onMessage(Cancel.class, this::cancelWaiting)
@@ -210,6 +215,7 @@ public final class PipelineScheduler {
 
     /** Every layer is hosted: requests are admitted and stepped through {@code pipeline}. */
     private Behavior<Command> servingOn(Pipeline pipeline) {
+        metrics.pipelineReady(true);
         return withOffers(Behaviors.receive(Command.class)
                 .onMessage(Submit.class, m -> {
                     if (admission.validate(m) && !admission.refuseIfImpossible(m)) {
@@ -265,6 +271,7 @@ public final class PipelineScheduler {
      */
     private Behavior<Command> standingBy(ActorRef<Command> serving) {
         String detail = standbyDetail(serving);
+        metrics.pipelineReady(false);
         return withOffers(Behaviors.receive(Command.class)
                 .onMessage(Submit.class, this::enqueue)
                 .onMessage(Cancel.class, this::cancelWaiting)
