@@ -46,16 +46,27 @@ final class KafkaServing {
      * test data can run it): {@link ModelShape#TINY}, 2 layers, a context of 256.
      */
     static LaminarServer startSynthetic(Path dir, int maxInFlight, String responseFormat) throws Exception {
+        return startSynthetic(dir, maxInFlight, responseFormat, new LaminarServer.Progress() { });
+    }
+
+    /** The same, telling {@code progress} of its start-up (a {@link ServeHealth}, say). */
+    static LaminarServer startSynthetic(Path dir, int maxInFlight, String responseFormat,
+                                        LaminarServer.Progress progress) throws Exception {
         Path model = new SyntheticModelWriter(ModelShape.TINY).weightType(GgmlType.Q8_0).writeCached(dir);
-        return start(model, new LayerRange(0, ModelShape.TINY.layers()), maxInFlight, responseFormat);
+        return start(model, new LayerRange(0, ModelShape.TINY.layers()), maxInFlight, responseFormat, progress);
     }
 
     private static LaminarServer start(Path model, LayerRange layers, int maxInFlight, String responseFormat)
             throws Exception {
+        return start(model, layers, maxInFlight, responseFormat, new LaminarServer.Progress() { });
+    }
+
+    private static LaminarServer start(Path model, LayerRange layers, int maxInFlight, String responseFormat,
+                                       LaminarServer.Progress progress) throws Exception {
         HostSettings host = HostSettings.local(model, List.of(layers), 1).withBatch(64, 8, 512);
         KafkaSettings kafka = KafkaSettings.defaults().with("laminar.response.format", responseFormat);
         return LaminarServer.start(new LaminarServer.Options(model, host, kafka, 0, null, maxInFlight,
-                "laminar-test-" + System.nanoTime()));
+                "laminar-test-" + System.nanoTime()), progress);
     }
 
     /**
