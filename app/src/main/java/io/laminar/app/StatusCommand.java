@@ -52,7 +52,7 @@ public final class StatusCommand implements Callable<Integer> {
             live = get(client, base + HealthRoute.LIVE_PATH);
             ready = get(client, base + HealthRoute.READY_PATH);
         } catch (IOException e) {
-            out.println("laminar at " + base + ": not answering (" + e.getMessage() + ")");
+            out.println("laminar at " + base + ": not answering (" + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()) + ")");
             return NOT_LIVE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
