@@ -11,6 +11,8 @@ import io.laminar.schemas.codec.ResponseCodec;
 import io.laminar.schemas.codec.SchemasConfig;
 import io.laminar.schemas.codec.WireFormat;
 import io.laminar.schemas.testing.FakeSchemaRegistry;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.AfterAll;
@@ -20,18 +22,23 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code serve} with a schema registry: it registers its schemas at start-up, reads requests in
@@ -72,7 +79,10 @@ class KafkaSchemaRegistryTest {
 
     @Test
     void bothSchemasAreRegisteredAtStartUp() {
-        assertEquals(1, registry.versions(server.kafka().requestsTopic() + "-value").size());
+        assertEquals(List.of("POST /subjects/" + server.kafka().requestsTopic() + "-value/versions",
+                "POST /subjects/" + server.kafka().responsesTopic() + "-value/versions"), registry.calls().subList(0, 2),
+                "the gateway's first calls, before it read any record");
+        assertTrue(registry.versions(server.kafka().requestsTopic() + "-value").size() >= 1);
         responseSchemaId();
     }
 
@@ -135,6 +145,84 @@ class KafkaSchemaRegistryTest {
             List<ResponseEvent> ev = KafkaServing.collect(stream, Set.of("reg-after"), Duration.ofSeconds(30)).get("reg-after");
             assertEquals(EventType.FINISH, ev.getLast().getType());
         }
+    }
+
+    /**
+     * Confluent's own Python client (confluent-kafka's Avro serde and registry client, Debian's
+     * python3-confluent-kafka and python3-avro) registers the request schema from the .avsc file,
+     * sends a request and decodes Laminar's events with the schema the registry has under their id.
+     */
+    @Test
+    void confluentsPythonClientIsServedAndReadsTheAnswers() throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        assumeTrue(Files.isExecutable(python) && run(List.of(python.toString(), "-c",
+                "import confluent_kafka.avro, avro"), Duration.ofSeconds(30)).exit() == 0,
+                "python3-confluent-kafka and python3-avro are not installed (apt-get install -y python3-confluent-kafka"
+                        + " python3-avro python3-requests); skipping the cross-check with Confluent's Python client");
+        Path script = Path.of(KafkaSchemaRegistryTest.class.getResource("/registry/confluent_avro_client.py").toURI());
+        Path schemaFile = Path.of("../schemas/src/main/avro/InferenceRequest.avsc").toAbsolutePath();
+        Result result = run(List.of(python.toString(), script.toString(), server.bootstrapServers(), registry.url(),
+                server.kafka().requestsTopic(), server.kafka().responsesTopic(), schemaFile.toString(), "reg-python",
+                "ab cd e fg", "5"), Duration.ofSeconds(120));
+        assertEquals(0, result.exit(), "the Python client failed:\n" + result.output());
+
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : result.output().lines().filter(l -> l.startsWith("{")).toList()) {
+            lines.add(json.readTree(line));
+        }
+        JsonNode last = lines.getLast().get("event");
+        assertEquals("FINISH", last.get("type").asText(), result.output());
+        assertEquals("confluent-kafka-python", last.get("metadata").get("client").asText(), "metadata echoed");
+        int responseId = responseSchemaId();
+        List<Integer> pythonTokens = new ArrayList<>();
+        StringBuilder pythonText = new StringBuilder();
+        for (JsonNode line : lines) {
+            assertEquals(0, line.get("first_byte").asInt());
+            assertEquals(responseId, line.get("schema_id").asInt());
+            JsonNode token = line.get("event").get("token");
+            if (token != null && !token.isNull()) {
+                pythonTokens.add(token.get("token_id").asInt());
+                pythonText.append(token.get("text").asText());
+            }
+        }
+        assertEquals(5, pythonTokens.size());
+
+        // The same request from Laminar's own client: the same tokens, read the same way.
+        try (ResponseStream stream = KafkaServing.responses(server);
+             RequestProducer producer = KafkaServing.producer(server, WireFormat.AVRO)) {
+            producer.send(io.laminar.schemas.InferenceRequest.newBuilder(KafkaServing.greedy("reg-java", "ab cd e fg", 5))
+                    .setSeed(1L).build());
+            List<ResponseEvent> ev = KafkaServing.collect(stream, Set.of("reg-java"), Duration.ofSeconds(30)).get("reg-java");
+            assertEquals(Arrays.stream(KafkaServing.tokenIds(ev)).boxed().toList(), pythonTokens);
+            assertEquals(KafkaServing.text(ev), pythonText.toString());
+        }
+        // The Python client registered the schema as its .avsc reads: a version of its own, which the
+        // gateway fetched by id to read the request.
+        String subject = server.kafka().requestsTopic() + "-value";
+        assertTrue(registry.versions(subject).size() >= 2, registry.versions(subject).toString());
+        int pythonId = registry.versions(subject).getLast();
+        assertTrue(registry.calls().contains("GET /schemas/ids/" + pythonId), registry.calls().toString());
+    }
+
+    record Result(int exit, String output) {
+    }
+
+    static Result run(List<String> command, Duration timeout) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                return e.toString();
+            }
+        });
+        if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return new Result(-1, "timed out after " + timeout + "\n" + output.getNow(""));
+        }
+        return new Result(p.exitValue(), output.get(10, TimeUnit.SECONDS));
     }
 
     @Test
