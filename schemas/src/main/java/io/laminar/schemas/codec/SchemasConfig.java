@@ -163,14 +163,15 @@ public final class SchemasConfig extends AbstractConfig {
     public static final String SCHEMA_REGISTRY_REQUEST_TIMEOUT_MS_CONFIG = "laminar.schema.registry.request.timeout.ms";
     public static final String SCHEMA_REGISTRY_REQUEST_TIMEOUT_MS_DOC = "How long one call to the schema registry"
             + " (connecting included) may take before the next URL is tried, or the call fails.";
-    public static final int DEFAULT_SCHEMA_REGISTRY_REQUEST_TIMEOUT_MS = 10_000;
+    public static final int DEFAULT_SCHEMA_REGISTRY_REQUEST_TIMEOUT_MS = 5_000;
 
     /** {@code laminar.schema.registry.retry.backoff.ms}: how long an unreachable registry is not asked again. */
     public static final String SCHEMA_REGISTRY_RETRY_BACKOFF_MS_CONFIG = "laminar.schema.registry.retry.backoff.ms";
     public static final String SCHEMA_REGISTRY_RETRY_BACKOFF_MS_DOC = "After the registry could not be reached (or"
             + " answered 5xx), how long records with a schema id not yet cached are refused at once (UNKNOWN_SCHEMA)"
-            + " instead of each waiting for the timeout, so an outage cannot stall the consumer.";
-    public static final long DEFAULT_SCHEMA_REGISTRY_RETRY_BACKOFF_MS = 1_000;
+            + " instead of each waiting for the timeout, so an outage cannot stall the consumer: it waits at most one"
+            + " timeout per backoff. Ids already cached are read as usual throughout.";
+    public static final long DEFAULT_SCHEMA_REGISTRY_RETRY_BACKOFF_MS = 10_000;
 
     /** {@code laminar.schema.registry.missing.id.cache.ttl.ms}: how long an unknown schema id stays unknown. */
     public static final String SCHEMA_REGISTRY_MISSING_ID_TTL_MS_CONFIG = "laminar.schema.registry.missing.id.cache.ttl.ms";

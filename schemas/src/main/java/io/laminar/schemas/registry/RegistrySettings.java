@@ -43,9 +43,9 @@ public record RegistrySettings(List<String> urls, String userInfo, Store trustSt
         Objects.requireNonNull(missingIdTtl, "missingIdTtl");
     }
 
-    /** A registry at {@code url} with no credentials, a 10 s timeout and the default cache times. */
+    /** A registry at {@code url} with no credentials, a 5 s timeout, 10 s backoff and 30 s missing-id memory. */
     public static RegistrySettings of(String url) {
-        return new RegistrySettings(List.of(url), null, null, null, Duration.ofSeconds(10), Duration.ofSeconds(1),
+        return new RegistrySettings(List.of(url), null, null, null, Duration.ofSeconds(5), Duration.ofSeconds(10),
                 Duration.ofSeconds(30));
     }
 }
