@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -21,6 +24,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaParseException;
@@ -80,9 +85,27 @@ public final class FakeSchemaRegistry implements AutoCloseable {
         return new FakeSchemaRegistry(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0));
     }
 
-    /** Its base URL, {@code http://127.0.0.1:PORT}. */
+    /**
+     * A registry serving https on a free loopback port with {@code tls} (its key and the CAs it
+     * trusts), asking clients for a certificate when {@code needClientAuth}.
+     */
+    public static FakeSchemaRegistry startHttps(SSLContext tls, boolean needClientAuth) throws IOException {
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(tls) {
+            @Override
+            public void configure(HttpsParameters params) {
+                SSLParameters parameters = tls.getDefaultSSLParameters();
+                parameters.setNeedClientAuth(needClientAuth);
+                params.setSSLParameters(parameters);
+            }
+        });
+        return new FakeSchemaRegistry(server);
+    }
+
+    /** Its base URL, {@code http://127.0.0.1:PORT} (https for {@link #startHttps}). */
     public String url() {
-        return "http://" + server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort();
+        return (server instanceof HttpsServer ? "https" : "http") + "://"
+                + server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort();
     }
 
     /** From now on every call needs HTTP basic authentication as {@code user:password}. */
