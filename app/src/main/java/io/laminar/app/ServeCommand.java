@@ -34,7 +34,7 @@ public final class ServeCommand implements Callable<Integer> {
     String bootstrapServers;
 
     @Option(names = "--kafka-config", paramLabel = "FILE",
-            description = "Properties file with any Kafka client setting (SASL/SSL too) and laminar.topic.* / laminar.response.* keys.")
+            description = "Properties file with any Kafka client setting (SASL/SSL too) and laminar.topic.* / laminar.response.* / laminar.schema.registry.* keys.")
     Path kafkaConfig;
 
     @Option(names = "--kafka-port", defaultValue = "0", description = "Port of the embedded broker; 0 picks a free one (default: ${DEFAULT-VALUE}).")

@@ -5,6 +5,10 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Props;
 import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.schemas.codec.RequestCodec;
+import io.laminar.schemas.codec.ResponseCodec;
+import io.laminar.schemas.codec.SchemasConfig;
+import io.laminar.schemas.codec.WireSchemas;
+import io.laminar.schemas.registry.SchemaRegistryClient;
 import io.laminar.schemas.kafka.ResponseSerializer;
 import org.apache.kafka.common.TopicPartition;
 
@@ -31,13 +35,24 @@ public final class KafkaGateway implements AutoCloseable {
     /**
      * @param maxContext the longest prompt (in tokens) plus one that the pipeline accepts
      * @param schemaConfig settings of the request decoder and response encoder ({@code laminar.request.*},
-     *                     {@code laminar.response.*})
+     *                     {@code laminar.response.*}, {@code laminar.schema.registry.*})
+     * @throws IllegalStateException when a schema registry is configured and cannot be reached, or
+     *                               refuses Laminar's schemas
      */
     public KafkaGateway(ActorSystem<?> system, ActorRef<PipelineScheduler.Command> scheduler, PromptEncoder prompts,
                         int maxContext, GatewaySettings settings, Map<String, ?> schemaConfig) {
-        ResponseSerializer serializer = new ResponseSerializer();
-        serializer.configure(schemaConfig, false);
-        RequestCodec codec = new RequestCodec(new io.laminar.schemas.codec.SchemasConfig(schemaConfig));
+        SchemasConfig schemas = new SchemasConfig(schemaConfig);
+        // One registry client for reading requests, writing responses and reading them back, so
+        // each schema is registered and fetched once per process.
+        SchemaRegistryClient registry = schemas.schemaRegistry().map(SchemaRegistryClient::new).orElse(null);
+        ResponseCodec responseCodec = new ResponseCodec(schemas, WireSchemas.store(WireSchemas.response(),
+                WireSchemas.parseFiles(schemas.extraSchemaFiles())), registry);
+        ResponseSerializer serializer = new ResponseSerializer(responseCodec, schemas);
+        RequestCodec codec = new RequestCodec(schemas, WireSchemas.store(WireSchemas.request(),
+                WireSchemas.parseFiles(schemas.extraSchemaFiles())), registry);
+        if (registry != null) {
+            RegisteredSchemas.prepare(registry, schemas, settings, serializer);
+        }
         this.writer = new ResponseWriter(settings, serializer);
         RequestPoller[] pollerRef = new RequestPoller[1];
         GatewayActor.Completion completion = new GatewayActor.Completion() {
@@ -60,8 +75,7 @@ public final class KafkaGateway implements AutoCloseable {
         this.actor = system.systemActorOf(GatewayActor.create(scheduler, prompts, writer, maxContext,
                         settings.duplicateWindow(), completion),
                 "kafka-gateway-" + System.identityHashCode(this), Props.empty());
-        PriorOutput prior = new PriorOutput(settings, new io.laminar.schemas.codec.ResponseCodec(
-                new io.laminar.schemas.codec.SchemasConfig(schemaConfig)));
+        PriorOutput prior = new PriorOutput(settings, responseCodec);
         this.poller = new RequestPoller(settings, codec, prior, r -> actor.tell(new GatewayActor.RecordRead(r)),
                 inFlight);
         pollerRef[0] = poller;
