@@ -9,6 +9,7 @@ import io.laminar.app.http.HttpFront;
 import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.app.serve.LaminarServer;
 import io.laminar.model.exec.LayerRange;
+import io.laminar.model.exec.WarmUpBudget;
 import io.laminar.model.testing.TestModels;
 
 import java.io.ByteArrayOutputStream;
@@ -45,7 +46,9 @@ final class DoorServing implements AutoCloseable {
 
     static DoorServing start(int maxSequences) throws Exception {
         Path model = TestModels.storiesSized();
-        HostSettings host = HostSettings.local(model, List.of(new LayerRange(0, 5)), 1).withBatch(64, maxSequences, 512);
+        // No warm-up: these tests check what the door answers, not how fast.
+        HostSettings host = HostSettings.local(model, List.of(new LayerRange(0, 5)), 1).withBatch(64, maxSequences, 512)
+                .withWarmUp(WarmUpBudget.NONE);
         LaminarServer server = LaminarServer.start(new LaminarServer.Options(model, host, KafkaSettings.defaults(), 0,
                 null, 64, "openai-test-" + System.nanoTime()));
         HttpFront front = HttpFront.bind(HttpAddress.parse("0")).start();
