@@ -93,7 +93,7 @@ public final class ApiError extends RuntimeException {
      */
     static ApiError fromLaminar(ErrorCode code, String message) {
         return switch (code) {
-            case PROMPT_TOO_LONG -> new ApiError(400, INVALID_REQUEST, message, "messages", "context_length_exceeded");
+            case PROMPT_TOO_LONG -> new ApiError(400, INVALID_REQUEST, message, null, "context_length_exceeded");
             case INVALID_REQUEST, EMPTY_PROMPT, INVALID_SAMPLING, UNDECODABLE, UNKNOWN_SCHEMA ->
                     new ApiError(400, INVALID_REQUEST, message, null, code.name().toLowerCase(java.util.Locale.ROOT));
             case DUPLICATE_REQUEST -> new ApiError(409, INVALID_REQUEST, message, null, "duplicate_request");
