@@ -6,6 +6,8 @@ import io.laminar.actors.gateway.GatewaySettings;
 import io.laminar.actors.security.ClusterSecurity;
 import io.laminar.app.http.HttpAddress;
 import io.laminar.app.http.HttpFront;
+import io.laminar.app.http.openai.OpenAiDoor;
+import io.laminar.app.http.openai.OpenAiSettings;
 import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.app.serve.LaminarServer;
 import io.laminar.model.exec.LayerRange;
@@ -82,6 +84,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Mixin
     HttpOptions http;
 
+    @Mixin
+    OpenAiOptions openAi;
+
     @Option(names = "--warm-up", paramLabel = "SECONDS", defaultValue = "" + WARM_UP_SECONDS,
             description = "Most time per stage for dummy steps before the pipeline reports ready, so that the first requests run compiled kernels; they stop sooner once the JIT has settled; 0 skips them (default: ${DEFAULT-VALUE}).")
     double warmUpSeconds;
@@ -101,17 +106,22 @@ public final class ServeCommand implements Callable<Integer> {
                 warmUp(warmUpSeconds))
                 .withDuplicateWindow(new DuplicateWindow(duplicateWindowIds, Duration.ofSeconds(duplicateWindowSeconds)));
         HttpAddress httpAddress = http.address();
+        OpenAiSettings doorSettings = httpAddress == null ? null
+                : openAi.settings(httpAddress, OpenAiOptions.modelName(model.path()));
         try (LaminarServer server = LaminarServer.start(options);
-             HttpFront front = httpAddress == null ? null : HttpFront.bind(httpAddress).start()) {
+             HttpFront front = httpAddress == null ? null : HttpFront.bind(httpAddress).start();
+             OpenAiDoor door = front == null ? null : OpenAiDoor.open(front, doorSettings, server.kafka())) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 if (front != null) {
                     front.close();
+                    door.close();
                 }
                 server.close();
             }));
             System.out.println("kafka bootstrap: " + server.bootstrapServers());
             if (front != null) {
-                System.out.println("http: http://" + front.address());
+                System.out.println("http: http://" + front.address() + " (OpenAI-compatible, model "
+                        + doorSettings.servedModel() + ")");
             }
             System.out.println("laminar serve: " + model.path().getFileName() + " ready; requests on "
                     + server.kafka().requestsTopic() + ", responses on " + server.kafka().responsesTopic());

@@ -125,6 +125,9 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
             completion.readAgain();
             return this;
         }
+        if (r.cancels()) {
+            return onCancel(r);
+        }
         RecentRequestIds.Source source = new RecentRequestIds.Source(r.partition(), r.offset());
         String requestId = switch (r.decoded()) {
             case RequestDecodeResult.Rejected rej -> rej.requestId();
@@ -164,6 +167,32 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 }
             }
         }
+        return this;
+    }
+
+    /**
+     * A tombstone keyed by a request id: the request stops (the scheduler frees its sequence) and
+     * ends with FINISH {@code CANCELLED} after the tokens already on their way. The record itself
+     * is done at once; it answers nothing when no request of that id is being served here, since
+     * the request may have finished already or been read by another gateway.
+     */
+    private Behavior<Command> onCancel(RequestPoller.Received r) {
+        offsets.started(r.partition(), r.offset());
+        offsets.finished(r.partition(), r.offset());
+        completion.finished(r.partition(), offsets.committable(r.partition()));
+        String requestId = keyText(r.key());
+        for (Session s : sessions.values()) {
+            if (requestId.equals(s.requestId) && s.submitted && !s.finalQueued && s.stopReason == null) {
+                s.stopReason = io.laminar.schemas.FinishReason.CANCELLED;
+                timers.cancel(s.id);
+                scheduler.tell(new PipelineScheduler.Cancel(s.id));
+                getContext().getLog().debug("{} ({}) cancelled by record {}@{}", s.id, requestId, r.partition(),
+                        r.offset());
+                return this;
+            }
+        }
+        getContext().getLog().debug("cancel of {} at {}@{}: no such request in flight here", requestId,
+                r.partition(), r.offset());
         return this;
     }
 

@@ -44,10 +44,18 @@ final class RequestPoller implements Runnable {
      *                     earlier owner may have read it long before)
      * @param prior        what an earlier owner of the partition wrote for it before it crashed,
      *                     null when nothing
+     * @param decoded      what the value decodes to; null for a {@linkplain #cancels() cancel}
      */
     record Received(TopicPartition partition, long offset, byte[] key, byte[] value,
                     io.laminar.schemas.codec.RequestDecodeResult decoded, long receivedAtMs,
                     PriorOutput.Written prior) {
+        /**
+         * Whether the record cancels the request whose id is its key: a tombstone (null value) with
+         * a key (docs/kafka.md, "Cancelling a request").
+         */
+        boolean cancels() {
+            return value == null && key != null;
+        }
     }
 
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -118,7 +126,8 @@ final class RequestPoller implements Runnable {
                 List<RequestDecodeResult> decoded = new ArrayList<>(records.count());
                 List<PriorOutput.Lookup> lookups = new ArrayList<>();
                 for (ConsumerRecord<byte[], byte[]> r : records) {
-                    RequestDecodeResult d = codec.decode(r.value() != null ? r.value() : new byte[0]);
+                    RequestDecodeResult d = r.value() == null && r.key() != null ? null
+                            : codec.decode(r.value() != null ? r.value() : new byte[0]);
                     batch.add(r);
                     decoded.add(d);
                     if (d instanceof RequestDecodeResult.Accepted acc && inherited(r)) {
