@@ -298,12 +298,12 @@ refusals() { cat "$run_dir"/logs/"$1".*.log | grep -c 'refused an incoming clust
 intrude() {
   local target="$1" a before n
   a="$(addr "$target")"
-  outsider() { # NAME ARGS...: a stage node that tries to join for 20 s
+  outsider() { # NAME ARGS...: a stage node that tries to join for 15 s
     local name="$1"; shift
-    timeout -s KILL 25 "$hosts_sh" exec client env JAVA_OPTS="-Xmx256m" "$root/laminar" node --role stage \
+    timeout -s KILL 20 "$hosts_sh" exec client env JAVA_OPTS="-Xmx256m" "$root/laminar" node --role stage \
       --layers "$layers_stage1" -m "$model" -t 1 --warm-up 0 --no-rejoin --host "$(addr client)" --port 25521 \
       --seed-nodes "$a:25520" "$@" >"$run_dir/logs/outsider-$name.log" 2>&1 &
-    sleep 20; kill -9 $! 2>/dev/null || true; wait $! 2>/dev/null || true
+    sleep 15; kill -9 $! 2>/dev/null || true; wait $! 2>/dev/null || true
   }
   knock() { # NAME PRINTF-FORMAT: bytes to the port, then what comes back for 3 s
     "$hosts_sh" exec client timeout 5 bash -c "exec 3<>/dev/tcp/$a/25520 && printf '$2' >&3 && timeout 3 cat <&3 >/dev/null" \
@@ -343,6 +343,8 @@ scenario() {
   client run --bootstrap "$(addr broker):9092" --scenario "$name" --label "$link" --requests "$requests" \
     --tokens "$tokens" "${ref_args[@]}" --timeout "$timeout" --mark "$run_dir/generating" \
     --exits "$run_dir/exits" --results "$results" >/dev/null || log "$name: the client failed (exit $?)"
+  # Outsiders are reported in full, even when the requests ended first.
+  if [ -n "$injector" ] && [ "${name%%-*}" = intrude ]; then wait "$injector" 2>/dev/null || true; fi
   if [ -n "$injector" ]; then kill "$injector" 2>/dev/null || true; wait "$injector" 2>/dev/null || true; fi
   [ -f "$run_dir/faults" ] && log "$name: $(paste -sd';' "$run_dir/faults")"
   if [ "$replicas" = 1 ]; then
