@@ -12,6 +12,7 @@ import io.laminar.schemas.registry.SchemaRegistryClient;
 import io.laminar.schemas.kafka.ResponseSerializer;
 import org.apache.kafka.common.TopicPartition;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -20,10 +21,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link GatewayActor} that serves them through the scheduler, and an idempotent producer for the
  * responses. Any number of gateways may share the requests topic's partitions.
  *
- * <p>Delivery: at least once. A record's offset is committed only after its final event (or error)
- * is acknowledged by Kafka, so a process that dies mid-generation has its unfinished requests
- * served again by whichever gateway gets the partition; their events repeat with the same
- * (request id, token index), which is how a consumer drops the duplicates.
+ * <p>Delivery: a record's offset is committed only after its final event (or error) is
+ * acknowledged by Kafka, so a process that dies mid-generation has its unfinished requests served
+ * again by whichever gateway gets the partition, which resumes each after the events already on
+ * the responses topic ({@link PriorOutput}).
+ *
+ * <p>Stopping ({@link #close(Duration)}) takes no more requests, lets those running finish within
+ * a grace period, then stops writing before it leaves the group: what is unfinished then is handed
+ * off, and its next owner, reading back what was written, cannot race a write still on its way.
  */
 public final class KafkaGateway implements AutoCloseable {
     private final RequestPoller poller;
@@ -94,14 +99,39 @@ public final class KafkaGateway implements AutoCloseable {
         return poller.paused();
     }
 
+    /** Stops at once: what is running is handed off ({@link #close(Duration)} with no grace). */
     @Override
     public void close() {
+        close(Duration.ZERO);
+    }
+
+    /**
+     * Stops taking requests, waits up to {@code grace} for those running to finish, then stops
+     * writing and leaves the consumer group, committing what finished.
+     *
+     * @return requests still unfinished at the end of the grace, handed off to the group
+     */
+    public int close(Duration grace) {
+        poller.stopTaking();
+        long deadline = System.nanoTime() + grace.toNanos();
+        try {
+            while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(DRAIN_CHECK_MS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        int handedOff = inFlight.get();
+        // Writes first: once the consumer has left, another gateway reads back what was written.
+        writer.close();
         poller.stop();
         try {
             pollerThread.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        writer.close();
+        return handedOff;
     }
+
+    private static final long DRAIN_CHECK_MS = 50;
 }

@@ -73,6 +73,8 @@ final class RequestPoller implements Runnable {
     private final PriorOutput priorOutput;
     private volatile boolean running = true;
     private volatile boolean paused;
+    /** Set by {@link #stopTaking()}: every partition stays paused from then on. */
+    private volatile boolean draining;
 
     RequestPoller(GatewaySettings settings, RequestCodec codec, PriorOutput priorOutput, Consumer<Received> sink,
                   AtomicInteger inFlight) {
@@ -96,6 +98,14 @@ final class RequestPoller implements Runnable {
         toCommit.merge(tp, offset, Math::max);
     }
 
+    /**
+     * Takes no more records: every partition is paused on the next poll and stays so, while the
+     * consumer stays in its group (so nobody else takes over requests this gateway is finishing).
+     */
+    void stopTaking() {
+        draining = true;
+    }
+
     void stop() {
         running = false;
         consumer.wakeup();
@@ -108,12 +118,17 @@ final class RequestPoller implements Runnable {
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 commitPending(true);
                 partitions.forEach(inheritedUpTo::remove);
+                if (!partitions.isEmpty()) {
+                    LOG.info("requests partitions revoked: {}", partitions);
+                }
             }
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                // Which gateway of the group serves which partitions, for an operator reading logs.
+                LOG.info("requests partitions assigned: {}", partitions);
                 inheritedUpTo.putAll(consumer.endOffsets(partitions));
-                if (paused) {
+                if (paused || draining) {
                     consumer.pause(partitions);
                 }
             }
@@ -192,6 +207,13 @@ final class RequestPoller implements Runnable {
     private void applyBackpressure() {
         int n = inFlight.get();
         Set<TopicPartition> assigned = consumer.assignment();
+        if (draining) {
+            if (!paused || !consumer.paused().containsAll(assigned)) {
+                consumer.pause(assigned);
+                paused = true;
+            }
+            return;
+        }
         if (!paused && n >= maxInFlight) {
             consumer.pause(assigned);
             paused = true;
