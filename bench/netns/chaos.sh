@@ -8,8 +8,11 @@
 #   chaos.sh [options] throughput        tokens/s at --streams across hosts and in one process
 #
 # A scenario is none, or FAULT-ROLE with FAULT kill (kill -9, restarted after --restart-delay),
-# stop (SIGSTOP for --hold s, then SIGCONT) or cut (partitioned both ways for --hold s, then
-# healed), and ROLE serve, stage (stage1, the middle stage) or broker.
+# term (SIGTERM: a graceful stop, restarted likewise), stop (SIGSTOP for --hold s, then SIGCONT),
+# cut (partitioned both ways for --hold s, then healed) or intrude (outsiders on the client host
+# try the role's cluster port: a node with no certificate, one with a certificate from another
+# authority, raw bytes and a Java-serialized object), and ROLE serve, stage (stage1, the middle
+# stage) or broker.
 #
 # Options (defaults in brackets):
 #   -m MODEL            GGUF model [a synthetic 'tiny' shape with 6 layers, Q8_0, made once in /tmp/lmn-models]
@@ -31,6 +34,10 @@
 #   --keep-up           leave the hosts up at the end (hosts.sh down removes them)
 #   --spare             a sixth host, spare, runs a second stage with stage1's layers: the
 #                       scheduler routes through one of the two and fails over to the other
+#   --replicas          two independent pipelines in one consumer group instead of one: serve
+#                       with stage1 and serve2 with stage2 (--split gives the two ranges of each,
+#                       [0-2,3-5]); they share the requests topic's partitions. A killed serve is
+#                       not restarted here: its requests must complete on the other pipeline
 #
 # Everything it starts runs under its control and is ended when it exits, however it exits; the
 # network namespaces are removed too (unless --keep-up). Needs root.
@@ -41,7 +48,7 @@ root="$(cd "$here/../.." && pwd)"
 hosts_sh="$here/hosts.sh"
 
 model="" split="0-1,2-3,4-5" requests=8 tokens=300 streams="1,8,32" tput_tokens=128
-spare=0 rate=none delay=none fault_after=3 hold=30 restart_delay=3 threads=1 warm_up=5 timeout=240
+spare=0 replicas=0 rate=none delay=none fault_after=3 hold=30 restart_delay=3 threads=1 warm_up=5 timeout=240
 out=/tmp/lmn-chaos keep_up=0
 scenarios=()
 while [ $# -gt 0 ]; do
@@ -63,6 +70,7 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift 2 ;;
     --keep-up) keep_up=1; shift ;;
     --spare) spare=1; shift ;;
+    --replicas) replicas=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "chaos.sh: unknown option $1" >&2; exit 2 ;;
     *) scenarios+=("$1"); shift ;;
@@ -70,10 +78,17 @@ while [ $# -gt 0 ]; do
 done
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(none kill-stage kill-serve stop-stage stop-serve cut-stage)
 for s in "${scenarios[@]}"; do
-  [[ "$s" =~ ^(none|throughput|(kill|stop|cut)-(serve|stage|broker))$ ]] || { echo "chaos.sh: unknown scenario $s" >&2; exit 2; }
+  [[ "$s" =~ ^(none|throughput|(kill|term|stop|cut)-(serve|stage|broker)|intrude-(serve|stage))$ ]] || { echo "chaos.sh: unknown scenario $s" >&2; exit 2; }
 done
 [ "$(id -u)" = 0 ] || { echo "chaos.sh: needs root (network namespaces)" >&2; exit 2; }
-IFS=, read -r layers_serve layers_stage1 layers_stage2 <<<"$split"
+if [ "$replicas" = 1 ]; then
+  [ "$spare" = 0 ] || { echo "chaos.sh: --replicas and --spare do not go together" >&2; exit 2; }
+  [ "$split" != "0-1,2-3,4-5" ] || split="0-2,3-5"
+  IFS=, read -r layers_serve layers_stage1 <<<"$split"
+  layers_stage2="$layers_stage1"
+else
+  IFS=, read -r layers_serve layers_stage1 layers_stage2 <<<"$split"
+fi
 
 log() { printf '[chaos %s] %s\n' "$(date +%T)" "$*" >&2; }
 
@@ -100,8 +115,11 @@ out="$(readlink -f "$out")"
 certs="$out/certs"
 export LAMINAR_CLUSTER_KEY_STORE_PASSWORD="${LAMINAR_CLUSTER_KEY_STORE_PASSWORD:-chaos-$(od -An -N6 -tx1 /dev/urandom | tr -d ' ')}"
 rm -rf "$certs" "$out/cluster-ca"
-"$root/deploy/make-cluster-certs.sh" --out "$certs" --ca "$out/cluster-ca" serve stage1 stage2 spare >/dev/null
+"$root/deploy/make-cluster-certs.sh" --out "$certs" --ca "$out/cluster-ca" serve serve2 stage1 stage2 spare >/dev/null
 tls() { echo --cluster-key-store "$certs/$1.p12" --cluster-trust-store "$certs/cluster-trust.p12"; }
+# An outsider's certificate, from an authority of its own (for the intrude scenarios).
+rm -rf "$out/outsider" "$out/outsider-ca"
+"$root/deploy/make-cluster-certs.sh" --out "$out/outsider" --ca "$out/outsider-ca" outsider >/dev/null
 results="$out/results.jsonl"
 : >"$results"
 link="rate=$rate"; [ "$delay" = none ] || link="$link,delay=$delay"
@@ -118,13 +136,14 @@ supervise() {
   local role="$1" host="$2"; shift 2
   (
     start=$SECONDS n=0
-    while [ ! -e "$run_dir/stopping" ]; do
+    while [ ! -e "$run_dir/stopping" ] && [ ! -e "$run_dir/$role.no-restart" ]; do
       n=$((n + 1))
-      "$hosts_sh" exec "$host" env JAVA_OPTS="-Xmx512m" "$@" >"$run_dir/logs/$role.$n.log" 2>&1 &
+      "$hosts_sh" exec "$host" env JAVA_OPTS="-Xmx512m" LAMINAR_LOG_LEVEL=INFO "$@" >"$run_dir/logs/$role.$n.log" 2>&1 &
       echo $! >"$run_dir/$role.pid"
       rc=0; wait $! || rc=$?
       [ -e "$run_dir/stopping" ] && break
       echo "$role exited $rc after $((SECONDS - start)) s" >>"$run_dir/exits"
+      [ -e "$run_dir/$role.no-restart" ] && break
       sleep "$restart_delay"
     done
   ) 2>>"$run_dir/logs/supervisor.log" &
@@ -156,6 +175,30 @@ start_pipeline() { # the three-host pipeline
     supervise spare spare "$root/laminar" node --role stage --layers "$layers_stage1" "${node_opts[@]}" \
       --host "$(addr spare)" --port 25520 --seed-nodes "$(addr serve):25520" $(tls spare)
   fi
+}
+
+start_replicas() { # two pipelines of two hosts each, one consumer group
+  set_node_opts
+  local s st
+  for s in serve serve2; do
+    st=stage1; [ "$s" = serve2 ] && st=stage2
+    supervise "$s" "$s" "$root/laminar" serve "${node_opts[@]}" --bootstrap-servers "$(addr broker):9092" \
+      --layers "$layers_serve" --host "$(addr "$s")" --port 25520 $(tls "$s")
+    supervise "$st" "$st" "$root/laminar" node --role stage --layers "$layers_stage1" "${node_opts[@]}" \
+      --host "$(addr "$st")" --port 25520 --seed-nodes "$(addr "$s"):25520" $(tls "$st")
+  done
+}
+
+# Both serves have printed that they are ready (a probe request reaches only one of them).
+await_replicas() { # TIMEOUT
+  local deadline=$((SECONDS + $1)) s ok
+  while [ $SECONDS -lt $deadline ]; do
+    ok=1
+    for s in serve serve2; do grep -qs ' ready; requests on' "$run_dir"/logs/"$s".*.log || ok=0; done
+    [ $ok = 1 ] && return 0
+    sleep 1
+  done
+  return 1
 }
 
 start_one_process() { # the same layers, as three stages in one process on the serve host
@@ -208,9 +251,17 @@ bring_up() {
     log "$1: the broker did not take the topics; logs in $run_dir/logs"
     return 1
   fi
-  if [ "$2" = one-process ]; then start_one_process; else start_pipeline; fi
+  case "$2" in
+    one-process) start_one_process ;;
+    replicas) start_replicas ;;
+    *) start_pipeline ;;
+  esac
   log "$1: waiting for the pipeline (a request end to end) ..."
   local t0=$SECONDS
+  if [ "$2" = replicas ] && ! await_replicas 240; then
+    log "$1: the two serves were not both ready; logs in $run_dir/logs"
+    return 1
+  fi
   if ! client probe --bootstrap "$(addr broker):9092" --timeout 240 --warm "${3:-0}" 2>>"$run_dir/logs/probe.log"; then
     log "$1: the pipeline never answered; logs in $run_dir/logs"
     return 1
@@ -226,8 +277,12 @@ inject() {
   [ -e "$run_dir/generating" ] || { echo "fault: no token within 120 s, no fault injected" >>"$run_dir/faults"; return; }
   sleep "$fault_after"
   pid="$(cat "$run_dir/$target.pid")"
+  # With two pipelines, a lost serve's requests are the other's to finish: no replacement.
+  [ "$replicas" = 1 ] && [ "$fault" = kill ] && touch "$run_dir/$target.no-restart"
   case "$fault" in
     kill) kill -9 "$pid"; echo "kill -9 $target (pid $pid)" >>"$run_dir/faults" ;;
+    term) kill -TERM "$pid"; echo "SIGTERM $target (pid $pid)" >>"$run_dir/faults" ;;
+    intrude) intrude "$target" >>"$run_dir/faults" ;;
     stop) kill -STOP "$pid"; echo "SIGSTOP $target for $hold s" >>"$run_dir/faults"
           sleep "$hold"; kill -CONT "$pid" 2>/dev/null || true ;;
     cut) "$hosts_sh" cut "$target"; echo "cut $target for $hold s" >>"$run_dir/faults"
@@ -235,10 +290,46 @@ inject() {
   esac
 }
 
+# Refusals TARGET has logged so far.
+refusals() { cat "$run_dir"/logs/"$1".*.log | grep -c 'refused an incoming cluster connection' || true; }
+
+# TARGET: outsiders on the client host knock on TARGET's cluster port, one after another; prints
+# what TARGET logged for each. The scenario's requests run meanwhile, and are checked as usual.
+intrude() {
+  local target="$1" a before n
+  a="$(addr "$target")"
+  outsider() { # NAME ARGS...: a stage node that tries to join for 15 s
+    local name="$1"; shift
+    timeout -s KILL 20 "$hosts_sh" exec client env JAVA_OPTS="-Xmx256m" "$root/laminar" node --role stage \
+      --layers "$layers_stage1" -m "$model" -t 1 --warm-up 0 --no-rejoin --host "$(addr client)" --port 25521 \
+      --seed-nodes "$a:25520" "$@" >"$run_dir/logs/outsider-$name.log" 2>&1 &
+    sleep 15; kill -9 $! 2>/dev/null || true; wait $! 2>/dev/null || true
+  }
+  knock() { # NAME PRINTF-FORMAT: bytes to the port, then what comes back for 3 s
+    "$hosts_sh" exec client timeout 5 bash -c "exec 3<>/dev/tcp/$a/25520 && printf '$2' >&3 && timeout 3 cat <&3 >/dev/null" \
+      >"$run_dir/logs/outsider-$1.log" 2>&1 || true
+    sleep 1
+  }
+  before="$(refusals "$target")"
+  outsider no-certificate --insecure-cluster
+  n="$(refusals "$target")"; echo "intrude $target: node with no certificate: $((n - before)) refusals logged"; before=$n
+  outsider other-authority --cluster-key-store "$out/outsider/outsider.p12" --cluster-trust-store "$out/outsider/cluster-trust.p12"
+  n="$(refusals "$target")"; echo "intrude $target: node with another authority's certificate: $((n - before)) refusals logged"; before=$n
+  knock raw-bytes 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
+  n="$(refusals "$target")"; echo "intrude $target: raw bytes: $((n - before)) refusals logged"; before=$n
+  # a java.lang.String in Java's serialization stream format (magic AC ED, version 5)
+  knock java-serialized '\xac\xed\x00\x05t\x00\x05hello'
+  n="$(refusals "$target")"; echo "intrude $target: Java-serialized object: $((n - before)) refusals logged"
+  local joined
+  joined="$(cat "$run_dir"/logs/"$target".*.log | grep -c "$(addr client):25521" || true)"
+  echo "intrude $target: lines naming an outsider's address in $target's log (a join would): $joined"
+}
+
 scenario() {
   local name="$1"
   log "=== $name"
-  if ! bring_up "$name" pipeline; then
+  local kind=pipeline; [ "$replicas" = 1 ] && kind=replicas
+  if ! bring_up "$name" "$kind"; then
     echo "{\"scenario\":\"$name\",\"link\":\"$link\",\"requests\":$requests,\"exits\":\"pipeline not ready\"}" >>"$results"
     stop_all; return
   fi
@@ -252,8 +343,16 @@ scenario() {
   client run --bootstrap "$(addr broker):9092" --scenario "$name" --label "$link" --requests "$requests" \
     --tokens "$tokens" "${ref_args[@]}" --timeout "$timeout" --mark "$run_dir/generating" \
     --exits "$run_dir/exits" --results "$results" >/dev/null || log "$name: the client failed (exit $?)"
+  # Outsiders are reported in full, even when the requests ended first.
+  if [ -n "$injector" ] && [ "${name%%-*}" = intrude ]; then wait "$injector" 2>/dev/null || true; fi
   if [ -n "$injector" ]; then kill "$injector" 2>/dev/null || true; wait "$injector" 2>/dev/null || true; fi
   [ -f "$run_dir/faults" ] && log "$name: $(paste -sd';' "$run_dir/faults")"
+  if [ "$replicas" = 1 ]; then
+    local s
+    for s in serve serve2; do
+      log "$name: $s's requests partitions: $(grep -h 'requests partitions assigned' "$run_dir"/logs/"$s".*.log | sed 's/.*assigned: //' | paste -sd' ')"
+    done
+  fi
   stop_all
 }
 
@@ -285,7 +384,7 @@ throughput() {
   done
 }
 
-roles="broker serve stage1 stage2"; [ "$spare" = 1 ] && roles="$roles spare"
+roles="broker serve stage1 stage2"; [ "$spare" = 1 ] && roles="$roles spare"; [ "$replicas" = 1 ] && roles="$roles serve2"
 "$hosts_sh" down
 "$hosts_sh" up --hosts "$(echo $roles client | tr ' ' ,)" --rate "$rate" --delay "$delay" >/dev/null
 "$hosts_sh" check >&2

@@ -31,7 +31,7 @@ public final class PromptCommand implements Callable<Integer> {
     @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT,...", description = "The Kafka cluster.")
     String bootstrapServers;
 
-    @Option(names = "--kafka-config", paramLabel = "FILE", description = "Kafka client properties (SASL/SSL...) and topic names.")
+    @Option(names = "--kafka-config", paramLabel = "FILE", description = "Kafka client properties (SASL/SSL...), topic names and laminar.schema.registry.* keys.")
     Path kafkaConfig;
 
     @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "128", description = "Tokens to generate at most (default: ${DEFAULT-VALUE}).")

@@ -107,7 +107,14 @@ final class RejoiningMember {
         stopped.countDown();
         PipelineHost node = current;
         if (node != null) {
+            // Leaving (not vanishing) lets the scheduler move this node's layers and resume the
+            // requests they were serving at once, instead of after failure detection and downing.
+            out.println("laminar node: stopping: leaving the cluster");
+            out.flush();
+            long start = System.nanoTime();
             node.close();
+            out.printf(Locale.ROOT, "laminar node: left the cluster and stopped in %.1f s%n", (System.nanoTime() - start) / 1e9);
+            out.flush();
         }
     }
 }

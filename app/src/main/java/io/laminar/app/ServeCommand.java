@@ -8,6 +8,8 @@ import io.laminar.app.http.HttpAddress;
 import io.laminar.app.http.HealthRoute;
 import io.laminar.app.http.HttpFront;
 import io.laminar.app.http.MetricsRoute;
+import io.laminar.app.http.openai.OpenAiDoor;
+import io.laminar.app.http.openai.OpenAiSettings;
 import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.app.serve.LaminarServer;
 import io.laminar.app.serve.ServeHealth;
@@ -23,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code laminar serve}: requests from Kafka, tokens back to Kafka, until stopped. */
@@ -37,7 +40,7 @@ public final class ServeCommand implements Callable<Integer> {
     String bootstrapServers;
 
     @Option(names = "--kafka-config", paramLabel = "FILE",
-            description = "Properties file with any Kafka client setting (SASL/SSL too) and laminar.topic.* / laminar.response.* keys.")
+            description = "Properties file with any Kafka client setting (SASL/SSL too) and laminar.topic.* / laminar.response.* / laminar.schema.registry.* keys.")
     Path kafkaConfig;
 
     @Option(names = "--kafka-port", defaultValue = "0", description = "Port of the embedded broker; 0 picks a free one (default: ${DEFAULT-VALUE}).")
@@ -85,6 +88,16 @@ public final class ServeCommand implements Callable<Integer> {
     @Mixin
     HttpOptions http;
 
+    @Mixin
+    OpenAiOptions openAi;
+
+    @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "" + DRAIN_SECONDS,
+            description = "On SIGTERM or Ctrl-C: take no more requests and let those running finish for up to this long; what is still running then is handed off to the other gateways of the group (or to this one's replacement), which resume it after the tokens already written (default: ${DEFAULT-VALUE}).")
+    double drainSeconds;
+
+    /** Under Kubernetes' default termination grace (30 s), with room left for leaving the cluster. */
+    static final double DRAIN_SECONDS = 20;
+
     @Option(names = "--warm-up", paramLabel = "SECONDS", defaultValue = "" + WARM_UP_SECONDS,
             description = "Most time per stage for dummy steps before the pipeline reports ready, so that the first requests run compiled kernels; they stop sooner once the JIT has settled; 0 skips them (default: ${DEFAULT-VALUE}).")
     double warmUpSeconds;
@@ -103,31 +116,64 @@ public final class ServeCommand implements Callable<Integer> {
                 bootstrapServers, kafkaConfig, responseFormat, kafkaPort, kafkaDir, maxInFlight, maxSequences, groupId,
                 warmUp(warmUpSeconds))
                 .withDuplicateWindow(new DuplicateWindow(duplicateWindowIds, Duration.ofSeconds(duplicateWindowSeconds)));
+        Duration drain = drain(drainSeconds);
         HttpAddress httpAddress = http.address();
+        OpenAiSettings doorSettings = httpAddress == null ? null
+                : openAi.settings(httpAddress, OpenAiOptions.modelName(model.path()));
         // The port opens first, so that probes see a serve that is starting or waiting for stage
-        // nodes as live but not ready.
+        // nodes as live but not ready; the OpenAI routes join it once Kafka and the pipeline are up.
         try (ServeHealth health = new ServeHealth();
              HttpFront front = httpAddress == null ? null : HealthRoute.addTo(HttpFront.bind(httpAddress), health)
                      .route(MetricsRoute.PATH, new MetricsRoute(health::registry)).start()) {
             if (front != null) {
-                System.out.println("http: http://" + front.address());
+                System.out.println("http: http://" + front.address() + " (/metrics, /health/live, /health/ready;"
+                        + " /v1 once ready)");
                 System.out.flush();
             }
-            LaminarServer server = LaminarServer.start(options, health);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (LaminarServer server = LaminarServer.start(options, health);
+                 OpenAiDoor door = front == null ? null : OpenAiDoor.open(front, doorSettings, server.kafka())) {
+                server.closedByOwnerOnly();
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    // The door keeps streaming what this serve finishes during the drain.
+                    stopGracefully(server, drain);
+                    if (front != null) {
+                        front.close();
+                        door.close();
+                    }
+                }));
+                System.out.println("kafka bootstrap: " + server.bootstrapServers());
                 if (front != null) {
-                    front.close();
+                    System.out.println("openai: http://" + front.address() + "/v1 (OpenAI-compatible, model "
+                            + doorSettings.servedModel() + ")");
                 }
-                server.close();
-            }));
-            System.out.println("kafka bootstrap: " + server.bootstrapServers());
-            System.out.println("laminar serve: " + model.path().getFileName() + " ready; requests on "
-                    + server.kafka().requestsTopic() + ", responses on " + server.kafka().responsesTopic());
-            System.out.flush();
-            server.pipeline().system().getWhenTerminated().toCompletableFuture().join();
-            server.close();
+                System.out.println("laminar serve: " + model.path().getFileName() + " ready; requests on "
+                        + server.kafka().requestsTopic() + ", responses on " + server.kafka().responsesTopic());
+                System.out.flush();
+                server.pipeline().system().getWhenTerminated().toCompletableFuture().join();
+            }
         }
         return 0;
+    }
+
+    /** Says what a stop does while it does it: an operator watching a rollout sees the hand-off. */
+    private static void stopGracefully(LaminarServer server, Duration drain) {
+        int running = server.gateway().inFlight();
+        System.err.printf(Locale.ROOT, "laminar serve: stopping: %d requests running, taking no more; waiting up to %d s"
+                + " for them%n", running, drain.toSeconds());
+        long start = System.nanoTime();
+        int handedOff = server.close(drain);
+        System.err.printf(Locale.ROOT, "laminar serve: stopped after %.1f s: %d requests finished here, %d handed off"
+                        + " to the group's other gateways (they resume after the tokens written)%n",
+                (System.nanoTime() - start) / 1e9, running - handedOff, handedOff);
+        System.err.flush();
+    }
+
+    /** {@code --drain-timeout} seconds, checked. */
+    static Duration drain(double seconds) {
+        if (!(seconds >= 0 && seconds <= 3600)) {
+            throw new IllegalArgumentException("--drain-timeout must be in [0, 3600] seconds, got " + seconds);
+        }
+        return Duration.ofMillis(Math.round(seconds * 1000));
     }
 
     /** {@code --warm-up} seconds as a budget: until the JIT settles, at most that long; checked. */

@@ -130,5 +130,10 @@ class CommandLineTest {
         // the test model has layers 0-4
         assertEquals(1, run("serve", "-m", TestModels.storiesSized().toString(), "--layers", "0-5").code());
         assertEquals(1, run("serve", "-m", TestModels.storiesSized().toString(), "--layers", "0-2", "--stages", "2").code());
+        // The OpenAI door: beyond loopback only with API keys; on its own, only with a model name.
+        assertEquals(1, run("serve", "-m", TestModels.storiesSized().toString(), "--http", "0.0.0.0:0").code());
+        assertEquals(1, run("http", "--bootstrap-servers", "127.0.0.1:1", "--http", "0").code());
+        assertEquals(1, run("http", "--bootstrap-servers", "127.0.0.1:1", "--http", "0.0.0.0:0",
+                "--served-model-name", "m").code());
     }
 }

@@ -34,10 +34,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The serving process dies (SIGKILL) in the middle of generating; a new one takes over its
- * partitions, reads back what the first one wrote, and resumes each request after its last token
- * written. Every request completes with its solo run's tokens, no (request id, token index) is
- * written twice, and FINISH counts the time from the request's first arrival.
+ * The serving process stops in the middle of generating, killed (SIGKILL) or stopped (SIGTERM)
+ * with no time to finish; a new one takes over its partitions, reads back what the first one
+ * wrote, and resumes each request after its last token written. Every request completes with its
+ * solo run's tokens, no (request id, token index) is written twice, and FINISH counts the time
+ * from the request's first arrival. Stopped with time to finish, serve finishes what it runs
+ * before it exits.
  */
 class ServeRestartIT {
     @TempDir
@@ -45,6 +47,34 @@ class ServeRestartIT {
 
     @Test
     void everyRequestCompletesAfterTheServerIsKilledMidGeneration() throws Exception {
+        stopMidGeneration(Process::destroyForcibly, "20", true);
+    }
+
+    @Test
+    void aStopWithNoTimeToFinishHandsEveryRequestOffWithoutRepeats() throws Exception {
+        String log = stopMidGeneration(ServeRestartIT::sigterm, "0", true);
+        assertTrue(log.contains("handed off"), log);
+    }
+
+    @Test
+    void aStopWithTimeToFinishFinishesEveryRequestBeforeExiting() throws Exception {
+        String log = stopMidGeneration(ServeRestartIT::sigterm, "300", false);
+        assertTrue(log.contains("0 handed off"), log);
+    }
+
+    /** SIGTERM, leaving the output readable ({@link Process#destroy()} closes the streams too). */
+    private static void sigterm(Process p) {
+        p.toHandle().destroy();
+    }
+
+    /**
+     * @param stop          how the first server is stopped once tokens flow
+     * @param drainSeconds  its --drain-timeout
+     * @param handsOff      whether requests are left for a second server to finish
+     * @return the first server's output
+     */
+    private String stopMidGeneration(java.util.function.Consumer<Process> stop, String drainSeconds, boolean handsOff)
+            throws Exception {
         Path model = TestModels.storiesSized();
         Tokenizer tokenizer = Tokenizers.fromGguf(model);
         String[] prompts = {"ab cd e fg", "hi a bc", "de fa", "g ha cb"};
@@ -62,10 +92,11 @@ class ServeRestartIT {
             // A short session lets the group notice the killed member in seconds, not the default 45.
             Path config = tmp.resolve("kafka.properties");
             Files.writeString(config, "consumer.session.timeout.ms=6000\nconsumer.heartbeat.interval.ms=1000\n");
+            Path firstLog = tmp.resolve("first.log");
             Set<String> ids = new HashSet<>();
             Map<String, List<ResponseEvent>> events = new ConcurrentHashMap<>();
             try (ResponseStream stream = new ResponseStream(kafka.consumerConfig("unused"), kafka.responsesTopic())) {
-                Process first = serve(model, broker, config, tmp.resolve("first.log"));
+                Process first = serve(model, broker, config, firstLog, drainSeconds);
                 try (RequestProducer producer = new RequestProducer(kafka.producerConfig(), kafka.requestsTopic(),
                         WireFormat.AVRO)) {
                     for (int i = 0; i < prompts.length; i++) {
@@ -74,27 +105,35 @@ class ServeRestartIT {
                         ids.add("r" + i);
                     }
                 }
-                // Once tokens flow, kill the server without warning.
+                // Once tokens flow, stop the server.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (events.values().stream().mapToInt(List::size).sum() < 20 && System.nanoTime() < deadline) {
                     stream.follow(ids, Duration.ofMillis(20), e -> events.computeIfAbsent(e.getRequestId(),
                             k -> new ArrayList<>()).add(e));
                 }
-                first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                int finishedBeforeCrash = (int) events.values().stream()
+                int finishedBeforeStop = (int) events.values().stream()
                         .filter(l -> l.getLast().getType() == EventType.FINISH).count();
-                assertTrue(finishedBeforeCrash < prompts.length, "the kill must interrupt generation");
-
-                Process second = serve(model, broker, config, tmp.resolve("second.log"));
-                try {
-                    Set<String> open = stream.follow(ids, Duration.ofSeconds(180), e ->
+                assertTrue(finishedBeforeStop < prompts.length, "the stop must come mid-generation");
+                stop.accept(first);
+                assertTrue(first.waitFor(330, TimeUnit.SECONDS), "serve did not exit");
+                if (!handsOff) {
+                    Set<String> open = stream.follow(ids, Duration.ofSeconds(10), e ->
                             events.computeIfAbsent(e.getRequestId(), k -> new ArrayList<>()).add(e));
-                    assertTrue(open.isEmpty(), "unfinished after restart: " + open + "\n"
-                            + Files.readString(tmp.resolve("second.log")));
+                    assertTrue(open.isEmpty(), "unfinished when serve exited: " + open + "\n" + Files.readString(firstLog));
                     assertEquals(0, stream.duplicates(), "events written twice");
-                } finally {
-                    second.destroy();
-                    second.waitFor(20, TimeUnit.SECONDS);
+                }
+                if (handsOff) {
+                    Process second = serve(model, broker, config, tmp.resolve("second.log"), "20");
+                    try {
+                        Set<String> open = stream.follow(ids, Duration.ofSeconds(180), e ->
+                                events.computeIfAbsent(e.getRequestId(), k -> new ArrayList<>()).add(e));
+                        assertTrue(open.isEmpty(), "unfinished after restart: " + open + "\n"
+                                + Files.readString(tmp.resolve("second.log")));
+                        assertEquals(0, stream.duplicates(), "events written twice");
+                    } finally {
+                        second.destroy();
+                        second.waitFor(20, TimeUnit.SECONDS);
+                    }
                 }
             }
             for (int i = 0; i < prompts.length; i++) {
@@ -111,16 +150,18 @@ class ServeRestartIT {
                         "r" + i + ": total_ms " + finish.getFinish().getTimings().getTotalMs() + " but its first token came "
                                 + sinceFirstToken + " ms before its FINISH");
             }
+            return Files.readString(firstLog);
         }
     }
 
-    private static Process serve(Path model, EmbeddedKafka broker, Path config, Path log) throws Exception {
+    private static Process serve(Path model, EmbeddedKafka broker, Path config, Path log, String drainSeconds)
+            throws Exception {
         Path jar = Path.of(System.getProperty("laminar.jar", "target/laminar.jar"));
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow", "-XX:MaxDirectMemorySize=1t", "-jar", jar.toString(), "serve", "-m", model.toString(),
                 "--bootstrap-servers", broker.bootstrapServers(), "--kafka-config", config.toString(),
-                "--threads", "1", "--group-id", "restart-test"));
+                "--threads", "1", "--group-id", "restart-test", "--drain-timeout", drainSeconds));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         // Wait for the ready line, copying the output to the log.
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
@@ -130,16 +171,16 @@ class ServeRestartIT {
         while (System.nanoTime() < deadline && (line = out.readLine()) != null) {
             seen.append(line).append('\n');
             if (line.startsWith("laminar serve:")) {
+                Files.writeString(log, seen);
                 Thread drain = new Thread(() -> {
-                    try {
-                        out.transferTo(java.io.Writer.nullWriter());
+                    try (var w = Files.newBufferedWriter(log, java.nio.file.StandardOpenOption.APPEND)) {
+                        out.transferTo(w);
                     } catch (java.io.IOException ignored) {
                         // The process ended.
                     }
                 });
                 drain.setDaemon(true);
                 drain.start();
-                Files.writeString(log, seen);
                 return p;
             }
         }

@@ -57,7 +57,6 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
     private record DeadlinePassed(String session) implements Command {
     }
 
-
     /** How often a request that a lost stage interrupted is submitted again before it fails. */
     static final int MAX_RETRIES_AFTER_STAGE_LOST = 2;
 
@@ -128,6 +127,9 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
             completion.readAgain();
             return this;
         }
+        if (r.cancels()) {
+            return onCancel(r);
+        }
         RecentRequestIds.Source source = new RecentRequestIds.Source(r.partition(), r.offset());
         String requestId = switch (r.decoded()) {
             case RequestDecodeResult.Rejected rej -> rej.requestId();
@@ -167,6 +169,32 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 }
             }
         }
+        return this;
+    }
+
+    /**
+     * A tombstone keyed by a request id: the request stops (the scheduler frees its sequence) and
+     * ends with FINISH {@code CANCELLED} after the tokens already on their way. The record itself
+     * is done at once; it answers nothing when no request of that id is being served here, since
+     * the request may have finished already or been read by another gateway.
+     */
+    private Behavior<Command> onCancel(RequestPoller.Received r) {
+        offsets.started(r.partition(), r.offset());
+        offsets.finished(r.partition(), r.offset());
+        completion.finished(r.partition(), offsets.committable(r.partition()));
+        String requestId = keyText(r.key());
+        for (Session s : sessions.values()) {
+            if (requestId.equals(s.requestId) && s.submitted && !s.finalQueued && s.stopReason == null) {
+                s.stopReason = io.laminar.schemas.FinishReason.CANCELLED;
+                timers.cancel(s.id);
+                scheduler.tell(new PipelineScheduler.Cancel(s.id));
+                getContext().getLog().debug("{} ({}) cancelled by record {}@{}", s.id, requestId, r.partition(),
+                        r.offset());
+                return this;
+            }
+        }
+        getContext().getLog().debug("cancel of {} at {}@{}: no such request in flight here", requestId,
+                r.partition(), r.offset());
         return this;
     }
 
@@ -402,25 +430,13 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         // The rate of the run that finished: a resumed one's time covers only the tokens it generated.
         int generatedHere = s.receivedCount - s.resumedAfter;
         double tps = generateNanos > 0 && generatedHere > 1 ? (generatedHere - 1) * 1e9 / generateNanos : 0;
-        io.laminar.schemas.FinishReason reason = finishReason(s);
+        io.laminar.schemas.FinishReason reason = s.finishReason();
         metrics.requestFinished(reason, ttft == null ? -1 : ttft / 1e3,
                 generateNanos > 0 && generatedHere > 1 ? generateNanos / 1e9 / (generatedHere - 1) : -1,
                 (now - s.receivedAtMs) / 1e3, ttft == null ? -1 : queueMs / 1e3);
         write(s, ResponseEvents.finish(s.requestId, s.metadata, reason,
                 ResponseEvents.usage(s.promptTokens, s.tokensSent),
                 ResponseEvents.timings(queueMs, ttft, now - s.receivedAtMs, tps), now));
-    }
-
-    private io.laminar.schemas.FinishReason finishReason(Session s) {
-        if (s.stopReason != null) {
-            return s.stopReason;
-        }
-        return switch (s.endedBy) {
-            case STOP -> io.laminar.schemas.FinishReason.STOP;
-            case LENGTH -> io.laminar.schemas.FinishReason.LENGTH;
-            case CONTEXT -> io.laminar.schemas.FinishReason.CONTEXT;
-            case CANCELLED -> io.laminar.schemas.FinishReason.CANCELLED;
-        };
     }
 
     private static ErrorCode errorCode(SequenceEvent.ErrorCode code) {

@@ -49,10 +49,18 @@ final class RequestPoller implements Runnable {
      *                     earlier owner may have read it long before)
      * @param prior        what an earlier owner of the partition wrote for it before it crashed,
      *                     null when nothing
+     * @param decoded      what the value decodes to; null for a {@linkplain #cancels() cancel}
      */
     record Received(TopicPartition partition, long offset, byte[] key, byte[] value,
                     io.laminar.schemas.codec.RequestDecodeResult decoded, long receivedAtMs,
                     PriorOutput.Written prior) {
+        /**
+         * Whether the record cancels the request whose id is its key: a tombstone (null value) with
+         * a key (docs/kafka.md, "Cancelling a request").
+         */
+        boolean cancels() {
+            return value == null && key != null;
+        }
     }
 
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -72,6 +80,8 @@ final class RequestPoller implements Runnable {
     private long lagMeasuredNanos;
     private volatile boolean running = true;
     private volatile boolean paused;
+    /** Set by {@link #stopTaking()}: every partition stays paused from then on. */
+    private volatile boolean draining;
 
     RequestPoller(GatewaySettings settings, RequestCodec codec, PriorOutput priorOutput, Consumer<Received> sink,
                   AtomicInteger inFlight, LaminarMetrics metrics) {
@@ -96,6 +106,14 @@ final class RequestPoller implements Runnable {
         toCommit.merge(tp, offset, Math::max);
     }
 
+    /**
+     * Takes no more records: every partition is paused on the next poll and stays so, while the
+     * consumer stays in its group (so nobody else takes over requests this gateway is finishing).
+     */
+    void stopTaking() {
+        draining = true;
+    }
+
     void stop() {
         running = false;
         consumer.wakeup();
@@ -109,12 +127,17 @@ final class RequestPoller implements Runnable {
                 commitPending(true);
                 partitions.forEach(inheritedUpTo::remove);
                 partitions.forEach(tp -> metrics.consumerLagGone(tp.topic(), tp.partition()));
+                if (!partitions.isEmpty()) {
+                    LOG.info("requests partitions revoked: {}", partitions);
+                }
             }
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                // Which gateway of the group serves which partitions, for an operator reading logs.
+                LOG.info("requests partitions assigned: {}", partitions);
                 inheritedUpTo.putAll(consumer.endOffsets(partitions));
-                if (paused) {
+                if (paused || draining) {
                     consumer.pause(partitions);
                 }
             }
@@ -127,7 +150,8 @@ final class RequestPoller implements Runnable {
                 List<RequestDecodeResult> decoded = new ArrayList<>(records.count());
                 List<PriorOutput.Lookup> lookups = new ArrayList<>();
                 for (ConsumerRecord<byte[], byte[]> r : records) {
-                    RequestDecodeResult d = codec.decode(r.value() != null ? r.value() : new byte[0]);
+                    RequestDecodeResult d = r.value() == null && r.key() != null ? null
+                            : codec.decode(r.value() != null ? r.value() : new byte[0]);
                     batch.add(r);
                     decoded.add(d);
                     if (d instanceof RequestDecodeResult.Accepted acc && inherited(r)) {
@@ -219,6 +243,13 @@ final class RequestPoller implements Runnable {
     private void applyBackpressure() {
         int n = inFlight.get();
         Set<TopicPartition> assigned = consumer.assignment();
+        if (draining) {
+            if (!paused || !consumer.paused().containsAll(assigned)) {
+                consumer.pause(assigned);
+                paused = true;
+            }
+            return;
+        }
         if (!paused && n >= maxInFlight) {
             consumer.pause(assigned);
             paused = true;

@@ -61,7 +61,13 @@ final class ResponseWriter implements AutoCloseable {
     void respond(String requestId, ResponseEvent event, String session, BiConsumer<String, Throwable> done) {
         byte[] key = requestId == null ? null : requestId.getBytes(StandardCharsets.UTF_8);
         byte[] value = serializer.serialize(responses, event);
-        sender.execute(() -> send(new ProducerRecord<>(responses, key, value), session, done));
+        try {
+            sender.execute(() -> send(new ProducerRecord<>(responses, key, value), session, done));
+        } catch (RejectedExecutionException closed) {
+            // The gateway stopped writing to hand its unfinished requests off: the next owner of the
+            // partition resumes each after the last event written, so nothing more may be written
+            // here, and no acknowledgement comes (the record is not done).
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.laminar.actors.scheduler;
 
+import akka.actor.Address;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.ActorContext;
@@ -8,6 +9,9 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
+import akka.cluster.ClusterEvent;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Subscribe;
 import io.laminar.actors.PipelineMessage;
 import io.laminar.actors.metrics.LaminarMetrics;
 import io.laminar.actors.placement.PlacementAgent;
@@ -17,6 +21,7 @@ import io.laminar.actors.stage.StageInfo;
 import io.laminar.model.sampling.SamplingParams;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -120,6 +125,10 @@ public final class PipelineScheduler {
     private record OfferReceived(PlacementAgent.Offer offer) implements Command {
     }
 
+    /** A cluster member changed status: one leaving takes its stages with it. */
+    private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {
+    }
+
     /** A node assigned layers, or offering a budget, left. */
     private record AgentGone(ActorRef<PlacementAgent.Command> agent) implements Command {
     }
@@ -147,6 +156,13 @@ public final class PipelineScheduler {
      */
     private final ActorRef<StageInfo> describedAdapter;
     private final Stages stages;
+    /** The stages the receptionist lists now, members leaving included. */
+    private Set<ActorRef<StageActor.Command>> listedStages = Set.of();
+    /**
+     * Members leaving the cluster (a graceful stop) that have not been removed yet. The receptionist
+     * lists their stages until they are removed, seconds later; the scheduler drops them at once.
+     */
+    private final Set<Address> leaving = new HashSet<>();
     private final Admission admission;
     private final LaminarMetrics metrics;
     private final Placement placement;
@@ -176,6 +192,11 @@ public final class PipelineScheduler {
         context.getSystem().receptionist().tell(Receptionist.register(serviceKey(modelId), context.getSelf()));
         context.getSystem().receptionist().tell(Receptionist.subscribe(serviceKey(modelId), listingAdapter));
         timers.startTimerWithFixedDelay(AdmissionTick.INSTANCE, Duration.ofMillis(500));
+        if ("cluster".equals(context.getSystem().settings().config().getString("akka.actor.provider"))) {
+            Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
+                    context.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new),
+                    ClusterEvent.MemberEvent.class));
+        }
     }
 
     public static Behavior<Command> create(SchedulerSettings settings) {
@@ -338,6 +359,7 @@ public final class PipelineScheduler {
                     placement.agentGone(m.agent());
                     return Behaviors.same();
                 })
+                .onMessage(MemberChanged.class, this::memberChanged)
                 .build();
     }
 
@@ -349,7 +371,38 @@ public final class PipelineScheduler {
         if (listing.isForKey(serviceKey(modelId))) {
             return new SchedulersListed(listing.getServiceInstances(serviceKey(modelId)));
         }
-        return new StagesListed(listing.getServiceInstances(StageActor.serviceKey(modelId)));
+        listedStages = listing.getServiceInstances(StageActor.serviceKey(modelId));
+        return new StagesListed(withoutLeaving(listedStages));
+    }
+
+    /**
+     * A stage node stopping gracefully leaves the cluster: its stages are gone for the scheduler as
+     * soon as it starts leaving, so that its requests move to a spare (or wait for a replacement) at
+     * once, not when the member is removed. Handled as a listing without them, by the state at hand.
+     */
+    private Behavior<Command> memberChanged(MemberChanged m) {
+        Address member = m.event().member().address();
+        if (member.equals(context.getSystem().address())) {
+            return Behaviors.same(); // this process stopping: its gateway has finished already
+        }
+        if (m.event() instanceof ClusterEvent.MemberLeft || m.event() instanceof ClusterEvent.MemberExited) {
+            if (leaving.add(member) && listedStages.stream().anyMatch(ref -> ref.path().address().equals(member))) {
+                context.getLog().info("member {} is leaving the cluster: its stages leave the pipeline now", member);
+                context.getSelf().tell(new StagesListed(withoutLeaving(listedStages)));
+            }
+        } else if (m.event() instanceof ClusterEvent.MemberRemoved) {
+            leaving.remove(member); // a later member at that address is a new incarnation
+        }
+        return Behaviors.same();
+    }
+
+    private Set<ActorRef<StageActor.Command>> withoutLeaving(Set<ActorRef<StageActor.Command>> listed) {
+        if (leaving.isEmpty()) {
+            return listed;
+        }
+        Set<ActorRef<StageActor.Command>> kept = new HashSet<>(listed);
+        kept.removeIf(ref -> leaving.contains(ref.path().address()));
+        return kept;
     }
 
     /** Follows the listed stages, asking new ones to describe themselves; returns the names of those that left. */

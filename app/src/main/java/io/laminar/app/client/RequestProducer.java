@@ -1,6 +1,7 @@
 package io.laminar.app.client;
 
 import io.laminar.schemas.InferenceRequest;
+import io.laminar.schemas.codec.SchemasConfig;
 import io.laminar.schemas.codec.WireFormat;
 import io.laminar.schemas.kafka.RequestSerializer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -16,18 +17,31 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
-/** Sends requests, keyed by request id, in Avro single-object encoding or JSON. */
+/**
+ * Sends requests, keyed by request id, in Avro (single-object encoding, or Confluent's wire format
+ * when the config's {@code laminar.schema.registry.url} names a registry) or JSON.
+ */
 public final class RequestProducer implements AutoCloseable {
     private final KafkaProducer<String, InferenceRequest> producer;
     private final String topic;
 
     public RequestProducer(Map<String, Object> producerConfig, String topic, WireFormat format) {
         Map<String, Object> config = new HashMap<>(producerConfig);
+        // The laminar.* keys configure the serializer (a schema registry, say), not the producer.
+        Map<String, Object> serializerConfig = new HashMap<>();
+        config.forEach((k, v) -> {
+            if (k.startsWith("laminar.")) {
+                serializerConfig.put(k, v);
+            }
+        });
+        serializerConfig.put(SchemasConfig.REQUEST_FORMAT_CONFIG, format.configValue());
+        RequestSerializer serializer = new RequestSerializer();
+        serializer.configure(serializerConfig, false);
         config.keySet().removeIf(k -> k.startsWith("laminar."));
         // A client sends one request at a time and waits for it: batching would only add latency
         // (Kafka 4's default linger.ms is 5).
         config.putIfAbsent("linger.ms", 0);
-        this.producer = new KafkaProducer<>(config, new StringSerializer(), new RequestSerializer(format));
+        this.producer = new KafkaProducer<>(config, new StringSerializer(), serializer);
         this.topic = topic;
     }
 

@@ -4,6 +4,7 @@ import io.laminar.schemas.EventType;
 import io.laminar.schemas.ResponseEvent;
 import io.laminar.schemas.codec.ResponseCodec;
 import io.laminar.schemas.codec.ResponseEvents;
+import io.laminar.schemas.codec.SchemasConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,14 +23,16 @@ import java.util.function.Consumer;
 
 /**
  * Reads the responses topic from its current end, without a consumer group: what a client that
- * just sent requests needs to see their events. Events are decoded (Avro or JSON) and deduplicated
+ * just sent requests needs to see their events. Events are decoded (Avro, through the schema registry
+ * of the config's {@code laminar.schema.registry.*} keys when they are in Confluent's wire format,
+ * or JSON) and deduplicated
  * by (request id, token index) / (request id, type), so a request served twice after a crash reads
  * once. A {@code DUPLICATE_REQUEST} error answers a repeated record, not the request whose id it
  * carries: it is handed on, but neither ends that request's stream nor counts as its error.
  */
 public final class ResponseStream implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final ResponseCodec codec = new ResponseCodec();
+    private final ResponseCodec codec;
     private final Set<String> seen = new HashSet<>();
     private int duplicates;
 
@@ -38,7 +41,15 @@ public final class ResponseStream implements AutoCloseable {
         Map<String, Object> config = new HashMap<>(consumerConfig);
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        Map<String, Object> laminarKeys = new HashMap<>();
+        config.forEach((k, v) -> {
+            if (k.startsWith("laminar.")) {
+                laminarKeys.put(k, v);
+            }
+        });
         config.keySet().removeIf(k -> k.startsWith("laminar."));
+        // The laminar.* keys configure decoding: a schema registry for events in Confluent's wire format.
+        this.codec = new ResponseCodec(new SchemasConfig(laminarKeys));
         this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = new ArrayList<>();
         for (PartitionInfo p : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {

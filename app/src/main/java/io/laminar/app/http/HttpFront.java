@@ -22,6 +22,15 @@ public final class HttpFront implements AutoCloseable {
     /** How long {@link #close()} lets exchanges in progress finish before it drops them. */
     private static final int STOP_GRACE_SECONDS = 1;
 
+    static {
+        // A streamed answer is a small write per token: with Nagle's algorithm on, each waits for the
+        // client's delayed ACK of the one before (up to 40 ms on Linux). Read once, when the JDK's
+        // server first starts, so it is set before; a value given on the command line stays.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private final HttpServer server;
     private final ExecutorService exchanges;
     private final HttpAddress address;

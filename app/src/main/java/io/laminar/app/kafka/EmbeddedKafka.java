@@ -93,6 +93,18 @@ public final class EmbeddedKafka implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
+    /**
+     * Leaves closing to the owner, who calls {@link #close()} in its own order: serve stops the
+     * broker only after its gateway has let running requests finish on it.
+     */
+    public void closedByOwnerOnly() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // The JVM is exiting already: the hook runs as it is.
+        }
+    }
+
     /** Starts a broker on free ports with a temporary log directory, deleted on {@link #close()}. */
     public static EmbeddedKafka start() {
         return builder().start();

@@ -220,12 +220,35 @@ public final class LaminarServer implements AutoCloseable {
         return gateway;
     }
 
+    /**
+     * For an owner that stops this server from its own shutdown hook ({@link #close(Duration)}): the
+     * embedded broker, if any, then stays up until then instead of closing on its own at exit.
+     */
+    public void closedByOwnerOnly() {
+        if (broker != null) {
+            broker.closedByOwnerOnly();
+        }
+    }
+
+    /** Stops at once: requests still running are handed off to the other gateways of the group. */
     @Override
     public void close() {
-        gateway.close();
+        close(Duration.ZERO);
+    }
+
+    /**
+     * Stops gracefully: takes no more requests, lets those running finish for up to {@code grace},
+     * hands the rest off to the group (whoever takes the partitions resumes them after the tokens
+     * already written), then leaves the cluster and stops the broker if it runs one.
+     *
+     * @return requests handed off unfinished
+     */
+    public int close(Duration grace) {
+        int handedOff = gateway.close(grace);
         pipeline.close();
         if (broker != null) {
             broker.close();
         }
+        return handedOff;
     }
 }

@@ -56,15 +56,32 @@ final class KafkaServing {
         return start(model, new LayerRange(0, ModelShape.TINY.layers()), maxInFlight, responseFormat, progress);
     }
 
+    /** As {@link #startSynthetic(Path, int, String)}, with the given Kafka settings (an embedded broker unless they name one). */
+    static LaminarServer startSynthetic(Path dir, int maxInFlight, KafkaSettings kafka) throws Exception {
+        Path model = new SyntheticModelWriter(ModelShape.TINY).weightType(GgmlType.Q8_0).writeCached(dir);
+        return start(model, new LayerRange(0, ModelShape.TINY.layers()), maxInFlight, kafka);
+    }
+
     private static LaminarServer start(Path model, LayerRange layers, int maxInFlight, String responseFormat)
             throws Exception {
-        return start(model, layers, maxInFlight, responseFormat, new LaminarServer.Progress() { });
+        return start(model, layers, maxInFlight, KafkaSettings.defaults().with("laminar.response.format", responseFormat),
+                new LaminarServer.Progress() { });
     }
 
     private static LaminarServer start(Path model, LayerRange layers, int maxInFlight, String responseFormat,
                                        LaminarServer.Progress progress) throws Exception {
+        return start(model, layers, maxInFlight, KafkaSettings.defaults().with("laminar.response.format", responseFormat),
+                progress);
+    }
+
+    private static LaminarServer start(Path model, LayerRange layers, int maxInFlight, KafkaSettings kafka)
+            throws Exception {
+        return start(model, layers, maxInFlight, kafka, new LaminarServer.Progress() { });
+    }
+
+    private static LaminarServer start(Path model, LayerRange layers, int maxInFlight, KafkaSettings kafka,
+                                       LaminarServer.Progress progress) throws Exception {
         HostSettings host = HostSettings.local(model, List.of(layers), 1).withBatch(64, 8, 512);
-        KafkaSettings kafka = KafkaSettings.defaults().with("laminar.response.format", responseFormat);
         return LaminarServer.start(new LaminarServer.Options(model, host, kafka, 0, null, maxInFlight,
                 "laminar-test-" + System.nanoTime()), progress);
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.laminar.schemas.ErrorCode;
 import io.laminar.schemas.InferenceRequest;
+import io.laminar.schemas.registry.SchemaRegistryClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -49,6 +50,8 @@ public final class RequestCodec {
     private final SchemaStore store;
     private final BinaryMessageDecoder<InferenceRequest> avroDecoder;
     private final BinaryMessageEncoder<InferenceRequest> avroEncoder;
+    private final ConfluentAvro<InferenceRequest> confluent;
+    private final SchemaRegistryClient registry;
     private final AvroJson json;
     private final RequestValidator validator;
 
@@ -57,19 +60,33 @@ public final class RequestCodec {
         this(SchemasConfig.defaults());
     }
 
-    /** A codec with the given settings, knowing the built-in schemas and the configured extra files. */
+    /**
+     * A codec with the given settings, knowing the built-in schemas and the configured extra files,
+     * and the schema registry they name, if any.
+     */
     public RequestCodec(SchemasConfig config) {
         this(config, WireSchemas.store(WireSchemas.request(), config));
     }
 
     /**
-     * A codec with the given settings that accepts the writer schemas {@code store} knows (it should
-     * know the current one, {@link WireSchemas#request()}).
+     * A codec with the given settings that accepts the single-object writer schemas {@code store}
+     * knows (it should know the current one, {@link WireSchemas#request()}), and the schema registry
+     * the settings name, if any.
      */
     public RequestCodec(SchemasConfig config, SchemaStore store) {
+        this(config, store, config.schemaRegistry().map(SchemaRegistryClient::new).orElse(null));
+    }
+
+    /**
+     * A codec as {@link #RequestCodec(SchemasConfig, SchemaStore)} that fetches Confluent-framed
+     * records' writer schemas from {@code registry} (null: none, such records are UNKNOWN_SCHEMA).
+     */
+    public RequestCodec(SchemasConfig config, SchemaStore store, SchemaRegistryClient registry) {
         AvroLimits.install();
         this.config = config;
         this.store = store;
+        this.registry = registry;
+        this.confluent = new ConfluentAvro<>(registry, WireSchemas.request());
         Schema schema = WireSchemas.request();
         this.avroDecoder = new BinaryMessageDecoder<>(TrustedSpecificData.INSTANCE, schema, store);
         this.avroEncoder = new BinaryMessageEncoder<>(TrustedSpecificData.INSTANCE, schema);
@@ -96,13 +113,31 @@ public final class RequestCodec {
         };
     }
 
+    /**
+     * The request in Confluent's wire format under {@code schemaId}, the id the registry gave
+     * {@link WireSchemas#request()}; throws IllegalArgumentException when it does not fit the schema.
+     */
+    public byte[] encodeConfluent(InferenceRequest request, int schemaId) {
+        try {
+            return confluent.write(request, schemaId);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("request does not fit the schema: " + e.getMessage(), e);
+        }
+    }
+
+    /** The schema registry this codec reads (and its serializer writes) against; empty when none. */
+    public Optional<SchemaRegistryClient> registry() {
+        return Optional.ofNullable(registry);
+    }
+
     /** Decodes and validates one record value; null and empty values are UNDECODABLE. */
     public RequestDecodeResult decode(byte[] value) {
         Optional<WireFormat> format = WireFormat.detect(value);
         if (format.isEmpty()) {
             return new RequestDecodeResult.Rejected(ErrorCode.UNDECODABLE, value == null || value.length == 0
                     ? "empty record value"
-                    : "neither JSON (starts with '{') nor Avro single-object encoding (starts with C3 01); first byte "
+                    : "neither JSON (starts with '{') nor Avro (single-object encoding starts with C3 01, Confluent's"
+                    + " wire format with 00); first byte "
                     + String.format("0x%02X", value[0]));
         }
         if (value.length > config.requestMaxBytes()) {
@@ -123,6 +158,9 @@ public final class RequestCodec {
     }
 
     private RequestDecodeResult decodeAvro(byte[] value) {
+        if (ConfluentAvro.framed(value)) {
+            return decodeConfluent(value);
+        }
         InferenceRequest request;
         try {
             request = avroDecoder.decode(value);
@@ -138,6 +176,17 @@ public final class RequestCodec {
             // AvroRuntimeException (incl. SystemLimitException), EOF, bad union index, negative length...
             return new RequestDecodeResult.Rejected(ErrorCode.UNDECODABLE, "Avro body does not decode: "
                     + rootMessage(e), peekRequestId(value, WireFormat.AVRO), Map.of());
+        }
+        return validator.validate(request, WireFormat.AVRO);
+    }
+
+    private RequestDecodeResult decodeConfluent(byte[] value) {
+        InferenceRequest request;
+        try {
+            request = confluent.read(value);
+        } catch (WireDecodeException e) {
+            return new RequestDecodeResult.Rejected(e.code(), e.detail(), peekRequestId(value, WireFormat.AVRO),
+                    Map.of());
         }
         return validator.validate(request, WireFormat.AVRO);
     }
@@ -179,22 +228,22 @@ public final class RequestCodec {
     }
 
     private String peekAvro(byte[] value) throws IOException {
-        if (value.length < WireFormat.AVRO_HEADER_BYTES) {
+        boolean confluentFramed = ConfluentAvro.framed(value);
+        int header = confluentFramed ? ConfluentAvro.HEADER_BYTES : WireFormat.AVRO_HEADER_BYTES;
+        if (value.length < header) {
             return null;
         }
         // Every request schema version starts with request_id (a string), so the body of an unknown
         // version still starts with it; a known writer schema must say so.
-        Schema writer = store.findByFingerprint(fingerprint(value));
+        Schema writer = confluentFramed ? confluent.knownWriter(value) : store.findByFingerprint(fingerprint(value));
         if (writer != null && (writer.getType() != Schema.Type.RECORD || writer.getFields().isEmpty()
                 || !writer.getFields().get(0).name().equals(REQUEST_ID)
                 || writer.getFields().get(0).schema().getType() != Schema.Type.STRING)) {
             return null;
         }
-        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(value, WireFormat.AVRO_HEADER_BYTES,
-                value.length - WireFormat.AVRO_HEADER_BYTES, null);
+        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(value, header, value.length - header, null);
         long length = decoder.readLong();
-        if (length <= 0 || length > 4L * RequestValidator.MAX_REQUEST_ID_CHARS
-                || length > value.length - WireFormat.AVRO_HEADER_BYTES) {
+        if (length <= 0 || length > 4L * RequestValidator.MAX_REQUEST_ID_CHARS || length > value.length - header) {
             return null;
         }
         byte[] utf8 = new byte[(int) length];

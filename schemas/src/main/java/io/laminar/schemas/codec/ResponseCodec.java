@@ -3,6 +3,7 @@ package io.laminar.schemas.codec;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.laminar.schemas.ErrorCode;
 import io.laminar.schemas.ResponseEvent;
+import io.laminar.schemas.registry.SchemaRegistryClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -29,19 +30,32 @@ public final class ResponseCodec {
     private final BinaryMessageDecoder<ResponseEvent> avroDecoder;
     private final BinaryMessageEncoder<ResponseEvent> avroEncoder;
     private final AvroJson json;
+    private final ConfluentAvro<ResponseEvent> confluent;
+    private final SchemaRegistryClient registry;
 
     /** A codec with default limits and the built-in known schemas. */
     public ResponseCodec() {
         this(SchemasConfig.defaults());
     }
 
+    /** A codec with the given settings, and the schema registry they name, if any. */
     public ResponseCodec(SchemasConfig config) {
         this(config, WireSchemas.store(WireSchemas.response(), config));
     }
 
-    /** A codec that accepts the writer schemas {@code store} knows. */
+    /** A codec that accepts the single-object writer schemas {@code store} knows, and the settings' registry. */
     public ResponseCodec(SchemasConfig config, SchemaStore store) {
+        this(config, store, config.schemaRegistry().map(SchemaRegistryClient::new).orElse(null));
+    }
+
+    /**
+     * A codec as {@link #ResponseCodec(SchemasConfig, SchemaStore)} that fetches Confluent-framed
+     * events' writer schemas from {@code registry} (null: none, such events are UNKNOWN_SCHEMA).
+     */
+    public ResponseCodec(SchemasConfig config, SchemaStore store, SchemaRegistryClient registry) {
         AvroLimits.install();
+        this.registry = registry;
+        this.confluent = new ConfluentAvro<>(registry, WireSchemas.response());
         Schema schema = WireSchemas.response();
         this.avroDecoder = new BinaryMessageDecoder<>(TrustedSpecificData.INSTANCE, schema, store);
         this.avroEncoder = new BinaryMessageEncoder<>(TrustedSpecificData.INSTANCE, schema);
@@ -68,16 +82,34 @@ public final class ResponseCodec {
     }
 
     /**
+     * The event in Confluent's wire format under {@code schemaId}, the id the registry gave
+     * {@link WireSchemas#response()}; throws IllegalArgumentException when it does not fit the schema.
+     */
+    public byte[] encodeConfluent(ResponseEvent event, int schemaId) {
+        try {
+            return confluent.write(event, schemaId);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("event does not fit the schema: " + e.getMessage(), e);
+        }
+    }
+
+    /** The schema registry this codec reads (and its serializer writes) against; empty when none. */
+    public Optional<SchemaRegistryClient> registry() {
+        return Optional.ofNullable(registry);
+    }
+
+    /**
      * Decodes one record value.
      *
-     * @throws WireDecodeException UNKNOWN_SCHEMA for an unknown fingerprint, UNDECODABLE for anything
-     *                             else that is not a response event
+     * @throws WireDecodeException UNKNOWN_SCHEMA for an unknown fingerprint or a schema id the registry
+     *                             does not have (or no registry), UNDECODABLE for anything else that is not
+     *                             a response event
      */
     public ResponseEvent decode(byte[] value) {
         Optional<WireFormat> format = WireFormat.detect(value);
         if (format.isEmpty()) {
             throw new WireDecodeException(ErrorCode.UNDECODABLE,
-                    "neither JSON nor Avro single-object encoding", null);
+                    "neither JSON nor Avro (single-object or Confluent's wire format)", null);
         }
         return switch (format.get()) {
             case AVRO -> decodeAvro(value);
@@ -86,6 +118,9 @@ public final class ResponseCodec {
     }
 
     private ResponseEvent decodeAvro(byte[] value) {
+        if (ConfluentAvro.framed(value)) {
+            return confluent.read(value);
+        }
         try {
             return avroDecoder.decode(value);
         } catch (MissingSchemaException e) {

@@ -1,11 +1,15 @@
 package io.laminar.schemas.codec;
 
+import io.laminar.schemas.registry.RegistrySettings;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.types.Password;
 
 /**
  * Settings of the wire contract's codecs and Kafka serializers. They are passed like any Kafka
@@ -21,14 +25,16 @@ public final class SchemasConfig extends AbstractConfig {
     /** {@code laminar.request.format}: the encoding RequestSerializer writes. */
     public static final String REQUEST_FORMAT_CONFIG = "laminar.request.format";
     public static final String REQUEST_FORMAT_DOC = "Encoding the request serializer writes: 'avro' (single-object"
-            + " encoding) or 'json'. The request deserializer reads both whatever this says.";
+            + " encoding, or Confluent's wire format when laminar.schema.registry.url is set) or 'json'. The request"
+            + " deserializer reads every format whatever this says.";
     public static final String DEFAULT_REQUEST_FORMAT = "avro";
 
     /** {@code laminar.response.format}: the encoding ResponseSerializer writes. */
     public static final String RESPONSE_FORMAT_CONFIG = "laminar.response.format";
     public static final String RESPONSE_FORMAT_DOC = "Encoding the response serializer writes on the responses"
-            + " topic: 'avro' (single-object encoding) or 'json' (one JSON object per event). The response"
-            + " deserializer reads both whatever this says.";
+            + " topic: 'avro' (single-object encoding, or Confluent's wire format when laminar.schema.registry.url is"
+            + " set) or 'json' (one JSON object per event, registry or not). The response deserializer reads every"
+            + " format whatever this says.";
     public static final String DEFAULT_RESPONSE_FORMAT = "avro";
 
     /** {@code laminar.request.max.bytes}: the largest record value decoded. */
@@ -96,6 +102,84 @@ public final class SchemasConfig extends AbstractConfig {
             + " built-in ones, so a deployment can learn a new writer schema without a rebuild.";
     public static final String DEFAULT_SCHEMAS_EXTRA_FILES = "";
 
+    /** {@code laminar.schema.registry.url}: the schema registry; unset means none. */
+    public static final String SCHEMA_REGISTRY_URL_CONFIG = "laminar.schema.registry.url";
+    public static final String SCHEMA_REGISTRY_URL_DOC = "Comma-separated base URLs of a schema registry with"
+            + " Confluent's REST API (tried in order). When set, Avro is read and written in Confluent's wire format"
+            + " (00, 4-byte schema id, Avro binary) against it: subjects are TOPIC-value, writer schemas are fetched"
+            + " by id and cached; single-object Avro and JSON records are still read. Empty: no registry, Avro is"
+            + " single-object encoded.";
+    public static final String DEFAULT_SCHEMA_REGISTRY_URL = "";
+
+    /** {@code laminar.schema.registry.basic.auth.user.info}: HTTP basic credentials. */
+    public static final String SCHEMA_REGISTRY_USER_INFO_CONFIG = "laminar.schema.registry.basic.auth.user.info";
+    public static final String SCHEMA_REGISTRY_USER_INFO_DOC = "USER:PASSWORD for HTTP basic authentication with"
+            + " the schema registry. Credentials in the URL (https://USER:PASSWORD@HOST) are used when this is unset.";
+
+    /** {@code laminar.schema.registry.ssl.truststore.location}: CAs trusted for an https registry. */
+    public static final String SCHEMA_REGISTRY_TRUSTSTORE_LOCATION_CONFIG =
+            "laminar.schema.registry.ssl.truststore.location";
+    public static final String SCHEMA_REGISTRY_TRUSTSTORE_LOCATION_DOC = "Trust store file with the CA certificates"
+            + " an https schema registry's certificate must chain to; unset: the JVM's default CAs.";
+
+    /** {@code laminar.schema.registry.ssl.truststore.password}. */
+    public static final String SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD_CONFIG =
+            "laminar.schema.registry.ssl.truststore.password";
+    public static final String SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD_DOC = "Password of the trust store, if it has one.";
+
+    /** {@code laminar.schema.registry.ssl.truststore.type}. */
+    public static final String SCHEMA_REGISTRY_TRUSTSTORE_TYPE_CONFIG = "laminar.schema.registry.ssl.truststore.type";
+    public static final String SCHEMA_REGISTRY_TRUSTSTORE_TYPE_DOC = "Format of the trust store file: PKCS12 or JKS"
+            + " (either reads both).";
+    public static final String DEFAULT_SCHEMA_REGISTRY_STORE_TYPE = "PKCS12";
+
+    /** {@code laminar.schema.registry.ssl.keystore.location}: a client certificate for mutual TLS. */
+    public static final String SCHEMA_REGISTRY_KEYSTORE_LOCATION_CONFIG = "laminar.schema.registry.ssl.keystore.location";
+    public static final String SCHEMA_REGISTRY_KEYSTORE_LOCATION_DOC = "Key store file with the client key and"
+            + " certificate to present to a schema registry that asks for one (mutual TLS); unset: none.";
+
+    /** {@code laminar.schema.registry.ssl.keystore.password}. */
+    public static final String SCHEMA_REGISTRY_KEYSTORE_PASSWORD_CONFIG = "laminar.schema.registry.ssl.keystore.password";
+    public static final String SCHEMA_REGISTRY_KEYSTORE_PASSWORD_DOC = "Password of the key store.";
+
+    /** {@code laminar.schema.registry.ssl.keystore.type}. */
+    public static final String SCHEMA_REGISTRY_KEYSTORE_TYPE_CONFIG = "laminar.schema.registry.ssl.keystore.type";
+    public static final String SCHEMA_REGISTRY_KEYSTORE_TYPE_DOC = "Format of the key store file: PKCS12 or JKS.";
+
+    /** {@code laminar.schema.registry.ssl.key.password}. */
+    public static final String SCHEMA_REGISTRY_KEY_PASSWORD_CONFIG = "laminar.schema.registry.ssl.key.password";
+    public static final String SCHEMA_REGISTRY_KEY_PASSWORD_DOC = "Password of the private key in the key store;"
+            + " unset: the key store's password.";
+
+    /** {@code laminar.schema.registry.auto.register.schemas}: register, or only look up, the written schemas. */
+    public static final String SCHEMA_REGISTRY_AUTO_REGISTER_CONFIG = "laminar.schema.registry.auto.register.schemas";
+    public static final String SCHEMA_REGISTRY_AUTO_REGISTER_DOC = "Whether the schemas Laminar writes (and the"
+            + " request schema the gateway reads into) are registered under their subjects at start-up or first use"
+            + " (POST /subjects/SUBJECT/versions). false: they are only looked up (POST /subjects/SUBJECT), for"
+            + " registries where schemas are registered ahead, and a response schema that is missing stops start-up.";
+    public static final boolean DEFAULT_SCHEMA_REGISTRY_AUTO_REGISTER = true;
+
+    /** {@code laminar.schema.registry.request.timeout.ms}. */
+    public static final String SCHEMA_REGISTRY_REQUEST_TIMEOUT_MS_CONFIG = "laminar.schema.registry.request.timeout.ms";
+    public static final String SCHEMA_REGISTRY_REQUEST_TIMEOUT_MS_DOC = "How long one call to the schema registry"
+            + " (connecting included) may take before the next URL is tried, or the call fails.";
+    public static final int DEFAULT_SCHEMA_REGISTRY_REQUEST_TIMEOUT_MS = 5_000;
+
+    /** {@code laminar.schema.registry.retry.backoff.ms}: how long an unreachable registry is not asked again. */
+    public static final String SCHEMA_REGISTRY_RETRY_BACKOFF_MS_CONFIG = "laminar.schema.registry.retry.backoff.ms";
+    public static final String SCHEMA_REGISTRY_RETRY_BACKOFF_MS_DOC = "After the registry could not be reached (or"
+            + " answered 5xx), how long records with a schema id not yet cached are refused at once (UNKNOWN_SCHEMA)"
+            + " instead of each waiting for the timeout, so an outage cannot stall the consumer: it waits at most one"
+            + " timeout per backoff. Ids already cached are read as usual throughout.";
+    public static final long DEFAULT_SCHEMA_REGISTRY_RETRY_BACKOFF_MS = 10_000;
+
+    /** {@code laminar.schema.registry.missing.id.cache.ttl.ms}: how long an unknown schema id stays unknown. */
+    public static final String SCHEMA_REGISTRY_MISSING_ID_TTL_MS_CONFIG = "laminar.schema.registry.missing.id.cache.ttl.ms";
+    public static final String SCHEMA_REGISTRY_MISSING_ID_TTL_MS_DOC = "How long a schema id the registry does not"
+            + " have (404) is remembered as missing, so records carrying it are refused without asking again; 0"
+            + " asks every time.";
+    public static final long DEFAULT_SCHEMA_REGISTRY_MISSING_ID_TTL_MS = 30_000;
+
     private static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(REQUEST_FORMAT_CONFIG, Type.STRING, DEFAULT_REQUEST_FORMAT,
                     ValidString.in("avro", "json"), Importance.MEDIUM, REQUEST_FORMAT_DOC)
@@ -120,7 +204,33 @@ public final class SchemasConfig extends AbstractConfig {
             .define(REQUEST_JSON_UNKNOWN_FIELDS_CONFIG, Type.STRING, DEFAULT_REQUEST_JSON_UNKNOWN_FIELDS,
                     ValidString.in("reject", "ignore"), Importance.LOW, REQUEST_JSON_UNKNOWN_FIELDS_DOC)
             .define(SCHEMAS_EXTRA_FILES_CONFIG, Type.LIST, DEFAULT_SCHEMAS_EXTRA_FILES,
-                    Importance.LOW, SCHEMAS_EXTRA_FILES_DOC);
+                    Importance.LOW, SCHEMAS_EXTRA_FILES_DOC)
+            .define(SCHEMA_REGISTRY_URL_CONFIG, Type.LIST, DEFAULT_SCHEMA_REGISTRY_URL,
+                    Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
+            .define(SCHEMA_REGISTRY_USER_INFO_CONFIG, Type.PASSWORD, null,
+                    Importance.MEDIUM, SCHEMA_REGISTRY_USER_INFO_DOC)
+            .define(SCHEMA_REGISTRY_TRUSTSTORE_LOCATION_CONFIG, Type.STRING, null,
+                    Importance.MEDIUM, SCHEMA_REGISTRY_TRUSTSTORE_LOCATION_DOC)
+            .define(SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD_CONFIG, Type.PASSWORD, null,
+                    Importance.MEDIUM, SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD_DOC)
+            .define(SCHEMA_REGISTRY_TRUSTSTORE_TYPE_CONFIG, Type.STRING, DEFAULT_SCHEMA_REGISTRY_STORE_TYPE,
+                    ValidString.in("PKCS12", "JKS"), Importance.LOW, SCHEMA_REGISTRY_TRUSTSTORE_TYPE_DOC)
+            .define(SCHEMA_REGISTRY_KEYSTORE_LOCATION_CONFIG, Type.STRING, null,
+                    Importance.LOW, SCHEMA_REGISTRY_KEYSTORE_LOCATION_DOC)
+            .define(SCHEMA_REGISTRY_KEYSTORE_PASSWORD_CONFIG, Type.PASSWORD, null,
+                    Importance.LOW, SCHEMA_REGISTRY_KEYSTORE_PASSWORD_DOC)
+            .define(SCHEMA_REGISTRY_KEYSTORE_TYPE_CONFIG, Type.STRING, DEFAULT_SCHEMA_REGISTRY_STORE_TYPE,
+                    ValidString.in("PKCS12", "JKS"), Importance.LOW, SCHEMA_REGISTRY_KEYSTORE_TYPE_DOC)
+            .define(SCHEMA_REGISTRY_KEY_PASSWORD_CONFIG, Type.PASSWORD, null,
+                    Importance.LOW, SCHEMA_REGISTRY_KEY_PASSWORD_DOC)
+            .define(SCHEMA_REGISTRY_AUTO_REGISTER_CONFIG, Type.BOOLEAN, DEFAULT_SCHEMA_REGISTRY_AUTO_REGISTER,
+                    Importance.MEDIUM, SCHEMA_REGISTRY_AUTO_REGISTER_DOC)
+            .define(SCHEMA_REGISTRY_REQUEST_TIMEOUT_MS_CONFIG, Type.INT, DEFAULT_SCHEMA_REGISTRY_REQUEST_TIMEOUT_MS,
+                    ConfigDef.Range.atLeast(1), Importance.LOW, SCHEMA_REGISTRY_REQUEST_TIMEOUT_MS_DOC)
+            .define(SCHEMA_REGISTRY_RETRY_BACKOFF_MS_CONFIG, Type.LONG, DEFAULT_SCHEMA_REGISTRY_RETRY_BACKOFF_MS,
+                    ConfigDef.Range.atLeast(0), Importance.LOW, SCHEMA_REGISTRY_RETRY_BACKOFF_MS_DOC)
+            .define(SCHEMA_REGISTRY_MISSING_ID_TTL_MS_CONFIG, Type.LONG, DEFAULT_SCHEMA_REGISTRY_MISSING_ID_TTL_MS,
+                    ConfigDef.Range.atLeast(0), Importance.LOW, SCHEMA_REGISTRY_MISSING_ID_TTL_MS_DOC);
 
     /** Reads the {@code laminar.*} keys of {@code props}; others (Kafka's own) are ignored. */
     public SchemasConfig(Map<String, ?> props) {
@@ -183,6 +293,50 @@ public final class SchemasConfig extends AbstractConfig {
 
     public java.util.List<String> extraSchemaFiles() {
         return getList(SCHEMAS_EXTRA_FILES_CONFIG);
+    }
+
+    /** The schema registry's base URLs; empty when none is configured. */
+    public java.util.List<String> schemaRegistryUrls() {
+        return getList(SCHEMA_REGISTRY_URL_CONFIG).stream().map(String::strip).filter(u -> !u.isEmpty()).toList();
+    }
+
+    /** Whether a schema registry is configured: Avro is then written in Confluent's wire format. */
+    public boolean usesSchemaRegistry() {
+        return !schemaRegistryUrls().isEmpty();
+    }
+
+    public boolean schemaRegistryAutoRegister() {
+        return getBoolean(SCHEMA_REGISTRY_AUTO_REGISTER_CONFIG);
+    }
+
+
+    /** How to reach the configured schema registry; empty when none is configured. */
+    public java.util.Optional<RegistrySettings> schemaRegistry() {
+        if (!usesSchemaRegistry()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new RegistrySettings(schemaRegistryUrls(), secret(SCHEMA_REGISTRY_USER_INFO_CONFIG),
+                store(SCHEMA_REGISTRY_TRUSTSTORE_LOCATION_CONFIG, SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD_CONFIG,
+                        SCHEMA_REGISTRY_TRUSTSTORE_TYPE_CONFIG, null),
+                store(SCHEMA_REGISTRY_KEYSTORE_LOCATION_CONFIG, SCHEMA_REGISTRY_KEYSTORE_PASSWORD_CONFIG,
+                        SCHEMA_REGISTRY_KEYSTORE_TYPE_CONFIG, SCHEMA_REGISTRY_KEY_PASSWORD_CONFIG),
+                Duration.ofMillis(getInt(SCHEMA_REGISTRY_REQUEST_TIMEOUT_MS_CONFIG)),
+                Duration.ofMillis(getLong(SCHEMA_REGISTRY_RETRY_BACKOFF_MS_CONFIG)),
+                Duration.ofMillis(getLong(SCHEMA_REGISTRY_MISSING_ID_TTL_MS_CONFIG))));
+    }
+
+    private String secret(String key) {
+        Password password = getPassword(key);
+        return password == null ? null : password.value();
+    }
+
+    private RegistrySettings.Store store(String locationKey, String passwordKey, String typeKey, String keyPasswordKey) {
+        String location = getString(locationKey);
+        if (location == null || location.isBlank()) {
+            return null;
+        }
+        return new RegistrySettings.Store(Path.of(location.strip()), secret(passwordKey), getString(typeKey),
+                keyPasswordKey == null ? null : secret(keyPasswordKey));
     }
 
     private static String defaultText(ConfigDef.ConfigKey key) {

@@ -9,8 +9,11 @@ import java.util.Optional;
  */
 public enum WireFormat {
     /**
-     * Avro single-object encoding: {@code C3 01}, the writer schema's 8-byte CRC-64-AVRO fingerprint
-     * (little endian), then the Avro binary body.
+     * Avro binary, framed one of two ways: single-object encoding ({@code C3 01}, the writer
+     * schema's 8-byte CRC-64-AVRO fingerprint, little endian, then the body), or, with a schema
+     * registry, Confluent's wire format ({@code 00}, the writer schema's 4-byte registry id, big
+     * endian, then the body). Decoders read both; encoders write the second when a registry is
+     * configured.
      */
     AVRO,
     /** One UTF-8 JSON object with the schema's snake_case field names; optional fields may be omitted. */
@@ -23,14 +26,15 @@ public enum WireFormat {
     static final int AVRO_HEADER_BYTES = 10;
 
     /**
-     * The format of a record value: AVRO when it starts with {@code C3 01}, JSON when its first byte
-     * after optional whitespace (and a UTF-8 byte order mark) is <code>{</code>, empty otherwise.
+     * The format of a record value: AVRO when it starts with {@code C3 01} (single-object) or
+     * {@code 00} (Confluent's wire format), JSON when its first byte after optional whitespace (and a
+     * UTF-8 byte order mark) is <code>{</code>, empty otherwise.
      */
     public static Optional<WireFormat> detect(byte[] value) {
         if (value == null || value.length == 0) {
             return Optional.empty();
         }
-        if (value.length >= 2 && value[0] == MARKER_0 && value[1] == MARKER_1) {
+        if (value.length >= 2 && value[0] == MARKER_0 && value[1] == MARKER_1 || value[0] == ConfluentAvro.MAGIC) {
             return Optional.of(AVRO);
         }
         int i = 0;

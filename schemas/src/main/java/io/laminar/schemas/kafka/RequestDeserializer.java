@@ -8,7 +8,7 @@ import java.util.Map;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
- * Reads request records (Avro single-object or JSON, detected per record) into a
+ * Reads request records (Avro single-object or in Confluent's wire format, or JSON, detected per record) into a
  * {@link RequestDecodeResult}. Never throws on bad input, so one poisoned record cannot stall a
  * partition: the gateway answers a {@link RequestDecodeResult.Rejected} with an ERROR event keyed by
  * its request id when known (else by the record's key) and moves on.

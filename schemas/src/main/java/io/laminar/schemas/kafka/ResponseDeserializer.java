@@ -9,7 +9,8 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
- * Reads response events for clients, Avro single-object or JSON, detected per record. A record that
+ * Reads response events for clients, Avro (single-object, or Confluent's wire format with the schema
+ * registry of {@code laminar.schema.registry.url}) or JSON, detected per record. A record that
  * is neither throws {@link SerializationException} (its cause a {@link WireDecodeException} with
  * the error code), which the consumer reports as a {@code RecordDeserializationException} naming the
  * offset, so a client can seek past it. A null value (tombstone) reads as null.
