@@ -139,6 +139,9 @@ class DeployFilesTest {
         assertEquals(List.of("status", "--http", "127.0.0.1:" + port), healthcheck.subList(4, healthcheck.size()),
                 "the healthcheck asks laminar status: " + healthcheck);
 
+        assertTrue(environment(laminar).get("LAMINAR_HTTP_API_KEYS").startsWith("${LAMINAR_HTTP_API_KEYS:?"),
+                "the OpenAI door beyond the container's loopback requires API keys from the caller");
+
         String advertised = environment(services.path("kafka")).get("KAFKA_ADVERTISED_LISTENERS");
         assertTrue(Arrays.stream(advertised.split(",")).anyMatch(l -> l.endsWith("://" + bootstrap)),
                 bootstrap + " is one of the broker's advertised listeners: " + advertised);

@@ -6,6 +6,7 @@ import io.laminar.app.Main;
 import io.laminar.app.http.HealthRoute;
 import io.laminar.app.http.HttpAddress;
 import io.laminar.app.http.MetricsRoute;
+import io.laminar.app.http.openai.ApiKeys;
 import io.laminar.model.arch.ModelConfig;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.gguf.GgufFile;
@@ -337,6 +338,11 @@ class DeployManifestsTest {
                 assertTrue(container.path(probe).path("timeoutSeconds").asInt() >= 5, name(set) + "'s " + probe
                         + " gives the probe time to answer");
             });
+            if (command(set).equals("serve")) {
+                // The OpenAI door on a port beyond loopback refuses to start without keys.
+                assertEquals("laminar-http", envVar(container, ApiKeys.ENV).path("valueFrom").path("secretKeyRef")
+                        .path("name").asText(), name(set) + " reads the door's API keys from the Secret laminar-http");
+            }
             JsonNode scrape = set.path("spec").path("template").path("metadata").path("annotations");
             assertEquals(String.valueOf(http.port()), scrape.path("prometheus.io/port").asText(), name(set));
             assertEquals(MetricsRoute.PATH, scrape.path("prometheus.io/path").asText(), name(set));
@@ -366,7 +372,11 @@ class DeployManifestsTest {
             assertEquals(List.of("CMD", "java", "-jar", "/opt/laminar/laminar.jar", "status", "--http",
                     "127.0.0.1:" + http.port()), test, name + "'s healthcheck asks laminar status");
             Main.commandLine().parseArgs(test.subList(4, test.size()).toArray(String[]::new));
-            if (!name.equals("serve")) {
+            if (name.equals("serve")) {
+                // The OpenAI door on a port beyond loopback refuses to start without keys.
+                assertTrue(service.path("environment").path(ApiKeys.ENV).asText().startsWith("${" + ApiKeys.ENV + ":?"),
+                        "serve requires " + ApiKeys.ENV + " from the caller's environment");
+            } else {
                 // serve is ready only once the stages have joined: a stage waiting for it to be healthy never starts.
                 assertFalse(service.path("depends_on").toString().contains("service_healthy"),
                         name + " starts once serve has started, not once it is healthy");
