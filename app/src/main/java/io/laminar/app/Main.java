@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Streaming LLM inference on the JVM.",
-        subcommands = {DemoCommand.class, GenerateCommand.class, BenchCommand.class, SynthCommand.class, ServeCommand.class, HttpCommand.class, PromptCommand.class, BrokerCommand.class, NodeCommand.class, ClusterCommand.class,
+        subcommands = {DemoCommand.class, GenerateCommand.class, BenchCommand.class, SynthCommand.class, ServeCommand.class, HttpCommand.class, PromptCommand.class, BrokerCommand.class, NodeCommand.class, ClusterCommand.class, StatusCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

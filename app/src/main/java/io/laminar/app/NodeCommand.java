@@ -3,7 +3,9 @@ package io.laminar.app;
 import io.laminar.actors.HostSettings;
 import io.laminar.actors.serialization.WireFormat;
 import io.laminar.app.http.HttpAddress;
+import io.laminar.app.http.HealthRoute;
 import io.laminar.app.http.HttpFront;
+import io.laminar.app.http.MetricsRoute;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.StageBackend;
 import picocli.CommandLine.Command;
@@ -123,7 +125,9 @@ public final class NodeCommand implements Callable<Integer> {
                 .withWarmUp(ServeCommand.warmUp(warmUpSeconds));
         RejoiningMember member = new RejoiningMember(settings, rejoin, System.err);
         HttpAddress httpAddress = http.address();
-        try (HttpFront front = httpAddress == null ? null : HttpFront.bind(httpAddress).start()) {
+        NodeHealth health = new NodeHealth(member);
+        try (HttpFront front = httpAddress == null ? null : HealthRoute.addTo(HttpFront.bind(httpAddress), health)
+                .route(MetricsRoute.PATH, new MetricsRoute(health::registry)).start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 if (front != null) {
                     front.close();

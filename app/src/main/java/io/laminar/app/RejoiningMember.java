@@ -92,6 +92,16 @@ final class RejoiningMember {
         }
     }
 
+    /** The running incarnation; null while starting, between incarnations and after a stop. */
+    PipelineHost current() {
+        return current;
+    }
+
+    /** The settings every incarnation starts with. */
+    HostSettings settings() {
+        return settings;
+    }
+
     /** Stops the member for good: the running incarnation leaves the cluster and no other starts. */
     void stop() {
         stopped.countDown();

@@ -5,11 +5,14 @@ import io.laminar.actors.gateway.DuplicateWindow;
 import io.laminar.actors.gateway.GatewaySettings;
 import io.laminar.actors.security.ClusterSecurity;
 import io.laminar.app.http.HttpAddress;
+import io.laminar.app.http.HealthRoute;
 import io.laminar.app.http.HttpFront;
+import io.laminar.app.http.MetricsRoute;
 import io.laminar.app.http.openai.OpenAiDoor;
 import io.laminar.app.http.openai.OpenAiSettings;
 import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.app.serve.LaminarServer;
+import io.laminar.app.serve.ServeHealth;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.StageBackend;
 import io.laminar.model.exec.WarmUpBudget;
@@ -117,27 +120,37 @@ public final class ServeCommand implements Callable<Integer> {
         HttpAddress httpAddress = http.address();
         OpenAiSettings doorSettings = httpAddress == null ? null
                 : openAi.settings(httpAddress, OpenAiOptions.modelName(model.path()));
-        try (LaminarServer server = LaminarServer.start(options);
-             HttpFront front = httpAddress == null ? null : HttpFront.bind(httpAddress).start();
-             OpenAiDoor door = front == null ? null : OpenAiDoor.open(front, doorSettings, server.kafka())) {
-            server.closedByOwnerOnly();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                // The door keeps streaming what this serve finishes during the drain.
-                stopGracefully(server, drain);
-                if (front != null) {
-                    front.close();
-                    door.close();
-                }
-            }));
-            System.out.println("kafka bootstrap: " + server.bootstrapServers());
+        // The port opens first, so that probes see a serve that is starting or waiting for stage
+        // nodes as live but not ready; the OpenAI routes join it once Kafka and the pipeline are up.
+        try (ServeHealth health = new ServeHealth();
+             HttpFront front = httpAddress == null ? null : HealthRoute.addTo(HttpFront.bind(httpAddress), health)
+                     .route(MetricsRoute.PATH, new MetricsRoute(health::registry)).start()) {
             if (front != null) {
-                System.out.println("http: http://" + front.address() + " (OpenAI-compatible, model "
-                        + doorSettings.servedModel() + ")");
+                System.out.println("http: http://" + front.address() + " (/metrics, /health/live, /health/ready;"
+                        + " /v1 once ready)");
+                System.out.flush();
             }
-            System.out.println("laminar serve: " + model.path().getFileName() + " ready; requests on "
-                    + server.kafka().requestsTopic() + ", responses on " + server.kafka().responsesTopic());
-            System.out.flush();
-            server.pipeline().system().getWhenTerminated().toCompletableFuture().join();
+            try (LaminarServer server = LaminarServer.start(options, health);
+                 OpenAiDoor door = front == null ? null : OpenAiDoor.open(front, doorSettings, server.kafka())) {
+                server.closedByOwnerOnly();
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    // The door keeps streaming what this serve finishes during the drain.
+                    stopGracefully(server, drain);
+                    if (front != null) {
+                        front.close();
+                        door.close();
+                    }
+                }));
+                System.out.println("kafka bootstrap: " + server.bootstrapServers());
+                if (front != null) {
+                    System.out.println("openai: http://" + front.address() + "/v1 (OpenAI-compatible, model "
+                            + doorSettings.servedModel() + ")");
+                }
+                System.out.println("laminar serve: " + model.path().getFileName() + " ready; requests on "
+                        + server.kafka().requestsTopic() + ", responses on " + server.kafka().responsesTopic());
+                System.out.flush();
+                server.pipeline().system().getWhenTerminated().toCompletableFuture().join();
+            }
         }
         return 0;
     }

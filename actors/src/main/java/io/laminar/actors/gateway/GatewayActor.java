@@ -7,6 +7,7 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
+import io.laminar.actors.metrics.LaminarMetrics;
 import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.model.generate.FinishReason;
@@ -56,7 +57,6 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
     private record DeadlinePassed(String session) implements Command {
     }
 
-
     /** How often a request that a lost stage interrupted is submitted again before it fails. */
     static final int MAX_RETRIES_AFTER_STAGE_LOST = 2;
 
@@ -70,6 +70,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
     private final OffsetTracker offsets = new OffsetTracker();
     private final Map<String, Session> sessions = new HashMap<>();
     private final RecentRequestIds requestIds;
+    private final LaminarMetrics metrics;
 
     /** What the gateway tells the poller when records are done. */
     interface Completion {
@@ -95,6 +96,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         this.context = maxContext;
         this.completion = completion;
         this.events = context.messageAdapter(SequenceEvent.class, PipelineEvent::new);
+        this.metrics = LaminarMetrics.get(context.getSystem());
     }
 
     static Behavior<Command> create(ActorRef<PipelineScheduler.Command> scheduler, PromptEncoder prompts,
@@ -268,6 +270,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         s.resumedAfter = s.receivedCount;
         s.submit = new PipelineScheduler.Submit(s.id, ids, java.util.Arrays.copyOf(s.received, s.receivedCount),
                 RequestDefaults.maxTokens(req), sampling, events);
+        metrics.promptTokens(ids.length);
         scheduler.tell(s.submit);
     }
 
@@ -309,6 +312,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
     /** Answers a record that cannot be served: an error event, and the raw record to the dead-letter topic. */
     private void refuse(Session s, RequestPoller.Received r, ErrorCode code, String message) {
         s.finalQueued = true;
+        metrics.requestFailed(code);
         write(s, ResponseEvents.error(s.requestId, s.metadata, code, message, System.currentTimeMillis()));
         s.pendingWrites++;
         writer.deadLetter(r, code, message, s.id, this::acknowledge);
@@ -359,6 +363,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 s.finalQueued = true;
                 s.failed = true;
                 timers.cancel(s.id);
+                metrics.requestFailed(errorCode(f.code()));
                 write(s, ResponseEvents.error(s.requestId, s.metadata, errorCode(f.code()), f.message(),
                         System.currentTimeMillis()));
             }
@@ -374,6 +379,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 s.finalQueued = true;
                 s.failed = true;
                 timers.cancel(s.id);
+                metrics.requestFailed(ErrorCode.STAGE_FAILED);
                 scheduler.tell(new PipelineScheduler.Cancel(s.id));
                 write(s, ResponseEvents.error(s.requestId, s.metadata, ErrorCode.STAGE_FAILED,
                         "the request gave token " + t.tokenId() + " at index " + t.index() + " where it had given "
@@ -403,6 +409,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
             write(s, ResponseEvents.token(s.requestId, s.metadata, r.index(), r.tokenId(), r.text(), null, now));
             s.tokensSent++;
         }
+        metrics.generationTokens(released.size());
     }
 
     private Behavior<Command> onDeadline(DeadlinePassed m) {
@@ -423,21 +430,13 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         // The rate of the run that finished: a resumed one's time covers only the tokens it generated.
         int generatedHere = s.receivedCount - s.resumedAfter;
         double tps = generateNanos > 0 && generatedHere > 1 ? (generatedHere - 1) * 1e9 / generateNanos : 0;
-        write(s, ResponseEvents.finish(s.requestId, s.metadata, finishReason(s),
+        io.laminar.schemas.FinishReason reason = s.finishReason();
+        metrics.requestFinished(reason, ttft == null ? -1 : ttft / 1e3,
+                generateNanos > 0 && generatedHere > 1 ? generateNanos / 1e9 / (generatedHere - 1) : -1,
+                (now - s.receivedAtMs) / 1e3, ttft == null ? -1 : queueMs / 1e3);
+        write(s, ResponseEvents.finish(s.requestId, s.metadata, reason,
                 ResponseEvents.usage(s.promptTokens, s.tokensSent),
                 ResponseEvents.timings(queueMs, ttft, now - s.receivedAtMs, tps), now));
-    }
-
-    private io.laminar.schemas.FinishReason finishReason(Session s) {
-        if (s.stopReason != null) {
-            return s.stopReason;
-        }
-        return switch (s.endedBy) {
-            case STOP -> io.laminar.schemas.FinishReason.STOP;
-            case LENGTH -> io.laminar.schemas.FinishReason.LENGTH;
-            case CONTEXT -> io.laminar.schemas.FinishReason.CONTEXT;
-            case CANCELLED -> io.laminar.schemas.FinishReason.CANCELLED;
-        };
     }
 
     private static ErrorCode errorCode(SequenceEvent.ErrorCode code) {

@@ -82,7 +82,7 @@ public final class KafkaGateway implements AutoCloseable {
                 "kafka-gateway-" + System.identityHashCode(this), Props.empty());
         PriorOutput prior = new PriorOutput(settings, responseCodec);
         this.poller = new RequestPoller(settings, codec, prior, r -> actor.tell(new GatewayActor.RecordRead(r)),
-                inFlight);
+                inFlight, io.laminar.actors.metrics.LaminarMetrics.get(system));
         pollerRef[0] = poller;
         this.pollerThread = new Thread(poller, "laminar-request-poller");
         this.pollerThread.setDaemon(true);

@@ -2,6 +2,7 @@ package io.laminar.actors.gateway;
 
 import io.laminar.schemas.codec.RequestCodec;
 import io.laminar.schemas.codec.RequestDecodeResult;
+import io.laminar.actors.metrics.LaminarMetrics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -35,6 +36,10 @@ import java.util.function.Consumer;
 final class RequestPoller implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(RequestPoller.class);
     private static final Duration POLL = Duration.ofMillis(50);
+    /** How often the lag of the assigned partitions is measured (one ListOffsets request). */
+    private static final long LAG_EVERY_NANOS = 1_000_000_000L;
+    /** Most time a lag measurement may hold up polling when the broker is slow or away. */
+    private static final Duration LAG_TIMEOUT = Duration.ofSeconds(1);
 
     /**
      * A record as read: where it came from, its bytes and what they decode to.
@@ -71,13 +76,15 @@ final class RequestPoller implements Runnable {
      */
     private final Map<TopicPartition, Long> inheritedUpTo = new HashMap<>();
     private final PriorOutput priorOutput;
+    private final LaminarMetrics metrics;
+    private long lagMeasuredNanos;
     private volatile boolean running = true;
     private volatile boolean paused;
     /** Set by {@link #stopTaking()}: every partition stays paused from then on. */
     private volatile boolean draining;
 
     RequestPoller(GatewaySettings settings, RequestCodec codec, PriorOutput priorOutput, Consumer<Received> sink,
-                  AtomicInteger inFlight) {
+                  AtomicInteger inFlight, LaminarMetrics metrics) {
         Map<String, Object> config = new HashMap<>(settings.consumerConfig());
         config.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -91,6 +98,7 @@ final class RequestPoller implements Runnable {
         this.sink = sink;
         this.inFlight = inFlight;
         this.maxInFlight = settings.maxInFlight();
+        this.metrics = metrics;
     }
 
     /** Marks everything before {@code offset} of {@code tp} as done; committed on the poller's thread. */
@@ -118,6 +126,7 @@ final class RequestPoller implements Runnable {
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 commitPending(true);
                 partitions.forEach(inheritedUpTo::remove);
+                partitions.forEach(tp -> metrics.consumerLagGone(tp.topic(), tp.partition()));
                 if (!partitions.isEmpty()) {
                     LOG.info("requests partitions revoked: {}", partitions);
                 }
@@ -161,6 +170,7 @@ final class RequestPoller implements Runnable {
                             r.value(), decoded.get(i), inherited && r.timestamp() > 0 ? Math.min(now, r.timestamp()) : now, written));
                 }
                 commitPending(false);
+                measureLag();
             }
         } catch (WakeupException e) {
             // stop() was called.
@@ -201,6 +211,32 @@ final class RequestPoller implements Runnable {
             LOG.warn("could not read back earlier responses ({}); serving {} inherited requests from the start",
                     e.toString(), lookups.size());
             return Map.of();
+        }
+    }
+
+    /**
+     * Every {@link #LAG_EVERY_NANOS}: how many records of each assigned partition wait in Kafka
+     * (its end offset less the consumer's position). Asked of the broker rather than taken from the
+     * fetches, which stop while the partitions are paused, when the lag matters most.
+     */
+    private void measureLag() {
+        long now = System.nanoTime();
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (now - lagMeasuredNanos < LAG_EVERY_NANOS || assigned.isEmpty()) {
+            return;
+        }
+        lagMeasuredNanos = now;
+        try {
+            Map<TopicPartition, Long> ends = consumer.endOffsets(assigned, LAG_TIMEOUT);
+            for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+                long position = consumer.position(e.getKey(), LAG_TIMEOUT);
+                metrics.consumerLag(e.getKey().topic(), e.getKey().partition(), Math.max(0, e.getValue() - position));
+            }
+        } catch (WakeupException stopping) {
+            throw stopping;
+        } catch (org.apache.kafka.common.KafkaException e) {
+            // A slow or absent broker: the lag is measured again next time; polling goes on.
+            LOG.debug("lag not measured: {}", e.toString());
         }
     }
 

@@ -50,4 +50,17 @@ final class Session {
         this.offset = offset;
         this.receivedAtMs = receivedAtMs;
     }
+
+    /** The finish reason its FINISH event carries: a stop the gateway decided, else the pipeline's. */
+    io.laminar.schemas.FinishReason finishReason() {
+        if (stopReason != null) {
+            return stopReason;
+        }
+        return switch (endedBy) {
+            case STOP -> io.laminar.schemas.FinishReason.STOP;
+            case LENGTH -> io.laminar.schemas.FinishReason.LENGTH;
+            case CONTEXT -> io.laminar.schemas.FinishReason.CONTEXT;
+            case CANCELLED -> io.laminar.schemas.FinishReason.CANCELLED;
+        };
+    }
 }

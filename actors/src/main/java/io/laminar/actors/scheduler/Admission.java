@@ -1,5 +1,6 @@
 package io.laminar.actors.scheduler;
 
+import io.laminar.actors.metrics.LaminarMetrics;
 import io.laminar.actors.scheduler.PipelineScheduler.Submit;
 import io.laminar.actors.scheduler.SequenceEvent.ErrorCode;
 import io.laminar.model.generate.FinishReason;
@@ -20,9 +21,11 @@ import java.util.function.Supplier;
  *
  * <p>Plain bookkeeping without actors, so that it can be tested alone; the scheduler calls it from
  * its own thread, and the only messages it sends are the events of requests it refuses, cancels or
- * gives up on while they wait.
+ * gives up on while they wait. It publishes its queues and blocks to the process's metrics on
+ * every change (once per request event, not per step).
  */
 final class Admission {
+    private final LaminarMetrics metrics;
     private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
     private final Set<String> inProgress = new HashSet<>();
     /** The running sequences by KV slot; no slots while no pipeline is served. */
@@ -31,6 +34,10 @@ final class Admission {
     private int totalBlocks;
     private int blockSize = 1;
     private int context;
+
+    Admission(LaminarMetrics metrics) {
+        this.metrics = metrics;
+    }
 
     /** Fails a request that no pipeline could run ({@code INVALID_REQUEST}); returns whether it is valid. */
     boolean validate(Submit m) {
@@ -53,6 +60,7 @@ final class Admission {
     void enqueue(Submit m, long nowNanos) {
         inProgress.add(m.requestId());
         waiting.add(new Sequence(m, nowNanos));
+        publish();
     }
 
     /** Refuses ({@code PROMPT_TOO_LONG}) a request the served pipeline can never hold; returns whether it did. */
@@ -88,11 +96,15 @@ final class Admission {
                 inProgress.remove(s.id());
             }
         }
+        publish();
     }
 
     /** Drops the served pipeline's slots; its running sequences must have been failed and forgotten. */
     void close() {
         bySlot = new Sequence[0];
+        totalBlocks = 0;
+        freeBlocks = 0;
+        publish();
     }
 
     /**
@@ -116,6 +128,7 @@ final class Admission {
                 context);
         s.progress.assignSlot(slot);
         bySlot[slot] = s;
+        publish();
         return s;
     }
 
@@ -135,6 +148,7 @@ final class Admission {
         bySlot[slot] = null;
         freeBlocks += s.blocks;
         inProgress.remove(s.id());
+        publish();
         return slot;
     }
 
@@ -152,6 +166,7 @@ final class Admission {
                 inProgress.remove(s.id());
                 s.request.replyTo().tell(new SequenceEvent.Finished(s.id(), FinishReason.CANCELLED,
                         s.request.promptIds().length, 0, 0, 0));
+                publish();
                 return true;
             }
         }
@@ -163,6 +178,7 @@ final class Admission {
      * for a pipeline; {@code why} says what is missing.
      */
     void expire(long nowNanos, Duration timeout, Supplier<String> why) {
+        int before = waiting.size();
         for (Iterator<Sequence> it = waiting.iterator(); it.hasNext(); ) {
             Sequence s = it.next();
             if (nowNanos - s.arrivedNanos > timeout.toNanos()) {
@@ -172,10 +188,28 @@ final class Admission {
                         + timeout.toSeconds() + " s: " + why.get());
             }
         }
+        if (waiting.size() != before) {
+            publish();
+        }
     }
 
     int waiting() {
         return waiting.size();
+    }
+
+    /** Sequences holding a KV slot. */
+    int running() {
+        int n = 0;
+        for (Sequence s : bySlot) {
+            if (s != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private void publish() {
+        metrics.scheduler(running(), waiting.size(), totalBlocks - freeBlocks, totalBlocks);
     }
 
     private int blocksFor(Submit m) {

@@ -13,6 +13,7 @@ import akka.cluster.ClusterEvent;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Subscribe;
 import io.laminar.actors.PipelineMessage;
+import io.laminar.actors.metrics.LaminarMetrics;
 import io.laminar.actors.placement.PlacementAgent;
 import io.laminar.actors.scheduler.SequenceEvent.ErrorCode;
 import io.laminar.actors.stage.StageActor;
@@ -162,7 +163,8 @@ public final class PipelineScheduler {
      * lists their stages until they are removed, seconds later; the scheduler drops them at once.
      */
     private final Set<Address> leaving = new HashSet<>();
-    private final Admission admission = new Admission();
+    private final Admission admission;
+    private final LaminarMetrics metrics;
     private final Placement placement;
     /** Unique across pipelines: a late reply from a route given up never passes for a step of the next. */
     private long nextStepId;
@@ -172,6 +174,8 @@ public final class PipelineScheduler {
         this.context = context;
         this.settings = settings;
         this.stages = new Stages(settings.modelId());
+        this.metrics = LaminarMetrics.get(context.getSystem());
+        this.admission = new Admission(metrics);
         this.describedAdapter = context.messageAdapter(StageInfo.class, StageDescribed::new);
         // Where nodes offering a memory budget answer GetOffer (an adapter, as for stages).
         ActorRef<PlacementAgent.Offer> offerAdapter = context.messageAdapter(PlacementAgent.Offer.class,
@@ -208,6 +212,7 @@ public final class PipelineScheduler {
      * every layer.
      */
     private Behavior<Command> notReady() {
+        metrics.pipelineReady(false);
         return withOffers(Behaviors.receive(Command.class)
                 .onMessage(Submit.class, this::enqueue)
                 .onMessage(Cancel.class, this::cancelWaiting)
@@ -231,6 +236,7 @@ public final class PipelineScheduler {
 
     /** Every layer is hosted: requests are admitted and stepped through {@code pipeline}. */
     private Behavior<Command> servingOn(Pipeline pipeline) {
+        metrics.pipelineReady(true);
         return withOffers(Behaviors.receive(Command.class)
                 .onMessage(Submit.class, m -> {
                     if (admission.validate(m) && !admission.refuseIfImpossible(m)) {
@@ -286,6 +292,7 @@ public final class PipelineScheduler {
      */
     private Behavior<Command> standingBy(ActorRef<Command> serving) {
         String detail = standbyDetail(serving);
+        metrics.pipelineReady(false);
         return withOffers(Behaviors.receive(Command.class)
                 .onMessage(Submit.class, this::enqueue)
                 .onMessage(Cancel.class, this::cancelWaiting)

@@ -104,6 +104,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
                 w.refs(m.route());
                 w.i32(m.hop());
                 w.ref(m.replyTo());
+                w.i64(m.sentAtMicros());
             }
             case StageActor.ReleaseSlots m -> {
                 w.ints(m.slots());
@@ -191,7 +192,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
         try {
             return switch (manifest) {
                 case RUN_STEP -> new StageActor.RunStep(readHeader(r), readActivations(r),
-                        r.refs(), r.i32(), r.ref());
+                        r.refs(), r.i32(), r.ref(), r.i64());
                 case RELEASE -> new StageActor.ReleaseSlots(r.ints(), r.refs(), r.i32());
                 case DESCRIBE -> new StageActor.Describe(r.ref());
                 case STAGE_INFO -> new StageInfo(r.ref(), r.string(), r.string(), r.i32(), r.i32(), r.i32(),

@@ -11,6 +11,7 @@ import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import io.laminar.actors.ComputeLane;
 import io.laminar.actors.PipelineMessage;
+import io.laminar.actors.metrics.LaminarMetrics;
 import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.model.exec.KvCache;
 import io.laminar.model.exec.StageExecutor;
@@ -49,9 +50,23 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
      * @param route   the stages in order
      * @param hop     this stage's index in {@code route}
      * @param replyTo where the last stage sends the sampled tokens, and any stage a failure
+     * @param sentAtMicros when it was sent, in microseconds of the wall clock (the receiver's hop
+     *                     latency; the only clock two machines share, roughly)
      */
     public record RunStep(StepHeader header, float[] hidden, List<ActorRef<Command>> route, int hop,
-                          ActorRef<PipelineScheduler.Command> replyTo) implements Command, PipelineMessage {
+                          ActorRef<PipelineScheduler.Command> replyTo, long sentAtMicros)
+            implements Command, PipelineMessage {
+        /** A step sent now. */
+        public RunStep(StepHeader header, float[] hidden, List<ActorRef<Command>> route, int hop,
+                       ActorRef<PipelineScheduler.Command> replyTo) {
+            this(header, hidden, route, hop, replyTo, wallClockMicros());
+        }
+
+        /** Microseconds since the epoch, as precise as the system clock gives them. */
+        public static long wallClockMicros() {
+            java.time.Instant now = java.time.Instant.now();
+            return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+        }
     }
 
     /** Free the KV blocks of these slots, then pass the release on along {@code route}. */
@@ -70,8 +85,11 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
     private record WarmedUp(StageWarmUp.Outcome outcome, long nanos, Throwable failure) implements Command {
     }
 
-    /** What the compute lane hands back: the updated activations, or the sampled tokens of the last stage. */
-    private record StepResult(float[] hidden, int[] slots, int[] tokens) {
+    /**
+     * What the compute lane hands back: the updated activations, or the sampled tokens of the last
+     * stage, and how long the math took.
+     */
+    private record StepResult(float[] hidden, int[] slots, int[] tokens, long nanos) {
     }
 
     /** The key under which stages of model {@code modelId} register with the receptionist. */
@@ -89,6 +107,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
     private final float[] logits;
     private final int[] greedyTokens;
     private final ArrayDeque<Command> queue = new ArrayDeque<>();
+    private final LaminarMetrics.Stage metrics;
     private boolean busy;
 
     private StageActor(ActorContext<Command> context, StageExecutor runner, ComputeLane lane, String name,
@@ -105,6 +124,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
         this.samplers = last ? new Sampler[kv.maxSequences()] : null;
         this.logits = last ? new float[kv.maxSequences() * runner.config().vocabSize()] : null;
         this.greedyTokens = last ? new int[runner.maxBatch()] : null;
+        this.metrics = LaminarMetrics.get(context.getSystem()).stage(name);
         if (warmUp.isNone()) {
             register();
         } else {
@@ -195,6 +215,9 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
     }
 
     private Behavior<Command> onWork(Command work) {
+        if (work instanceof RunStep step) {
+            metrics.hop(RunStep.wallClockMicros() - step.sentAtMicros());
+        }
         queue.add(work);
         pump();
         return this;
@@ -225,6 +248,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
 
     /** Runs on the compute lane. */
     private StepResult compute(RunStep step) {
+        long start = System.nanoTime();
         StepHeader h = step.header();
         beforeStep.accept(h);
         h.fill(batch);
@@ -246,7 +270,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
         }
         runner.forward(batch, hidden);
         if (!runner.weights().last()) {
-            return new StepResult(hidden, null, null);
+            return new StepResult(hidden, null, null, System.nanoTime() - start);
         }
         int vocab = runner.config().vocabSize();
         boolean allGreedy = true;
@@ -278,7 +302,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
                 row++;
             }
         }
-        return new StepResult(null, slots, tokens);
+        return new StepResult(null, slots, tokens, System.nanoTime() - start);
     }
 
     /** Greedy without a repetition penalty: the choice is the argmax of the logits alone. */
@@ -294,9 +318,11 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
             getContext().getLog().warn("stage {} failed step {}: {}", name, h.stepId(), c.failure().toString());
             step.replyTo().tell(new PipelineScheduler.StepFailed(h.stepId(), h.lane(), name, describe(c.failure())));
         } else if (c.result().tokens() != null) {
+            metrics.stepComputed(c.result().nanos(), h.size());
             step.replyTo().tell(new PipelineScheduler.StepCompleted(h.stepId(), h.lane(), c.result().slots(),
                     c.result().tokens()));
         } else {
+            metrics.stepComputed(c.result().nanos(), h.size());
             step.route().get(step.hop() + 1).tell(new RunStep(h, c.result().hidden(), step.route(), step.hop() + 1,
                     step.replyTo()));
         }

@@ -25,7 +25,7 @@ class AdmissionTest extends ActorTestKitPerClass {
     @BeforeEach
     void fresh() {
         events = kit.createTestProbe();
-        admission = new Admission();
+        admission = new Admission(new io.laminar.actors.metrics.LaminarMetrics());
     }
 
     @Test

@@ -37,7 +37,7 @@ class PipelineTest extends ActorTestKitPerClass {
         stage = kit.createTestProbe();
         scheduler = kit.createTestProbe();
         events = kit.createTestProbe();
-        admission = new Admission();
+        admission = new Admission(new io.laminar.actors.metrics.LaminarMetrics());
         SchedulerSettings settings = new SchedulerSettings("m", t -> t == END, 1, Duration.ofSeconds(30), null,
                 Duration.ofSeconds(2));
         List<StageInfo> chain = List.of(new StageInfo(stage.getRef(), "node[0-4]", "m", 0, 5, 5, 8, 16, 2, 64, 16));

@@ -56,6 +56,25 @@ public final class LaminarServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Told of each part of the start-up as it comes up, so that the process can say how far it got
+     * (its health probes) while {@link #start} still waits, e.g. for stage nodes. Called on the
+     * starting thread.
+     */
+    public interface Progress {
+        /** The Kafka cluster to use is known (an embedded broker has started) and the topics exist. */
+        default void kafka(KafkaSettings kafka) {
+        }
+
+        /** The actor system and the stages of this process are up; the pipeline may not be whole yet. */
+        default void pipeline(PipelineHost pipeline) {
+        }
+
+        /** The gateway reads the requests topic: the server serves. */
+        default void serving(KafkaGateway gateway) {
+        }
+    }
+
     private final EmbeddedKafka broker;
     private final PipelineHost pipeline;
     private final KafkaGateway gateway;
@@ -72,6 +91,11 @@ public final class LaminarServer implements AutoCloseable {
     }
 
     public static LaminarServer start(Options o) throws IOException, InterruptedException {
+        return start(o, new Progress() { });
+    }
+
+    /** Starts, telling {@code progress} of each part as it comes up. */
+    public static LaminarServer start(Options o, Progress progress) throws IOException, InterruptedException {
         EmbeddedKafka broker = null;
         PipelineHost pipeline = null;
         try {
@@ -85,7 +109,9 @@ public final class LaminarServer implements AutoCloseable {
                 kafka = kafka.withBootstrapServers(broker.bootstrapServers());
             }
             TopicSetup.ensure(kafka);
+            progress.kafka(kafka);
             pipeline = PipelineHost.start(o.host());
+            progress.pipeline(pipeline);
             PipelineClient client = new PipelineClient(pipeline.system(), pipeline.scheduler());
             if (coversEveryLayer(o.host().hosting().stages(), pipeline.config().layers())) {
                 // The stages of this process warm up one after another before the pipeline is ready.
@@ -108,6 +134,7 @@ public final class LaminarServer implements AutoCloseable {
                     clientOnly(kafka.producerConfig(), schemaConfig), o.duplicateWindow());
             KafkaGateway gateway = new KafkaGateway(pipeline.system(), pipeline.scheduler(),
                     new PromptEncoder(pipeline.tokenizer(), template), context, gs, schemaConfig);
+            progress.serving(gateway);
             return new LaminarServer(broker, pipeline, gateway, kafka.bootstrapServers().orElseThrow(), kafka);
         } catch (IOException | InterruptedException | RuntimeException | Error e) {
             if (pipeline != null) {

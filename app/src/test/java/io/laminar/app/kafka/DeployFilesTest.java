@@ -131,6 +131,17 @@ class DeployFilesTest {
         assertTrue(modelMount.path("source").asText().startsWith("${LAMINAR_MODEL"), "the host path is a variable");
         assertTrue(modelMount.path("read_only").asBoolean());
 
+        String http = command.get(command.indexOf("--http") + 1);
+        assertTrue(http.startsWith("0.0.0.0:"), "serve opens HTTP beyond its container: " + http);
+        String port = http.substring("0.0.0.0:".length());
+        List<String> healthcheck = new ArrayList<>();
+        laminar.path("healthcheck").path("test").forEach(n -> healthcheck.add(n.asText()));
+        assertEquals(List.of("status", "--http", "127.0.0.1:" + port), healthcheck.subList(4, healthcheck.size()),
+                "the healthcheck asks laminar status: " + healthcheck);
+
+        assertTrue(environment(laminar).get("LAMINAR_HTTP_API_KEYS").startsWith("${LAMINAR_HTTP_API_KEYS:?"),
+                "the OpenAI door beyond the container's loopback requires API keys from the caller");
+
         String advertised = environment(services.path("kafka")).get("KAFKA_ADVERTISED_LISTENERS");
         assertTrue(Arrays.stream(advertised.split(",")).anyMatch(l -> l.endsWith("://" + bootstrap)),
                 bootstrap + " is one of the broker's advertised listeners: " + advertised);

@@ -3,6 +3,10 @@ package io.laminar.app.kafka;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.laminar.actors.security.ClusterTls;
 import io.laminar.app.Main;
+import io.laminar.app.http.HealthRoute;
+import io.laminar.app.http.HttpAddress;
+import io.laminar.app.http.MetricsRoute;
+import io.laminar.app.http.openai.ApiKeys;
 import io.laminar.model.arch.ModelConfig;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.gguf.GgufFile;
@@ -39,7 +43,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * run here (no container engine, no Kubernetes), so their wiring is checked: every Laminar
  * command line parses as the real `serve` / `node` command, stages seed at the address serve
  * advertises, declared ports are the ones given, services select the pods, the model mount is the
- * `-m` path, probes point at declared ports, Kafka is wired, memory limits hold the JVM's heap and
+ * `-m` path, probes ask the declared HTTP port's health routes, Kafka is wired, memory limits hold the JVM's heap and
  * the stages' budgets, the layers serve hosts leave the documented models' other layers to
  * the stages, and every member on a non-loopback address speaks mutual TLS with stores that
  * deploy/make-cluster-certs.sh makes, mounted read-only, their password from the environment.
@@ -311,23 +315,37 @@ class DeployManifestsTest {
     }
 
     @Test
-    void probesCheckADeclaredPortAndMemoryHoldsTheJvm() {
+    void probesAskTheHttpPortAndMemoryHoldsTheJvm() {
         for (JsonNode set : ofKind("StatefulSet").values()) {
             JsonNode container = container(set);
-            List<String> declared = new ArrayList<>();
+            HttpAddress http = httpAddress(parse(k8sArgs(set), command(set)), name(set));
+            assertEquals("0.0.0.0", http.host(), name(set) + " opens HTTP on every interface: the kubelet probes the pod IP");
+            List<String> httpPort = new ArrayList<>();
             container.path("ports").forEach(p -> {
-                declared.add(p.path("name").asText());
-                declared.add(p.path("containerPort").asText());
+                if (p.path("containerPort").asInt() == http.port()) {
+                    httpPort.add(p.path("name").asText());
+                    httpPort.add(p.path("containerPort").asText());
+                }
             });
-            for (String probe : List.of("startupProbe", "livenessProbe")) {
-                JsonNode port = container.path(probe).path("tcpSocket").path("port");
-                assertFalse(port.isMissingNode(), name(set) + " has a " + probe + " on a TCP port");
-                assertTrue(declared.contains(port.asText()), name(set) + "'s " + probe + " checks a declared port: " + port);
+            assertFalse(httpPort.isEmpty(), name(set) + " declares its --http port " + http.port());
+            Map<String, String> paths = Map.of("startupProbe", HealthRoute.LIVE_PATH, "livenessProbe", HealthRoute.LIVE_PATH,
+                    "readinessProbe", HealthRoute.READY_PATH);
+            paths.forEach((probe, path) -> {
+                JsonNode get = container.path(probe).path("httpGet");
+                assertEquals(path, get.path("path").asText(), name(set) + "'s " + probe);
+                assertTrue(httpPort.contains(get.path("port").asText()), name(set) + "'s " + probe + " asks the HTTP port");
+                // A probe waits up to 2 s for the scheduler and 2 s for the brokers.
+                assertTrue(container.path(probe).path("timeoutSeconds").asInt() >= 5, name(set) + "'s " + probe
+                        + " gives the probe time to answer");
+            });
+            if (command(set).equals("serve")) {
+                // The OpenAI door on a port beyond loopback refuses to start without keys.
+                assertEquals("laminar-http", envVar(container, ApiKeys.ENV).path("valueFrom").path("secretKeyRef")
+                        .path("name").asText(), name(set) + " reads the door's API keys from the Secret laminar-http");
             }
-            // No HTTP health endpoint exists: no probe may pretend to one.
-            for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
-                assertTrue(container.path(probe).path("httpGet").isMissingNode(), name(set) + "'s " + probe + " uses no HTTP");
-            }
+            JsonNode scrape = set.path("spec").path("template").path("metadata").path("annotations");
+            assertEquals(String.valueOf(http.port()), scrape.path("prometheus.io/port").asText(), name(set));
+            assertEquals(MetricsRoute.PATH, scrape.path("prometheus.io/path").asText(), name(set));
 
             JsonNode resources = container.path("resources");
             assertEquals(resources.path("requests"), resources.path("limits"), name(set) + ": Guaranteed QoS");
@@ -339,6 +357,37 @@ class DeployManifestsTest {
             assertTrue(limitMib >= heapMib + budgetMib + JVM_OVERHEAD_MIB, name(set) + ": the memory limit " + limitMib
                     + " MiB holds the heap (" + heapMib + "), the budget's weights (" + budgetMib + ") and the JVM");
         }
+    }
+
+    @Test
+    void composeMembersAreHealthyWhenTheirStatusSaysReady() {
+        JsonNode services = compose().path("services");
+        for (String name : laminarServices()) {
+            JsonNode service = services.path(name);
+            HttpAddress http = httpAddress(parse(composeCommand(service), name.equals("serve") ? "serve" : "node"), name);
+            assertEquals("0.0.0.0", http.host(), name + " opens HTTP beyond its container");
+            assertTrue(exposed(service).contains(http.port()), name + " exposes its --http port");
+            List<String> test = new ArrayList<>();
+            service.path("healthcheck").path("test").forEach(n -> test.add(n.asText()));
+            assertEquals(List.of("CMD", "java", "-jar", "/opt/laminar/laminar.jar", "status", "--http",
+                    "127.0.0.1:" + http.port()), test, name + "'s healthcheck asks laminar status");
+            Main.commandLine().parseArgs(test.subList(4, test.size()).toArray(String[]::new));
+            if (name.equals("serve")) {
+                // The OpenAI door on a port beyond loopback refuses to start without keys.
+                assertTrue(service.path("environment").path(ApiKeys.ENV).asText().startsWith("${" + ApiKeys.ENV + ":?"),
+                        "serve requires " + ApiKeys.ENV + " from the caller's environment");
+            } else {
+                // serve is ready only once the stages have joined: a stage waiting for it to be healthy never starts.
+                assertFalse(service.path("depends_on").toString().contains("service_healthy"),
+                        name + " starts once serve has started, not once it is healthy");
+            }
+        }
+    }
+
+    private static HttpAddress httpAddress(ParseResult command, String name) {
+        String http = command.matchedOptionValue("--http", "");
+        assertFalse(http.isEmpty(), name + " opens the HTTP port (--http) for its probes and /metrics");
+        return HttpAddress.parse(http);
     }
 
     // ---- cluster certificates ---------------------------------------------------------------

@@ -46,8 +46,14 @@ final class KafkaServing {
      * test data can run it): {@link ModelShape#TINY}, 2 layers, a context of 256.
      */
     static LaminarServer startSynthetic(Path dir, int maxInFlight, String responseFormat) throws Exception {
+        return startSynthetic(dir, maxInFlight, responseFormat, new LaminarServer.Progress() { });
+    }
+
+    /** The same, telling {@code progress} of its start-up (a {@link ServeHealth}, say). */
+    static LaminarServer startSynthetic(Path dir, int maxInFlight, String responseFormat,
+                                        LaminarServer.Progress progress) throws Exception {
         Path model = new SyntheticModelWriter(ModelShape.TINY).weightType(GgmlType.Q8_0).writeCached(dir);
-        return start(model, new LayerRange(0, ModelShape.TINY.layers()), maxInFlight, responseFormat);
+        return start(model, new LayerRange(0, ModelShape.TINY.layers()), maxInFlight, responseFormat, progress);
     }
 
     /** As {@link #startSynthetic(Path, int, String)}, with the given Kafka settings (an embedded broker unless they name one). */
@@ -58,14 +64,26 @@ final class KafkaServing {
 
     private static LaminarServer start(Path model, LayerRange layers, int maxInFlight, String responseFormat)
             throws Exception {
-        return start(model, layers, maxInFlight, KafkaSettings.defaults().with("laminar.response.format", responseFormat));
+        return start(model, layers, maxInFlight, KafkaSettings.defaults().with("laminar.response.format", responseFormat),
+                new LaminarServer.Progress() { });
+    }
+
+    private static LaminarServer start(Path model, LayerRange layers, int maxInFlight, String responseFormat,
+                                       LaminarServer.Progress progress) throws Exception {
+        return start(model, layers, maxInFlight, KafkaSettings.defaults().with("laminar.response.format", responseFormat),
+                progress);
     }
 
     private static LaminarServer start(Path model, LayerRange layers, int maxInFlight, KafkaSettings kafka)
             throws Exception {
+        return start(model, layers, maxInFlight, kafka, new LaminarServer.Progress() { });
+    }
+
+    private static LaminarServer start(Path model, LayerRange layers, int maxInFlight, KafkaSettings kafka,
+                                       LaminarServer.Progress progress) throws Exception {
         HostSettings host = HostSettings.local(model, List.of(layers), 1).withBatch(64, 8, 512);
         return LaminarServer.start(new LaminarServer.Options(model, host, kafka, 0, null, maxInFlight,
-                "laminar-test-" + System.nanoTime()));
+                "laminar-test-" + System.nanoTime()), progress);
     }
 
     /**
