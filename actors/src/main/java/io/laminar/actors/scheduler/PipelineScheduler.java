@@ -1,27 +1,25 @@
 package io.laminar.actors.scheduler;
 
-import akka.actor.Address;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.BehaviorBuilder;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
-import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import akka.cluster.ClusterEvent;
-import akka.cluster.typed.Cluster;
-import akka.cluster.typed.Subscribe;
 import io.laminar.actors.PipelineMessage;
 import io.laminar.actors.metrics.LaminarMetrics;
 import io.laminar.actors.placement.PlacementAgent;
+import io.laminar.actors.scheduler.Listings.AgentsListed;
+import io.laminar.actors.scheduler.Listings.SchedulersListed;
+import io.laminar.actors.scheduler.Listings.StagesListed;
 import io.laminar.actors.scheduler.SequenceEvent.ErrorCode;
 import io.laminar.actors.stage.StageActor;
 import io.laminar.actors.stage.StageInfo;
 import io.laminar.model.sampling.SamplingParams;
 
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -42,7 +40,8 @@ import java.util.Set;
  * memory), {@linkplain #servingOn serving} on a {@link Pipeline}, or {@linkplain #standingBy
  * standing by} while an older scheduler of the same model serves. In every state it follows the
  * stages and placement offers, so that it can serve as soon as it may. What waits and what runs is
- * kept by {@link Admission}, the stages by {@link Stages}, and placement by {@link Placement}.
+ * kept by {@link Admission}, the stages by {@link Stages} (as {@link Listings} and {@link LeavingMembers}
+ * report them), and placement by {@link Placement}.
  */
 public final class PipelineScheduler {
 
@@ -107,18 +106,6 @@ public final class PipelineScheduler {
     public record StepFailed(long stepId, int lane, String stage, String message) implements Command, PipelineMessage {
     }
 
-    /** A receptionist listing of this model's stages. */
-    private record StagesListed(Set<ActorRef<StageActor.Command>> stages) implements Command {
-    }
-
-    /** Nodes offering memory for placement. */
-    private record AgentsListed(Set<ActorRef<PlacementAgent.Command>> agents) implements Command {
-    }
-
-    /** This model's schedulers, this one included. */
-    private record SchedulersListed(Set<ActorRef<Command>> schedulers) implements Command {
-    }
-
     private record StageDescribed(StageInfo info) implements Command {
     }
 
@@ -156,13 +143,7 @@ public final class PipelineScheduler {
      */
     private final ActorRef<StageInfo> describedAdapter;
     private final Stages stages;
-    /** The stages the receptionist lists now, members leaving included. */
-    private Set<ActorRef<StageActor.Command>> listedStages = Set.of();
-    /**
-     * Members leaving the cluster (a graceful stop) that have not been removed yet. The receptionist
-     * lists their stages until they are removed, seconds later; the scheduler drops them at once.
-     */
-    private final Set<Address> leaving = new HashSet<>();
+    private final LeavingMembers members;
     private final Admission admission;
     private final LaminarMetrics metrics;
     private final Placement placement;
@@ -182,21 +163,9 @@ public final class PipelineScheduler {
                 OfferReceived::new);
         this.placement = new Placement(settings.footprint(), settings.placementSettle(), offerAdapter,
                 agent -> context.watchWith(agent, new AgentGone(agent)), context.getLog());
-        // One adapter per message class: the three subscriptions' listings are told apart by key.
-        ActorRef<Receptionist.Listing> listingAdapter = context.messageAdapter(Receptionist.Listing.class,
-                this::listed);
-        String modelId = settings.modelId();
-        context.getSystem().receptionist().tell(Receptionist.subscribe(StageActor.serviceKey(modelId), listingAdapter));
-        context.getSystem().receptionist().tell(
-                Receptionist.subscribe(PlacementAgent.serviceKey(modelId), listingAdapter));
-        context.getSystem().receptionist().tell(Receptionist.register(serviceKey(modelId), context.getSelf()));
-        context.getSystem().receptionist().tell(Receptionist.subscribe(serviceKey(modelId), listingAdapter));
         timers.startTimerWithFixedDelay(AdmissionTick.INSTANCE, Duration.ofMillis(500));
-        if ("cluster".equals(context.getSystem().settings().config().getString("akka.actor.provider"))) {
-            Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
-                    context.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new),
-                    ClusterEvent.MemberEvent.class));
-        }
+        this.members = LeavingMembers.follow(context, MemberChanged::new);
+        Listings.follow(context, settings.modelId(), members);
     }
 
     public static Behavior<Command> create(SchedulerSettings settings) {
@@ -359,50 +328,13 @@ public final class PipelineScheduler {
                     placement.agentGone(m.agent());
                     return Behaviors.same();
                 })
-                .onMessage(MemberChanged.class, this::memberChanged)
+                .onMessage(MemberChanged.class, m -> {
+                    if (members.changed(m.event())) { // handled as a listing without the member's stages
+                        context.getSelf().tell(new StagesListed(members.present()));
+                    }
+                    return Behaviors.same();
+                })
                 .build();
-    }
-
-    private Command listed(Receptionist.Listing listing) {
-        String modelId = settings.modelId();
-        if (listing.isForKey(PlacementAgent.serviceKey(modelId))) {
-            return new AgentsListed(listing.getServiceInstances(PlacementAgent.serviceKey(modelId)));
-        }
-        if (listing.isForKey(serviceKey(modelId))) {
-            return new SchedulersListed(listing.getServiceInstances(serviceKey(modelId)));
-        }
-        listedStages = listing.getServiceInstances(StageActor.serviceKey(modelId));
-        return new StagesListed(withoutLeaving(listedStages));
-    }
-
-    /**
-     * A stage node stopping gracefully leaves the cluster: its stages are gone for the scheduler as
-     * soon as it starts leaving, so that its requests move to a spare (or wait for a replacement) at
-     * once, not when the member is removed. Handled as a listing without them, by the state at hand.
-     */
-    private Behavior<Command> memberChanged(MemberChanged m) {
-        Address member = m.event().member().address();
-        if (member.equals(context.getSystem().address())) {
-            return Behaviors.same(); // this process stopping: its gateway has finished already
-        }
-        if (m.event() instanceof ClusterEvent.MemberLeft || m.event() instanceof ClusterEvent.MemberExited) {
-            if (leaving.add(member) && listedStages.stream().anyMatch(ref -> ref.path().address().equals(member))) {
-                context.getLog().info("member {} is leaving the cluster: its stages leave the pipeline now", member);
-                context.getSelf().tell(new StagesListed(withoutLeaving(listedStages)));
-            }
-        } else if (m.event() instanceof ClusterEvent.MemberRemoved) {
-            leaving.remove(member); // a later member at that address is a new incarnation
-        }
-        return Behaviors.same();
-    }
-
-    private Set<ActorRef<StageActor.Command>> withoutLeaving(Set<ActorRef<StageActor.Command>> listed) {
-        if (leaving.isEmpty()) {
-            return listed;
-        }
-        Set<ActorRef<StageActor.Command>> kept = new HashSet<>(listed);
-        kept.removeIf(ref -> leaving.contains(ref.path().address()));
-        return kept;
     }
 
     /** Follows the listed stages, asking new ones to describe themselves; returns the names of those that left. */
