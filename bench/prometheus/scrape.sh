@@ -45,7 +45,7 @@ prom_port="$(free_port)"
   >"$work/serve.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 300); do
-  grep -q '^kafka bootstrap: ' "$work/serve.log" && break
+  grep -q ' ready; requests on ' "$work/serve.log" && break
   kill -0 "${pids[0]}" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
   sleep 1
 done

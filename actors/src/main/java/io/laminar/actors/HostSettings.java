@@ -2,7 +2,7 @@ package io.laminar.actors;
 
 import io.laminar.actors.scheduler.SchedulerSettings;
 import io.laminar.actors.security.ClusterSecurity;
-import io.laminar.actors.serialization.WireFormat;
+import io.laminar.actors.serialization.ActivationFormat;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.StageBackend;
 import io.laminar.model.exec.WarmUpBudget;
@@ -29,7 +29,7 @@ import java.util.List;
  *                   has settled, within the budget's bounds; see {@link io.laminar.model.exec.StageWarmUp}
  */
 public record HostSettings(Path model, String modelId, Hosting hosting, Capacity capacity, Network network,
-                           Scheduling scheduling, WireFormat wireFormat, List<String> backends, WarmUpBudget warmUp) {
+                           Scheduling scheduling, ActivationFormat wireFormat, List<String> backends, WarmUpBudget warmUp) {
 
     public HostSettings {
         warmUp = warmUp == null ? WarmUpBudget.NONE : warmUp;
@@ -42,13 +42,13 @@ public record HostSettings(Path model, String modelId, Hosting hosting, Capacity
 
     /** Every stage on the CPU backend. */
     public HostSettings(Path model, String modelId, Hosting hosting, Capacity capacity, Network network,
-                        Scheduling scheduling, WireFormat wireFormat) {
+                        Scheduling scheduling, ActivationFormat wireFormat) {
         this(model, modelId, hosting, capacity, network, scheduling, wireFormat, List.of(StageBackend.CPU), WarmUpBudget.NONE);
     }
 
     /** No warm-up. */
     public HostSettings(Path model, String modelId, Hosting hosting, Capacity capacity, Network network,
-                        Scheduling scheduling, WireFormat wireFormat, List<String> backends) {
+                        Scheduling scheduling, ActivationFormat wireFormat, List<String> backends) {
         this(model, modelId, hosting, capacity, network, scheduling, wireFormat, backends, WarmUpBudget.NONE);
     }
 
@@ -121,7 +121,7 @@ public record HostSettings(Path model, String modelId, Hosting hosting, Capacity
         return new HostSettings(model, modelIdOf(model), new Hosting(List.copyOf(stageRanges), 0, true),
                 new Capacity(threads, DEFAULT_MAX_BATCH, DEFAULT_MAX_SEQUENCES, DEFAULT_CONTEXT, DEFAULT_KV_BUDGET_BYTES),
                 new Network("127.0.0.1", 0, List.of()),
-                new Scheduling(0, SchedulerSettings.DEFAULT_ADMISSION_TIMEOUT), WireFormat.F32);
+                new Scheduling(0, SchedulerSettings.DEFAULT_ADMISSION_TIMEOUT), ActivationFormat.F32);
     }
 
     /** The default model id: the file name without its extension. */
@@ -161,7 +161,7 @@ public record HostSettings(Path model, String modelId, Hosting hosting, Capacity
                 wireFormat, backends, warmUp);
     }
 
-    public HostSettings withWireFormat(WireFormat format) {
+    public HostSettings withWireFormat(ActivationFormat format) {
         return new HostSettings(model, modelId, hosting, capacity, network, scheduling, format, backends, warmUp);
     }
 

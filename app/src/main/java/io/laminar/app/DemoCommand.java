@@ -40,6 +40,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
+    @Mixin
+    PipelineOptions pipeline;
+
     @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "96", description = "Tokens per prompt (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
@@ -60,8 +63,8 @@ public final class DemoCommand implements Callable<Integer> {
                 ? List.of("Write a haiku about streams of data.", "What is pipeline parallelism, in two sentences?",
                 "Name three colors and one fruit.", "Why do people like Kafka?")
                 : List.of("Once upon a time", "Lily and Tom went to the park", "The little dog", "One sunny day");
-        LaminarServer.Options options = ServeCommand.options(model, ServeCommand.Membership.alone(), null, null, null, 0, null, 64,
-                Math.max(4, texts.size()), "laminar-demo", ServeCommand.warmUp(ServeCommand.WARM_UP_SECONDS));
+        LaminarServer.Options options = ServeCommand.options(model, pipeline, ServeCommand.Membership.alone(),
+                ServeCommand.Kafka.embedded(64, "laminar-demo"));
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (LaminarServer server = LaminarServer.start(options)) {
             out.println("kafka bootstrap: " + server.bootstrapServers());

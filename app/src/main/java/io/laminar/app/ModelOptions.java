@@ -1,8 +1,8 @@
 package io.laminar.app;
 
-import picocli.CommandLine.Option;
-
+import io.laminar.actors.HostSettings;
 import io.laminar.app.models.ModelResolver;
+import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -23,11 +23,11 @@ public final class ModelOptions {
             description = "Split the layers into K pipeline stages (default: ${DEFAULT-VALUE}).")
     int stages;
 
-    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "4096",
+    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "" + HostSettings.DEFAULT_CONTEXT,
             description = "Context size in tokens, capped at the model's (default: ${DEFAULT-VALUE}).")
     int context;
 
-    @Option(names = {"-b", "--batch-size"}, paramLabel = "N", defaultValue = "512",
+    @Option(names = {"-b", "--batch-size"}, paramLabel = "N", defaultValue = "" + HostSettings.DEFAULT_MAX_BATCH,
             description = "Most tokens per forward step; longer prompts are processed in chunks (default: ${DEFAULT-VALUE}).")
     int batch;
 

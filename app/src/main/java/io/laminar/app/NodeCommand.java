@@ -1,7 +1,8 @@
 package io.laminar.app;
 
 import io.laminar.actors.HostSettings;
-import io.laminar.actors.serialization.WireFormat;
+import io.laminar.actors.scheduler.SchedulerSettings;
+import io.laminar.actors.serialization.ActivationFormat;
 import io.laminar.app.http.HttpAddress;
 import io.laminar.app.http.HealthRoute;
 import io.laminar.app.http.HttpFront;
@@ -13,7 +14,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -60,42 +60,25 @@ public final class NodeCommand implements Callable<Integer> {
     @Mixin
     HttpOptions http;
 
+    @Mixin
+    PipelineOptions pipeline;
+
     @Option(names = {"-t", "--threads"}, description = "Kernel worker threads (default: the number of available processors).")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = {"-c", "--ctx-size"}, defaultValue = "4096", description = "Context size per sequence (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-c", "--ctx-size"}, defaultValue = "" + HostSettings.DEFAULT_CONTEXT, description = "Context size per sequence (default: ${DEFAULT-VALUE}).")
     int context;
 
-    @Option(names = {"-b", "--batch-size"}, defaultValue = "512", description = "Most tokens per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-b", "--batch-size"}, defaultValue = "" + HostSettings.DEFAULT_MAX_BATCH, description = "Most tokens per step (default: ${DEFAULT-VALUE}).")
     int batch;
-
-    @Option(names = "--max-sequences", defaultValue = "16", description = "Sequences in flight at once (KV slots) (default: ${DEFAULT-VALUE}).")
-    int maxSequences;
-
-    @Option(names = "--kv-budget-mb", defaultValue = "1024", description = "KV cache memory per stage in MiB (default: ${DEFAULT-VALUE}).")
-    long kvBudgetMb;
 
     @Option(names = "--backend", split = ",", paramLabel = "NAME",
             description = "Kernel backend of this node's stages: cpu or tornadovm (see docs/tornadovm.md); one for all, or one per --layers range (default: cpu).")
     List<String> backends = List.of("cpu");
 
-    @Option(names = "--wire-format", defaultValue = "f32", description = "Activations between nodes: f32, f16 or bf16 (default: ${DEFAULT-VALUE}).")
-    String wireFormat;
-
-    @Option(names = "--lanes", defaultValue = "0", description = "Scheduler: micro-batches in flight; 0 = one per stage (default: ${DEFAULT-VALUE}).")
-    int lanes;
-
-    @Option(names = "--admission-timeout", defaultValue = "30", paramLabel = "SECONDS",
-            description = "Scheduler: how long a request waits for a pipeline that is not ready (default: ${DEFAULT-VALUE}).")
-    long admissionTimeoutSeconds;
-
     @Option(names = "--rejoin", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Join again when the cluster removes this node or loses its scheduler (default: ${DEFAULT-VALUE}); --no-rejoin exits with status 3 instead, for a supervisor to restart.")
     boolean rejoin;
-
-    @Option(names = "--warm-up", paramLabel = "SECONDS", defaultValue = "" + ServeCommand.WARM_UP_SECONDS,
-            description = "Stages: most time for dummy steps before registering, so that the first requests run compiled kernels; they stop sooner once the JIT has settled; 0 skips them (default: ${DEFAULT-VALUE}).")
-    double warmUpSeconds;
 
     @Override
     public Integer call() throws Exception {
@@ -115,14 +98,14 @@ public final class NodeCommand implements Callable<Integer> {
         for (String l : layers) {
             ranges.add(LayerRange.parseInclusive(l));
         }
-        HostSettings settings = new HostSettings(model, modelId != null ? modelId : HostSettings.modelIdOf(model),
+        HostSettings settings = pipeline.applyTo(new HostSettings(model,
+                modelId != null ? modelId : HostSettings.modelIdOf(model),
                 new HostSettings.Hosting(ranges, memoryBudgetMb << 20, scheduler),
-                new HostSettings.Capacity(threads, batch, maxSequences, context, kvBudgetMb << 20),
+                new HostSettings.Capacity(threads, batch, HostSettings.DEFAULT_MAX_SEQUENCES, context,
+                        HostSettings.DEFAULT_KV_BUDGET_BYTES),
                 new HostSettings.Network(host, port, seedNodes, cluster.security()),
-                new HostSettings.Scheduling(lanes, Duration.ofSeconds(admissionTimeoutSeconds)),
-                WireFormat.parse(wireFormat))
-                .withBackends(backends.size() > 1 ? StageBackend.perStage(backends, ranges.size()) : backends)
-                .withWarmUp(ServeCommand.warmUp(warmUpSeconds));
+                new HostSettings.Scheduling(0, SchedulerSettings.DEFAULT_ADMISSION_TIMEOUT), ActivationFormat.F32)
+                .withBackends(backends.size() > 1 ? StageBackend.perStage(backends, ranges.size()) : backends));
         RejoiningMember member = new RejoiningMember(settings, rejoin, System.err);
         HttpAddress httpAddress = http.address();
         NodeHealth health = new NodeHealth(member);

@@ -8,6 +8,7 @@ import io.laminar.schemas.EventType;
 import io.laminar.schemas.InferenceRequest;
 import io.laminar.schemas.ResponseEvent;
 import io.laminar.schemas.codec.WireFormat;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -16,10 +17,13 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 
 /** {@code laminar prompt}: sends one request to a serving Laminar and prints the tokens as they arrive. */
 @Command(name = "prompt", mixinStandardHelpOptions = true,
@@ -73,18 +77,36 @@ public final class PromptCommand implements Callable<Integer> {
         InferenceRequest request = b.build();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         int[] exit = {0};
-        try (ResponseStream responses = new ResponseStream(kafka.consumerConfig("unused"), kafka.responsesTopic());
-             RequestProducer producer = new RequestProducer(kafka.producerConfig(), kafka.requestsTopic(),
-                     WireFormat.fromConfigValue(format))) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        Duration timeout = Duration.ofSeconds(timeoutSeconds);
+        try (ResponseStream responses = new ResponseStream(kafka.consumerConfig("unused"), kafka.responsesTopic(), timeout);
+             RequestProducer producer = new RequestProducer(withinTimeout(kafka.producerConfig(), remaining(deadline)),
+                     kafka.requestsTopic(), WireFormat.fromConfigValue(format))) {
             producer.send(request);
-            Set<String> unfinished = responses.follow(Set.of(request.getRequestId()),
-                    Duration.ofSeconds(timeoutSeconds), e -> exit[0] = print(out, e));
+            Set<String> unfinished = responses.follow(Set.of(request.getRequestId()), remaining(deadline),
+                    e -> exit[0] = print(out, e));
             if (!unfinished.isEmpty()) {
                 System.err.println("laminar prompt: no final event within " + timeoutSeconds + " s");
                 return 2;
             }
         }
         return exit[0];
+    }
+
+    private static Duration remaining(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    }
+
+    /** The producer's waits (for metadata, for the acknowledgement) within what is left of --timeout. */
+    private static Map<String, Object> withinTimeout(Map<String, Object> producerConfig, Duration left) {
+        Map<String, Object> config = new HashMap<>(producerConfig);
+        int ms = (int) Math.max(1, Math.min(Integer.MAX_VALUE, left.toMillis()));
+        config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, ms);
+        // delivery.timeout.ms must be at least linger.ms + request.timeout.ms.
+        config.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(30_000, ms));
+        config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(ms,
+                Integer.parseInt(String.valueOf(config.get(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG)).strip())));
+        return config;
     }
 
     private static int print(PrintStream out, ResponseEvent e) {

@@ -1,8 +1,10 @@
 package io.laminar.app;
 
 import io.laminar.actors.HostSettings;
+import io.laminar.actors.PipelineHost;
 import io.laminar.actors.gateway.DuplicateWindow;
 import io.laminar.actors.gateway.GatewaySettings;
+import io.laminar.actors.gateway.KafkaGateway;
 import io.laminar.actors.security.ClusterSecurity;
 import io.laminar.app.http.HttpAddress;
 import io.laminar.app.http.HealthRoute;
@@ -13,9 +15,9 @@ import io.laminar.app.http.openai.OpenAiSettings;
 import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.app.serve.LaminarServer;
 import io.laminar.app.serve.ServeHealth;
+import io.laminar.model.arch.ModelConfig;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.StageBackend;
-import io.laminar.model.exec.WarmUpBudget;
 import io.laminar.model.gguf.GgufFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,13 +29,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 
 /** {@code laminar serve}: requests from Kafka, tokens back to Kafka, until stopped. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Serves a model over Kafka: reads requests (Avro or JSON) from laminar.requests and streams token events to laminar.responses. Without --bootstrap-servers it starts a single-node Kafka broker inside the process and prints 'kafka bootstrap: HOST:PORT' once ready. Runs until Ctrl-C.")
+        description = "Serves a model over Kafka: reads requests (Avro or JSON) from laminar.requests and streams token events to laminar.responses. Without --bootstrap-servers it starts a single-node Kafka broker inside the process. Prints 'kafka bootstrap: HOST:PORT' as soon as the broker answers (requests sent from then on wait in Kafka) and 'laminar serve: MODEL ready' once every layer is hosted. Runs until Ctrl-C or SIGTERM.")
 public final class ServeCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
+
+    @Mixin
+    PipelineOptions pipeline;
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...",
             description = "An existing Kafka cluster (default: start an embedded broker).")
@@ -61,9 +67,6 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--duplicate-window-ids", paramLabel = "N", defaultValue = "" + DuplicateWindow.DEFAULT_IDS,
             description = "Most finished request ids remembered, about 200 bytes each; the oldest are forgotten first (default: ${DEFAULT-VALUE}).")
     int duplicateWindowIds;
-
-    @Option(names = "--max-sequences", defaultValue = "16", description = "Sequences decoded together (KV slots) (default: ${DEFAULT-VALUE}).")
-    int maxSequences;
 
     @Option(names = "--group-id", defaultValue = GatewaySettings.DEFAULT_GROUP_ID,
             description = "Consumer group the gateways share (default: ${DEFAULT-VALUE}).")
@@ -98,23 +101,11 @@ public final class ServeCommand implements Callable<Integer> {
     /** Under Kubernetes' default termination grace (30 s), with room left for leaving the cluster. */
     static final double DRAIN_SECONDS = 20;
 
-    @Option(names = "--warm-up", paramLabel = "SECONDS", defaultValue = "" + WARM_UP_SECONDS,
-            description = "Most time per stage for dummy steps before the pipeline reports ready, so that the first requests run compiled kernels; they stop sooner once the JIT has settled; 0 skips them (default: ${DEFAULT-VALUE}).")
-    double warmUpSeconds;
-
-    /**
-     * Default bound on the warm-up per stage: a first round of dummy steps on cold code, then more
-     * rounds while C2 compiles, until the JIT has settled (6-9 s for a 110M model on 2 vCPUs) or this
-     * much time has passed (docs/benchmarks.md, "Cold start").
-     */
-    static final double WARM_UP_SECONDS = 20;
-
     @Override
     public Integer call() throws Exception {
         model.validate();
-        LaminarServer.Options options = options(model, new Membership(layers, host, port, cluster.security()),
-                bootstrapServers, kafkaConfig, responseFormat, kafkaPort, kafkaDir, maxInFlight, maxSequences, groupId,
-                warmUp(warmUpSeconds))
+        LaminarServer.Options options = options(model, pipeline, new Membership(layers, host, port, cluster.security()),
+                new Kafka(bootstrapServers, kafkaConfig, responseFormat, kafkaPort, kafkaDir, maxInFlight, groupId))
                 .withDuplicateWindow(new DuplicateWindow(duplicateWindowIds, Duration.ofSeconds(duplicateWindowSeconds)));
         Duration drain = drain(drainSeconds);
         HttpAddress httpAddress = http.address();
@@ -130,7 +121,7 @@ public final class ServeCommand implements Callable<Integer> {
                         + " /v1 once ready)");
                 System.out.flush();
             }
-            try (LaminarServer server = LaminarServer.start(options, health);
+            try (LaminarServer server = LaminarServer.start(options, announcing(health));
                  OpenAiDoor door = front == null ? null : OpenAiDoor.open(front, doorSettings, server.kafka())) {
                 server.closedByOwnerOnly();
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -141,7 +132,6 @@ public final class ServeCommand implements Callable<Integer> {
                         door.close();
                     }
                 }));
-                System.out.println("kafka bootstrap: " + server.bootstrapServers());
                 if (front != null) {
                     System.out.println("openai: http://" + front.address() + "/v1 (OpenAI-compatible, model "
                             + doorSettings.servedModel() + ")");
@@ -149,10 +139,49 @@ public final class ServeCommand implements Callable<Integer> {
                 System.out.println("laminar serve: " + model.path().getFileName() + " ready; requests on "
                         + server.kafka().requestsTopic() + ", responses on " + server.kafka().responsesTopic());
                 System.out.flush();
-                server.pipeline().system().getWhenTerminated().toCompletableFuture().join();
+                Object ended = CompletableFuture.anyOf(server.pipeline().system().getWhenTerminated().toCompletableFuture(),
+                        server.gateway().failure().toCompletableFuture()).join();
+                if (ended instanceof RuntimeException failed) {
+                    System.err.println("laminar serve: the requests consumer failed (" + failed + "); its requests"
+                            + " are handed off to the group; exiting with status " + CONSUMER_FAILED_EXIT_STATUS
+                            + " for a supervisor to restart serve");
+                    return CONSUMER_FAILED_EXIT_STATUS;
+                }
             }
         }
         return 0;
+    }
+
+    /**
+     * A failed requests consumer ends serve rather than leaving it up with nobody reading requests:
+     * the error would recur in the same process (a setting, a permission), and a supervisor sees an
+     * exit where it would not see a silent consumer.
+     */
+    static final int CONSUMER_FAILED_EXIT_STATUS = 4;
+
+    /**
+     * Tells {@code health} of the start-up, and prints the bootstrap line as soon as the broker
+     * answers and the topics exist: clients may send from then on, their requests wait in Kafka.
+     */
+    private static LaminarServer.Progress announcing(ServeHealth health) {
+        return new LaminarServer.Progress() {
+            @Override
+            public void kafka(KafkaSettings kafka) {
+                health.kafka(kafka);
+                System.out.println("kafka bootstrap: " + kafka.bootstrapServers().orElseThrow());
+                System.out.flush();
+            }
+
+            @Override
+            public void pipeline(PipelineHost pipeline) {
+                health.pipeline(pipeline);
+            }
+
+            @Override
+            public void serving(KafkaGateway gateway) {
+                health.serving(gateway);
+            }
+        };
     }
 
     /** Says what a stop does while it does it: an operator watching a rollout sees the hand-off. */
@@ -174,14 +203,6 @@ public final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--drain-timeout must be in [0, 3600] seconds, got " + seconds);
         }
         return Duration.ofMillis(Math.round(seconds * 1000));
-    }
-
-    /** {@code --warm-up} seconds as a budget: until the JIT settles, at most that long; checked. */
-    static WarmUpBudget warmUp(double seconds) {
-        if (!(seconds >= 0 && seconds <= 600)) {
-            throw new IllegalArgumentException("--warm-up must be in [0, 600] seconds, got " + seconds);
-        }
-        return WarmUpBudget.upTo(Duration.ofMillis(Math.round(seconds * 1000)));
     }
 
     /**
@@ -218,32 +239,51 @@ public final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    static LaminarServer.Options options(ModelOptions model, Membership membership, String bootstrapServers,
-                                         Path kafkaConfig,
-                                         String responseFormat, int kafkaPort, Path kafkaDir, int maxInFlight,
-                                         int maxSequences, String groupId, WarmUpBudget warmUp) throws Exception {
+    /**
+     * Where serve's Kafka is and how its gateway reads it.
+     *
+     * @param bootstrapServers an existing cluster; null starts an embedded broker
+     * @param config           a properties file of client and {@code laminar.*} settings; null for none
+     * @param responseFormat   avro or json; null for the config's (Avro by default)
+     * @param embeddedPort     the embedded broker's port; 0 picks a free one
+     * @param embeddedDir      where the embedded broker keeps its data; null for a temporary folder
+     * @param maxInFlight      requests served at once before the gateway pauses its partitions
+     * @param groupId          the consumer group the gateways share
+     */
+    record Kafka(String bootstrapServers, Path config, String responseFormat, int embeddedPort, Path embeddedDir,
+                 int maxInFlight, String groupId) {
+        /** An embedded broker on a free port, Avro responses. */
+        static Kafka embedded(int maxInFlight, String groupId) {
+            return new Kafka(null, null, null, 0, null, maxInFlight, groupId);
+        }
+
+        KafkaSettings settings() throws java.io.IOException {
+            KafkaSettings kafka = config != null ? KafkaSettings.load(config) : KafkaSettings.defaults();
+            if (bootstrapServers != null) {
+                kafka = kafka.withBootstrapServers(bootstrapServers);
+            }
+            if (responseFormat != null) {
+                kafka = kafka.with(io.laminar.schemas.codec.SchemasConfig.RESPONSE_FORMAT_CONFIG, responseFormat);
+            }
+            return kafka;
+        }
+    }
+
+    static LaminarServer.Options options(ModelOptions model, PipelineOptions pipeline, Membership membership,
+                                         Kafka kafka) throws Exception {
         membership.security().check(membership.host());
-        KafkaSettings kafka = kafkaConfig != null ? KafkaSettings.load(kafkaConfig) : KafkaSettings.defaults();
-        if (bootstrapServers != null) {
-            kafka = kafka.withBootstrapServers(bootstrapServers);
+        ModelConfig config;
+        try (GgufFile f = GgufFile.open(model.path())) {
+            config = ModelConfig.fromGguf(f);
         }
-        if (responseFormat != null) {
-            kafka = kafka.with(io.laminar.schemas.codec.SchemasConfig.RESPONSE_FORMAT_CONFIG, responseFormat);
-        }
-        int layers;
-        int context;
-        Path file = model.path();
-        try (GgufFile f = GgufFile.open(file)) {
-            layers = io.laminar.model.arch.ModelConfig.fromGguf(f).layers();
-            context = Math.min(model.context, io.laminar.model.arch.ModelConfig.fromGguf(f).contextLength());
-        }
-        List<LayerRange> ranges = membership.ranges(layers, model.stages);
-        HostSettings host = HostSettings.local(model.path(), ranges, model.threads)
-                .withBatch(Math.min(model.batch, context), maxSequences, context)
+        int context = Math.min(model.context, config.contextLength());
+        List<LayerRange> ranges = membership.ranges(config.layers(), model.stages);
+        HostSettings host = pipeline.applyTo(HostSettings.local(model.path(), ranges, model.threads)
+                .withBatch(Math.min(model.batch, context), HostSettings.DEFAULT_MAX_SEQUENCES, context)
                 .withBackends(StageBackend.perStage(model.backends, ranges.size()))
                 .withNetwork(membership.host(), membership.port(), List.of())
-                .withSecurity(membership.security())
-                .withWarmUp(warmUp);
-        return new LaminarServer.Options(model.path(), host, kafka, kafkaPort, kafkaDir, maxInFlight, groupId);
+                .withSecurity(membership.security()));
+        return new LaminarServer.Options(model.path(), host, kafka.settings(), kafka.embeddedPort(), kafka.embeddedDir(),
+                kafka.maxInFlight(), kafka.groupId());
     }
 }

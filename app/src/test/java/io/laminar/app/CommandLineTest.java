@@ -12,6 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,5 +137,28 @@ class CommandLineTest {
         assertEquals(1, run("http", "--bootstrap-servers", "127.0.0.1:1", "--http", "0").code());
         assertEquals(1, run("http", "--bootstrap-servers", "127.0.0.1:1", "--http", "0.0.0.0:0",
                 "--served-model-name", "m").code());
+    }
+
+    @Test
+    void promptHonoursItsTimeoutAndNamesABrokerThatDoesNotAnswer() {
+        StringWriter err = new StringWriter();
+        long start = System.nanoTime();
+        int code = Main.commandLine().setErr(new PrintWriter(err, true))
+                .execute("prompt", "--bootstrap-servers", "127.0.0.1:1", "--timeout", "3", "hi");
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(1, code, err.toString());
+        assertTrue(err.toString().contains("127.0.0.1:1") && err.toString().contains("within 3 s"), err.toString());
+        assertTrue(seconds < 8, "took " + seconds + " s for --timeout 3");
+    }
+
+    @Test
+    void serveNamesABrokerThatDoesNotAnswer() throws Exception {
+        Path config = Files.writeString(tmp.resolve("kafka.properties"), "laminar.topic.setup.timeout.ms=2000\n");
+        StringWriter err = new StringWriter();
+        int code = Main.commandLine().setErr(new PrintWriter(err, true)).execute("serve",
+                "-m", TestModels.storiesSized().toString(), "--bootstrap-servers", "127.0.0.1:1",
+                "--kafka-config", config.toString());
+        assertEquals(1, code, err.toString());
+        assertTrue(err.toString().contains("no Kafka broker at 127.0.0.1:1 answered within 2 s"), err.toString());
     }
 }

@@ -14,7 +14,7 @@ import akka.cluster.typed.Join;
 import akka.cluster.typed.JoinSeedNodes;
 import com.typesafe.config.ConfigFactory;
 import io.laminar.actors.serialization.PipelineSerializer;
-import io.laminar.actors.serialization.WireFormat;
+import io.laminar.actors.serialization.ActivationFormat;
 import io.laminar.actors.stage.StageActor;
 import io.laminar.actors.stage.StepHeader;
 
@@ -62,7 +62,7 @@ public final class HopBench {
                     }).build(), "sink", Props.empty());
             ActorRef<StageActor.Command> remote = find(system);
             PipelineSerializer serializer = new PipelineSerializer((ExtendedActorSystem) Adapter.toClassic(system),
-                    WireFormat.parse(wire));
+                    ActivationFormat.parse(wire));
             System.out.printf(Locale.ROOT, "activation hop between two JVMs on loopback, dim %d, wire %s%n", dim, wire);
             System.out.println("| tokens per step | bytes per message | bytes per token per hop | hop latency p50 | p99 |");
             System.out.println("|---:|---:|---:|---:|---:|");

@@ -149,7 +149,8 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         sessions.put(id, s);
         switch (r.decoded()) {
             case RequestDecodeResult.Rejected rej -> {
-                s.requestId = rej.requestId() != null ? rej.requestId() : keyText(r.key());
+                s.requestId = rej.requestId(); // a key is not a request id: null when none could be read
+                s.recordKey = r.key();
                 s.metadata = rej.metadata();
                 if (earlier.isPresent()) {
                     refuseDuplicate(s, r, earlier.get(), rej.code() + ": " + rej.message());
@@ -452,7 +453,8 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
 
     private void write(Session s, ResponseEvent event) {
         s.pendingWrites++;
-        writer.respond(s.requestId, event, s.id, this::acknowledge);
+        writer.respond(s.requestId != null ? s.requestId.getBytes(StandardCharsets.UTF_8) : s.recordKey, event,
+                s.id, this::acknowledge);
     }
 
     /** Called on a producer thread: turn the acknowledgement into a message. */

@@ -14,6 +14,8 @@ import org.apache.kafka.common.TopicPartition;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -36,6 +38,7 @@ public final class KafkaGateway implements AutoCloseable {
     private final Thread pollerThread;
     private final ActorRef<GatewayActor.Command> actor;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final CompletableFuture<RuntimeException> failure = new CompletableFuture<>();
 
     /**
      * @param maxContext the longest prompt (in tokens) plus one that the pipeline accepts
@@ -82,11 +85,23 @@ public final class KafkaGateway implements AutoCloseable {
                 "kafka-gateway-" + System.identityHashCode(this), Props.empty());
         PriorOutput prior = new PriorOutput(settings, responseCodec);
         this.poller = new RequestPoller(settings, codec, prior, r -> actor.tell(new GatewayActor.RecordRead(r)),
-                inFlight, io.laminar.actors.metrics.LaminarMetrics.get(system));
+                inFlight, io.laminar.actors.metrics.LaminarMetrics.get(system), e -> {
+                    writer.close(); // before the consumer leaves: whoever takes the partitions reads back what was written
+                    failure.complete(e);
+                });
         pollerRef[0] = poller;
         this.pollerThread = new Thread(poller, "laminar-request-poller");
         this.pollerThread.setDaemon(true);
         this.pollerThread.start();
+    }
+
+    /**
+     * Completes with the error that stopped the requests consumer, if one does; never completes
+     * after a {@link #close} or while the consumer runs. The gateway writes nothing from then on, and
+     * its requests are handed off as at a crash (see {@link RequestPoller}).
+     */
+    public CompletionStage<RuntimeException> failure() {
+        return failure;
     }
 
     /** Requests read and not yet finished. */

@@ -32,6 +32,11 @@ import java.util.function.Consumer;
  * offsets the gateway marks as done, and applies backpressure: when as many requests are in flight
  * as allowed it pauses every partition instead of buffering, and resumes once a quarter of them
  * have finished.
+ *
+ * <p>A consumer that fails (an error the Kafka client does not retry, such as no committed offset
+ * under {@code auto.offset.reset=none}, or a denied topic) is not restarted here: the same settings
+ * would fail again. {@code onFailure} hears of it before the consumer leaves its group, so that the
+ * gateway stops writing first, and the process says so and exits for its supervisor to restart.
  */
 final class RequestPoller implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(RequestPoller.class);
@@ -77,6 +82,7 @@ final class RequestPoller implements Runnable {
     private final Map<TopicPartition, Long> inheritedUpTo = new HashMap<>();
     private final PriorOutput priorOutput;
     private final LaminarMetrics metrics;
+    private final Consumer<RuntimeException> onFailure;
     private long lagMeasuredNanos;
     private volatile boolean running = true;
     private volatile boolean paused;
@@ -84,7 +90,7 @@ final class RequestPoller implements Runnable {
     private volatile boolean draining;
 
     RequestPoller(GatewaySettings settings, RequestCodec codec, PriorOutput priorOutput, Consumer<Received> sink,
-                  AtomicInteger inFlight, LaminarMetrics metrics) {
+                  AtomicInteger inFlight, LaminarMetrics metrics, Consumer<RuntimeException> onFailure) {
         Map<String, Object> config = new HashMap<>(settings.consumerConfig());
         config.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -99,6 +105,7 @@ final class RequestPoller implements Runnable {
         this.inFlight = inFlight;
         this.maxInFlight = settings.maxInFlight();
         this.metrics = metrics;
+        this.onFailure = onFailure;
     }
 
     /** Marks everything before {@code offset} of {@code tp} as done; committed on the poller's thread. */
@@ -175,7 +182,8 @@ final class RequestPoller implements Runnable {
         } catch (WakeupException e) {
             // stop() was called.
         } catch (RuntimeException e) {
-            LOG.error("request consumer stopped: {}", e.toString(), e);
+            LOG.error("request consumer failed, this gateway takes no more requests: {}", e.toString(), e);
+            onFailure.accept(e);
         } finally {
             try {
                 commitPending(true);

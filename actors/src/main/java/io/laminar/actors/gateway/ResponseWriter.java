@@ -12,7 +12,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -57,9 +56,11 @@ final class ResponseWriter implements AutoCloseable {
         this.maxRequestBytes = max == null ? DEFAULT_MAX_REQUEST_BYTES : Integer.parseInt(max.toString().strip());
     }
 
-    /** Writes {@code event} keyed by {@code requestId} (unkeyed when the id is unknown). */
-    void respond(String requestId, ResponseEvent event, String session, BiConsumer<String, Throwable> done) {
-        byte[] key = requestId == null ? null : requestId.getBytes(StandardCharsets.UTF_8);
+    /**
+     * Writes {@code event} under {@code key}: its request id, or the request record's own key when
+     * the id could not be read (null, unkeyed, when the record had none either).
+     */
+    void respond(byte[] key, ResponseEvent event, String session, BiConsumer<String, Throwable> done) {
         byte[] value = serializer.serialize(responses, event);
         try {
             sender.execute(() -> send(new ProducerRecord<>(responses, key, value), session, done));

@@ -13,7 +13,10 @@ final class Session {
     final TopicPartition partition;
     final long offset;
     final long receivedAtMs;
+    /** Null while unknown, and in the ERROR for a record whose id could not be read. */
     String requestId;
+    /** The request record's Kafka key: the key of the responses for it when its id could not be read. */
+    byte[] recordKey;
     Map<String, String> metadata = Map.of();
     StreamingDecoder decoder;
     StopStringFilter filter;

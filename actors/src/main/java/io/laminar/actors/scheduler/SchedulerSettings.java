@@ -19,7 +19,8 @@ import java.util.function.IntPredicate;
  */
 public record SchedulerSettings(String modelId, IntPredicate endOfGeneration, int lanes, Duration admissionTimeout,
                                 ModelFootprint footprint, Duration placementSettle) {
-    public static final Duration DEFAULT_ADMISSION_TIMEOUT = Duration.ofSeconds(30);
+    public static final long DEFAULT_ADMISSION_TIMEOUT_SECONDS = 30;
+    public static final Duration DEFAULT_ADMISSION_TIMEOUT = Duration.ofSeconds(DEFAULT_ADMISSION_TIMEOUT_SECONDS);
     public static final Duration DEFAULT_PLACEMENT_SETTLE = Duration.ofSeconds(2);
 
     public static SchedulerSettings defaults(String modelId, IntPredicate endOfGeneration, ModelFootprint footprint) {

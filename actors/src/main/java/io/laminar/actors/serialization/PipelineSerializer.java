@@ -27,7 +27,7 @@ import java.util.List;
 /**
  * Laminar's own binary encoding of every message that crosses nodes: little-endian fixed-width
  * fields, length-prefixed strings and arrays, actor references as their serialized paths. A step's
- * activations are a bulk copy of floats (or their F16/BF16 halves, see {@link WireFormat}), so a
+ * activations are a bulk copy of floats (or their F16/BF16 halves, see {@link ActivationFormat}), so a
  * hop costs {@code dim * bytesPerValue} bytes per token plus ~17 bytes of entry metadata and a
  * fixed header.
  */
@@ -53,15 +53,15 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
     private static final String ASSIGN = "A";
 
     private final ActorRefResolver resolver;
-    private final WireFormat wireFormat;
+    private final ActivationFormat wireFormat;
 
-    /** Akka's constructor: the wire format comes from {@link WireFormat#CONFIG_KEY}. */
+    /** Akka's constructor: the wire format comes from {@link ActivationFormat#CONFIG_KEY}. */
     public PipelineSerializer(ExtendedActorSystem system) {
-        this(system, WireFormat.parse(system.settings().config().hasPath(WireFormat.CONFIG_KEY)
-                ? system.settings().config().getString(WireFormat.CONFIG_KEY) : "f32"));
+        this(system, ActivationFormat.parse(system.settings().config().hasPath(ActivationFormat.CONFIG_KEY)
+                ? system.settings().config().getString(ActivationFormat.CONFIG_KEY) : "f32"));
     }
 
-    public PipelineSerializer(ExtendedActorSystem system, WireFormat wireFormat) {
+    public PipelineSerializer(ExtendedActorSystem system, ActivationFormat wireFormat) {
         this.resolver = ActorRefResolver.get(Adapter.toTyped(system));
         this.wireFormat = wireFormat;
     }
@@ -160,7 +160,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
             }
             case SequenceEvent.Finished m -> {
                 w.string(m.requestId());
-                w.u8(m.reason().ordinal());
+                w.u8(finishReasonId(m.reason()));
                 w.i32(m.promptTokens());
                 w.i32(m.generatedTokens());
                 w.i64(m.promptNanos());
@@ -205,7 +205,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
                 case STEP_COMPLETED -> new PipelineScheduler.StepCompleted(r.i64(), r.i32(), r.ints(), r.ints());
                 case STEP_FAILED -> new PipelineScheduler.StepFailed(r.i64(), r.i32(), r.string(), r.string());
                 case EVENT_TOKEN -> new SequenceEvent.Token(r.string(), r.i32(), r.i32());
-                case EVENT_FINISHED -> new SequenceEvent.Finished(r.string(), FinishReason.values()[r.u8()],
+                case EVENT_FINISHED -> new SequenceEvent.Finished(r.string(), finishReason(r.u8()),
                         r.i32(), r.i32(), r.i64(), r.i64());
                 case EVENT_FAILED -> new SequenceEvent.Failed(r.string(),
                         SequenceEvent.ErrorCode.valueOf(r.string()), r.string());
@@ -282,8 +282,32 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
         return new StepHeader(stepId, lane, tokens, slots, positions, logits, openings);
     }
 
+    /**
+     * A finish reason's fixed id on the wire, not its ordinal: a reason added to the enum, or the
+     * values reordered, cannot change what another's id means. The switch fails to compile when a
+     * reason is added without an id.
+     */
+    static int finishReasonId(FinishReason reason) {
+        return switch (reason) {
+            case STOP -> 0;
+            case LENGTH -> 1;
+            case CONTEXT -> 2;
+            case CANCELLED -> 3;
+        };
+    }
+
+    static FinishReason finishReason(int id) {
+        return switch (id) {
+            case 0 -> FinishReason.STOP;
+            case 1 -> FinishReason.LENGTH;
+            case 2 -> FinishReason.CONTEXT;
+            case 3 -> FinishReason.CANCELLED;
+            default -> throw new IllegalArgumentException("unknown finish reason id " + id);
+        };
+    }
+
     private void writeActivations(Writer w, float[] x) {
-        w.u8(wireFormat.ordinal());
+        w.u8(wireFormat.id());
         w.i32(x.length);
         ByteBuffer b = w.reserve(x.length * wireFormat.bytesPerValue());
         switch (wireFormat) {
@@ -305,7 +329,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
     }
 
     private static float[] readActivations(Reader r) {
-        WireFormat format = WireFormat.values()[r.u8()];
+        ActivationFormat format = ActivationFormat.ofId(r.u8());
         int n = r.i32();
         if (n < 0 || (long) n * format.bytesPerValue() > r.remaining()) {
             throw new IllegalArgumentException("activations claim " + n + " values in " + r.remaining() + " bytes");

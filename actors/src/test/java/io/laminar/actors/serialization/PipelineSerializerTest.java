@@ -39,8 +39,8 @@ class PipelineSerializerTest {
         kit = ActorTestKit.create(ConfigFactory.parseResources("laminar.conf").withFallback(ConfigFactory.load()));
         ExtendedActorSystem sys = (ExtendedActorSystem) Adapter.toClassic(kit.system());
         f32 = new PipelineSerializer(sys);
-        f16 = new PipelineSerializer(sys, WireFormat.F16);
-        bf16 = new PipelineSerializer(sys, WireFormat.BF16);
+        f16 = new PipelineSerializer(sys, ActivationFormat.F16);
+        bf16 = new PipelineSerializer(sys, ActivationFormat.BF16);
     }
 
     @AfterAll
@@ -165,5 +165,28 @@ class PipelineSerializerTest {
         NotSerializableException e = assertThrows(NotSerializableException.class, () -> f32.fromBinary(huge, "S"));
         assertTrue(e.getMessage().contains("entries"), e.getMessage());
         assertThrows(NotSerializableException.class, () -> f32.fromBinary(bytes, "?"));
+    }
+
+    /**
+     * Enums travel as fixed ids, not ordinals: these numbers are the protocol, and a node of another
+     * version reads them. Changing one is a breaking change of the wire between nodes.
+     */
+    @Test
+    void enumsHaveFixedWireIds() throws Exception {
+        int[] expected = {0, 1, 2, 3};
+        FinishReason[] reasons = {FinishReason.STOP, FinishReason.LENGTH, FinishReason.CONTEXT, FinishReason.CANCELLED};
+        assertEquals(reasons.length, FinishReason.values().length, "a new finish reason needs a fixed id here");
+        for (int i = 0; i < reasons.length; i++) {
+            assertEquals(expected[i], PipelineSerializer.finishReasonId(reasons[i]));
+            assertEquals(reasons[i], PipelineSerializer.finishReason(expected[i]));
+            SequenceEvent.Finished fin = new SequenceEvent.Finished("r", reasons[i], 1, 2, 3L, 4L);
+            assertEquals(fin, roundTrip(f32, fin));
+        }
+        assertThrows(IllegalArgumentException.class, () -> PipelineSerializer.finishReason(9));
+        assertEquals(0, ActivationFormat.F32.id());
+        assertEquals(1, ActivationFormat.F16.id());
+        assertEquals(2, ActivationFormat.BF16.id());
+        assertEquals(ActivationFormat.values().length, 3, "a new activation format needs a fixed id here");
+        assertThrows(IllegalArgumentException.class, () -> ActivationFormat.ofId(7));
     }
 }

@@ -5,6 +5,7 @@ import io.laminar.schemas.codec.SchemasConfig;
 import io.laminar.schemas.codec.WireFormat;
 import io.laminar.schemas.kafka.RequestSerializer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -24,6 +25,8 @@ import java.util.concurrent.Future;
 public final class RequestProducer implements AutoCloseable {
     private final KafkaProducer<String, InferenceRequest> producer;
     private final String topic;
+    /** The bootstrap servers, named when a send fails. */
+    private final String servers;
 
     public RequestProducer(Map<String, Object> producerConfig, String topic, WireFormat format) {
         Map<String, Object> config = new HashMap<>(producerConfig);
@@ -43,6 +46,7 @@ public final class RequestProducer implements AutoCloseable {
         config.putIfAbsent("linger.ms", 0);
         this.producer = new KafkaProducer<>(config, new StringSerializer(), serializer);
         this.topic = topic;
+        this.servers = String.valueOf(config.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG));
     }
 
     /** Sends and waits for the broker's acknowledgement. */
@@ -50,8 +54,8 @@ public final class RequestProducer implements AutoCloseable {
         try {
             producer.send(new ProducerRecord<>(topic, request.getRequestId(), request)).get();
         } catch (ExecutionException e) {
-            throw new IllegalStateException("could not send request " + request.getRequestId() + ": "
-                    + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException("could not send request " + request.getRequestId() + " to " + topic
+                    + " at " + servers + ": " + e.getCause().getMessage(), e.getCause());
         }
     }
 

@@ -36,8 +36,19 @@ public final class ResponseStream implements AutoCloseable {
     private final Set<String> seen = new HashSet<>();
     private int duplicates;
 
-    /** Positions at the end of {@code topic} now; call before producing the requests. */
+    /** Positions at the end of {@code topic} now, waiting up to 30 s for the brokers; call before producing the requests. */
     public ResponseStream(Map<String, Object> consumerConfig, String topic) {
+        this(consumerConfig, topic, Duration.ofSeconds(30));
+    }
+
+    /**
+     * Positions at the end of {@code topic} now; call before producing the requests.
+     *
+     * @param wait how long to wait for the brokers to describe the topic and its end
+     * @throws IllegalStateException naming the bootstrap servers when no broker answers within
+     *                               {@code wait}, or the topic when it does not exist
+     */
+    public ResponseStream(Map<String, Object> consumerConfig, String topic, Duration wait) {
         Map<String, Object> config = new HashMap<>(consumerConfig);
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -51,14 +62,29 @@ public final class ResponseStream implements AutoCloseable {
         // The laminar.* keys configure decoding: a schema registry for events in Confluent's wire format.
         this.codec = new ResponseCodec(new SchemasConfig(laminarKeys));
         this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo p : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-            partitions.add(new TopicPartition(topic, p.partition()));
-        }
-        consumer.assign(partitions);
-        consumer.seekToEnd(partitions);
-        for (TopicPartition tp : partitions) {
-            consumer.position(tp, Duration.ofSeconds(30)); // resolve "end" now, before any request is sent
+        try {
+            long deadline = System.nanoTime() + wait.toNanos();
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionInfo p : consumer.partitionsFor(topic, wait)) {
+                partitions.add(new TopicPartition(topic, p.partition()));
+            }
+            if (partitions.isEmpty()) {
+                throw new IllegalStateException("topic " + topic + " does not exist at "
+                        + config.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG) + " (a serve creates it)");
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            for (TopicPartition tp : partitions) {
+                // Resolve "end" now, before any request is sent.
+                consumer.position(tp, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            }
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            consumer.close(Duration.ZERO);
+            throw new IllegalStateException("no Kafka broker at " + config.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)
+                    + " answered within " + wait.toSeconds() + " s", e);
+        } catch (RuntimeException e) {
+            consumer.close(Duration.ZERO);
+            throw e;
         }
     }
 

@@ -100,6 +100,14 @@ public final class TopicSetup {
         }
         try (Admin admin = Admin.create(settings.adminConfig())) {
             return ensure(admin, laminarTopics(settings), settings.topicSetupTimeout());
+        } catch (IllegalStateException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                // Say where nothing answered, and which setting bounds the wait.
+                throw new IllegalStateException("no Kafka broker at " + settings.bootstrapServers().get()
+                        + " answered within " + settings.topicSetupTimeout().toSeconds() + " s ("
+                        + KafkaSettings.TOPIC_SETUP_TIMEOUT_MS_CONFIG + ")", e.getCause());
+            }
+            throw e;
         }
     }
 

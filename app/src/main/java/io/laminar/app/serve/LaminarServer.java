@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The main job: Kafka in, the pipeline, Kafka out. Starts (unless given an existing cluster) an
@@ -78,6 +79,7 @@ public final class LaminarServer implements AutoCloseable {
     private final EmbeddedKafka broker;
     private final PipelineHost pipeline;
     private final KafkaGateway gateway;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final String bootstrapServers;
     private final KafkaSettings kafka;
 
@@ -119,7 +121,7 @@ public final class LaminarServer implements AutoCloseable {
                 client.awaitReady(Duration.ofSeconds(60).plus(o.host().warmUp().atMost().multipliedBy(Math.max(1, stages))));
             } else {
                 awaitRemoteStages(client, pipeline, o.host().hosting().stages(), o.model(),
-                        kafka.bootstrapServers().orElseThrow(), o.host().network().security());
+                        o.host().network().security());
             }
             ChatTemplate template;
             int context;
@@ -156,10 +158,10 @@ public final class LaminarServer implements AutoCloseable {
      * gateway starts only then, so requests wait in Kafka meanwhile instead of timing out.
      */
     private static void awaitRemoteStages(PipelineClient client, PipelineHost pipeline, List<LayerRange> local,
-                                          Path model, String bootstrapServers, ClusterSecurity security)
+                                          Path model, ClusterSecurity security)
             throws InterruptedException {
         String address = pipeline.system().address().getHost().orElse("127.0.0.1") + ":" + pipeline.port();
-        System.out.println("laminar serve: kafka bootstrap " + bootstrapServers + ", cluster at " + address
+        System.out.println("laminar serve: cluster at " + address
                 + "; requests wait in Kafka until stage nodes host the other layers, e.g.");
         // A node must speak what this one speaks: with TLS, it needs stores of its own (docs/security.md).
         String tls = security.encrypted() ? " --cluster-key-store NODE.p12 --cluster-trust-store "
@@ -244,6 +246,9 @@ public final class LaminarServer implements AutoCloseable {
      * @return requests handed off unfinished
      */
     public int close(Duration grace) {
+        if (closed.getAndSet(true)) {
+            return 0; // by its owner's shutdown hook after an exit, or the other way round
+        }
         int handedOff = gateway.close(grace);
         pipeline.close();
         if (broker != null) {

@@ -94,6 +94,10 @@ public final class ServeHealth implements HealthSource, LaminarServer.Progress, 
         if (gateway == null) {
             return new Health.Check("gateway", false, "not reading requests yet: it starts once the pipeline is ready");
         }
+        RuntimeException failed = gateway.failure().toCompletableFuture().getNow(null);
+        if (failed != null) {
+            return new Health.Check("gateway", false, "its requests consumer failed: " + failed);
+        }
         return new Health.Check("gateway", true, "reading " + k.requestsTopic() + ", " + gateway.inFlight()
                 + " requests in flight" + (gateway.paused() ? " (paused: at --max-in-flight)" : ""));
     }

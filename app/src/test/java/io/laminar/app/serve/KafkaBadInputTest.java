@@ -130,6 +130,8 @@ class KafkaBadInputTest {
             assertNotNull(error, name + ": no error event keyed " + eventKey);
             ResponseEvent e = RESPONSES.decode(error.value());
             assertEquals(code, e.getError().getCode(), e.getError().getMessage());
+            // Keyed by the record's key only when no id could be read; the key is not taken for one.
+            assertEquals(eventKey.equals(key) ? null : eventKey, e.getRequestId(), name);
             ConsumerRecord<byte[], byte[]> dead = deadLetters.await(r -> key.equals(keyOf(r)), Duration.ofSeconds(30));
             assertNotNull(dead, name + ": not dead-lettered");
             assertArrayEquals(value, dead.value(), "the raw record, unchanged");

@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /**
@@ -45,6 +46,8 @@ public final class ChatTemplate {
 
     private static final System.Logger LOG = System.getLogger(ChatTemplate.class.getName());
     private static final Jinjava ENGINE = createEngine();
+    /** Whether the ChatML fallback has been said, once per process. */
+    private static final AtomicBoolean FALLBACK_SAID = new AtomicBoolean();
 
     private final String source;
     private final boolean fallback;
@@ -62,7 +65,8 @@ public final class ChatTemplate {
 
     /**
      * The template of a GGUF model, with {@code bos_token}/{@code eos_token} taken from its
-     * tokenizer; ChatML (with a logged warning) when the metadata has no template.
+     * tokenizer; ChatML when the metadata has no template (a warning is logged once, at the first
+     * chat rendered with it, so that a process that is never asked for a chat says nothing).
      */
     public static ChatTemplate fromGguf(GgufMetadata metadata, Tokenizer tokenizer) {
         String bos = tokenizer.bos() >= 0 ? tokenizer.tokenText(tokenizer.bos()) : "";
@@ -71,7 +75,6 @@ public final class ChatTemplate {
         if (source.isPresent()) {
             return of(source.get(), bos, eos);
         }
-        LOG.log(System.Logger.Level.WARNING, "metadata key={0} is missing: using ChatML, as llama.cpp does", GGUF_KEY);
         return new ChatTemplate(CHATML, true, bos, eos, Clock.systemDefaultZone());
     }
 
@@ -92,6 +95,10 @@ public final class ChatTemplate {
      * @throws ChatTemplateException when the template raises (e.g. roles do not alternate) or fails
      */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        if (fallback && !FALLBACK_SAID.getAndSet(true)) {
+            LOG.log(System.Logger.Level.WARNING, "the model''s metadata has no {0}: chats use ChatML, as llama.cpp does",
+                    GGUF_KEY);
+        }
         List<Map<String, Object>> turns = new ArrayList<>(messages.size());
         for (ChatMessage m : messages) {
             Map<String, Object> turn = new LinkedHashMap<>();

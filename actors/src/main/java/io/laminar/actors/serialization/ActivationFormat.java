@@ -3,25 +3,42 @@ package io.laminar.actors.serialization;
 import java.util.Locale;
 
 /** How activations are encoded between nodes: exact F32, or half the bytes as F16 or BF16. */
-public enum WireFormat {
-    F32(4),
-    F16(2),
-    BF16(2);
+public enum ActivationFormat {
+    F32(0, 4),
+    F16(1, 2),
+    BF16(2, 2);
 
     /** The config key that chooses it for a node. */
     public static final String CONFIG_KEY = "laminar.pipeline.wire-format";
 
+    /** Its id on the wire, fixed (as GgmlType's): a format added or moved cannot change another's. */
+    private final int id;
     private final int bytesPerValue;
 
-    WireFormat(int bytesPerValue) {
+    ActivationFormat(int id, int bytesPerValue) {
+        this.id = id;
         this.bytesPerValue = bytesPerValue;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    /** The format with wire id {@code id}. */
+    public static ActivationFormat ofId(int id) {
+        for (ActivationFormat f : values()) {
+            if (f.id == id) {
+                return f;
+            }
+        }
+        throw new IllegalArgumentException("unknown activation format id " + id);
     }
 
     public int bytesPerValue() {
         return bytesPerValue;
     }
 
-    public static WireFormat parse(String s) {
+    public static ActivationFormat parse(String s) {
         try {
             return valueOf(s.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
