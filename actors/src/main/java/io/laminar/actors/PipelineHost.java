@@ -3,6 +3,7 @@ package io.laminar.actors;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
@@ -89,8 +90,11 @@ public final class PipelineHost implements AutoCloseable {
             }
             ModelFootprint footprint = ModelFootprint.of(file, config.layers());
             if (s.hosting().memoryBudgetBytes() > 0) {
+                // An assignment maps and prepares the layers' weights (and uploads them to a device)
+                // in its receive: seconds of blocking work, kept off the dispatcher that runs the
+                // stages and the cluster's own actors.
                 system.systemActorOf(PlacementAgent.create(s.modelId(), s.hosting().memoryBudgetBytes(), factory,
-                        footprint), "placement-agent", Props.empty());
+                        footprint), "placement-agent", DispatcherSelector.blocking());
             }
             if (!s.hosting().scheduler()) {
                 system.systemActorOf(SchedulerWatch.create(

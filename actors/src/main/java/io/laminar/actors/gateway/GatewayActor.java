@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
 
 /**
  * Serves the requests one gateway reads: turns each record into a pipeline request, turns the
@@ -55,6 +56,11 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
     }
 
     private record DeadlinePassed(String session) implements Command {
+    }
+
+    /** A request's prompt, encoded on the encoder's thread ({@code failure} null when it was). */
+    private record PromptEncoded(String session, RequestPoller.Received record, InferenceRequest request, int[] ids,
+                                 Throwable failure) implements Command {
     }
 
     /** How often a request that a lost stage interrupted is submitted again before it fails. */
@@ -113,6 +119,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 .onMessage(PipelineEvent.class, this::onPipelineEvent)
                 .onMessage(Written.class, this::onWritten)
                 .onMessage(DeadlinePassed.class, this::onDeadline)
+                .onMessage(PromptEncoded.class, this::onPromptEncoded)
                 .build();
     }
 
@@ -183,12 +190,14 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         offsets.started(r.partition(), r.offset());
         offsets.finished(r.partition(), r.offset());
         completion.finished(r.partition(), offsets.committable(r.partition()));
-        String requestId = keyText(r.key());
+        String requestId = new String(r.key(), StandardCharsets.UTF_8); // a cancel always has a key
         for (Session s : sessions.values()) {
-            if (requestId.equals(s.requestId) && s.submitted && !s.finalQueued && s.stopReason == null) {
+            if (requestId.equals(s.requestId) && s.holdsId && !s.finalQueued && s.stopReason == null) {
                 s.stopReason = io.laminar.schemas.FinishReason.CANCELLED;
                 timers.cancel(s.id);
-                scheduler.tell(new PipelineScheduler.Cancel(s.id));
+                if (s.submitted) { // else its prompt is being encoded: it finishes once it is
+                    scheduler.tell(new PipelineScheduler.Cancel(s.id));
+                }
                 getContext().getLog().debug("{} ({}) cancelled by record {}@{}", s.id, requestId, r.partition(),
                         r.offset());
                 return this;
@@ -230,28 +239,57 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         completion.finished(s.partition, offsets.committable(s.partition));
     }
 
+    /**
+     * Takes the request's id (a record with the same id read meanwhile is a duplicate) and encodes
+     * its prompt off this actor's thread; {@link #onPromptEncoded} goes on.
+     */
     private void start(Session s, RequestPoller.Received r, InferenceRequest req) {
         s.requestId = req.getRequestId();
         s.metadata = req.getMetadata();
-        int[] ids;
-        try {
-            ids = prompts.encode(req);
-        } catch (RuntimeException e) {
-            refuse(s, r, ErrorCode.INVALID_REQUEST, "the chat template refused the messages: " + e.getMessage());
-            return;
-        }
-        if (ids.length >= context) {
-            refuse(s, r, ErrorCode.PROMPT_TOO_LONG, "the prompt has " + ids.length
-                    + " tokens but the context holds " + context + " (prompt and at least one generated token)");
-            return;
-        }
-        s.promptTokens = ids.length;
         requestIds.started(s.requestId, new RecentRequestIds.Source(s.partition, s.offset));
         s.holdsId = true;
+        getContext().pipeToSelf(prompts.encodeLater(req), (ids, failure) -> new PromptEncoded(s.id, r, req, ids,
+                failure));
+    }
+
+    private Behavior<Command> onPromptEncoded(PromptEncoded m) {
+        Session s = sessions.get(m.session());
+        if (s == null) {
+            return this;
+        }
+        if (s.stopReason != null) { // cancelled while its prompt was encoded
+            finish(s, 0, 0);
+            return this;
+        }
+        if (m.failure() != null) {
+            Throwable cause = m.failure() instanceof CompletionException && m.failure().getCause() != null
+                    ? m.failure().getCause() : m.failure();
+            refuseFreeingId(s, m.record(), ErrorCode.INVALID_REQUEST, "the chat template refused the messages: "
+                    + cause.getMessage());
+        } else if (m.ids().length >= context) {
+            refuseFreeingId(s, m.record(), ErrorCode.PROMPT_TOO_LONG, "the prompt has " + m.ids().length
+                    + " tokens but the context holds " + context + " (prompt and at least one generated token)");
+        } else {
+            submit(s, m.record(), m.request(), m.ids());
+        }
+        return this;
+    }
+
+    /** Refuses a request that took its id: a refused request holds none, so its client may send it again. */
+    private void refuseFreeingId(Session s, RequestPoller.Received r, ErrorCode code, String message) {
+        requestIds.forget(s.requestId);
+        s.holdsId = false;
+        refuse(s, r, code, message);
+    }
+
+    private void submit(Session s, RequestPoller.Received r, InferenceRequest req, int[] ids) {
+        s.promptTokens = ids.length;
         s.decoder = StreamingDecoder.continuing(prompts.tokenizer());
         s.filter = new StopStringFilter(req.getStop());
         if (r.prior() != null) {
-            resume(s, r.prior());
+            s.resumeAfter(r.prior());
+            getContext().getLog().info("{} ({}): resuming after token {} that an earlier gateway sent", s.id,
+                    s.requestId, r.prior().tokenIds().length - 1);
         }
         long deadline = RequestDefaults.deadlineEpochMs(req, r.receivedAtMs());
         if (deadline != Long.MAX_VALUE) {
@@ -266,48 +304,13 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         SamplingParams sampling = new SamplingParams(RequestDefaults.temperature(req), RequestDefaults.topK(req),
                 RequestDefaults.topP(req), RequestDefaults.minP(req), RequestDefaults.repeatPenalty(req),
                 RequestDefaults.repeatLastN(req),
-                RequestDefaults.seed(req).orElseGet(() -> defaultSeed(s, req)));
+                RequestDefaults.seed(req).orElseGet(s::defaultSeed));
         s.submitted = true;
         s.resumedAfter = s.receivedCount;
         s.submit = new PipelineScheduler.Submit(s.id, ids, java.util.Arrays.copyOf(s.received, s.receivedCount),
                 RequestDefaults.maxTokens(req), sampling, events);
         metrics.promptTokens(ids.length);
         scheduler.tell(s.submit);
-    }
-
-    /**
-     * Takes over a stream an earlier gateway started: its tokens count as received and sent, and the
-     * run about to start resumes after them (the scheduler reads them with the prompt), so the next
-     * token has the next index, as after a lost stage. The decoder reads them to continue the text
-     * where it stopped; the stop-string filter starts empty, since what was sent was settled text.
-     */
-    private void resume(Session s, PriorOutput.Written prior) {
-        int[] ids = prior.tokenIds();
-        s.received = java.util.Arrays.copyOf(ids, Math.max(16, ids.length));
-        s.receivedCount = ids.length;
-        s.tokensSent = ids.length;
-        s.interrupted = ids.length > 0;
-        for (int id : ids) {
-            s.decoder.accept(id);
-        }
-        if (ids.length > 0) {
-            s.firstTokenAtMs = prior.firstTokenAtMs();
-        }
-        getContext().getLog().info("{} ({}): resuming after token {} that an earlier gateway sent", s.id,
-                s.requestId, ids.length - 1);
-    }
-
-    /**
-     * The seed of a request that gave none: derived from the record, not drawn at random, so that a
-     * record served again after a crash generates the same tokens and its repeated events
-     * (same request id and token index) are true duplicates.
-     */
-    private static long defaultSeed(Session s, InferenceRequest req) {
-        long h = 0x9E3779B97F4A7C15L;
-        for (char c : (req.getRequestId() + "@" + s.id).toCharArray()) {
-            h = (h ^ c) * 0x100000001B3L;
-        }
-        return h;
     }
 
     /** Answers a record that cannot be served: an error event, and the raw record to the dead-letter topic. */
@@ -493,9 +496,5 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
             }
         }
         return this;
-    }
-
-    private static String keyText(byte[] key) {
-        return key == null ? null : new String(key, StandardCharsets.UTF_8);
     }
 }

@@ -5,6 +5,7 @@ import io.laminar.model.generate.FinishReason;
 import io.laminar.model.tokenizer.StreamingDecoder;
 import org.apache.kafka.common.TopicPartition;
 
+import java.util.Arrays;
 import java.util.Map;
 
 /** The state of one record a {@link GatewayActor} serves, from its reading to its last event written. */
@@ -52,6 +53,39 @@ final class Session {
         this.partition = partition;
         this.offset = offset;
         this.receivedAtMs = receivedAtMs;
+    }
+
+    /**
+     * Takes over a stream an earlier gateway started: its tokens count as received and sent, and the
+     * run about to start resumes after them (the scheduler reads them with the prompt), so the next
+     * token has the next index, as after a lost stage. The decoder reads them to continue the text
+     * where it stopped; the stop-string filter starts empty, since what was sent was settled text.
+     */
+    void resumeAfter(PriorOutput.Written prior) {
+        int[] ids = prior.tokenIds();
+        received = Arrays.copyOf(ids, Math.max(16, ids.length));
+        receivedCount = ids.length;
+        tokensSent = ids.length;
+        interrupted = ids.length > 0;
+        for (int token : ids) {
+            decoder.accept(token);
+        }
+        if (ids.length > 0) {
+            firstTokenAtMs = prior.firstTokenAtMs();
+        }
+    }
+
+    /**
+     * The seed of a request that gave none: derived from the record, not drawn at random, so that a
+     * record served again after a crash generates the same tokens and its repeated events
+     * (same request id and token index) are true duplicates.
+     */
+    long defaultSeed() {
+        long h = 0x9E3779B97F4A7C15L;
+        for (char c : (requestId + "@" + id).toCharArray()) {
+            h = (h ^ c) * 0x100000001B3L;
+        }
+        return h;
     }
 
     /** The finish reason its FINISH event carries: a stop the gateway decided, else the pipeline's. */
