@@ -5,14 +5,8 @@ import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.schemas.EventType;
 import io.laminar.schemas.InferenceRequest;
 import io.laminar.schemas.ResponseEvent;
-import io.laminar.schemas.codec.ResponseCodec;
 import io.laminar.schemas.codec.WireFormat;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -138,7 +132,7 @@ public final class ChaosClient {
         long deadline = System.nanoTime() + Duration.ofSeconds(Long.parseLong(o.getOrDefault("timeout", "240"))).toNanos();
         int warm = Integer.parseInt(o.getOrDefault("warm", "0"));
         String run = UUID.randomUUID().toString().substring(0, 8);
-        try (Responses responses = new Responses(kafka);
+        try (ChaosResponses responses = new ChaosResponses(kafka);
              RequestProducer producer = new RequestProducer(kafka.producerConfig(), kafka.requestsTopic(), WireFormat.AVRO)) {
             for (int attempt = 1; System.nanoTime() < deadline; attempt++) {
                 String id = "probe-" + run + "-" + attempt;
@@ -191,7 +185,7 @@ public final class ChaosClient {
         }
         long sent;
         long end;
-        try (Responses responses = new Responses(kafka);
+        try (ChaosResponses responses = new ChaosResponses(kafka);
              RequestProducer producer = new RequestProducer(kafka.producerConfig(), kafka.requestsTopic(), WireFormat.AVRO)) {
             sent = System.nanoTime();
             producer.sendAll(requests);
@@ -447,82 +441,6 @@ public final class ChaosClient {
                 sb.append(String.format("%-" + (width[c] + 2) + "s", row[c]));
             }
             System.out.println(sb.toString().stripTrailing());
-        }
-    }
-
-    /** The responses topic from its beginning, every partition, no consumer group. */
-    static final class Responses implements AutoCloseable {
-        private final KafkaConsumer<byte[], byte[]> consumer;
-        private final ResponseCodec codec = new ResponseCodec();
-        /** Requests whose FINISH or ERROR has been read, whichever request was being awaited then. */
-        private final Map<String, EventType> ended = new HashMap<>();
-
-        Responses(KafkaSettings kafka) {
-            Map<String, Object> config = new HashMap<>(kafka.consumerConfig("unused"));
-            config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-            config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            config.keySet().removeIf(k -> k.startsWith("laminar."));
-            // Topics are serve's to create, with its partition counts: a client that created them
-            // by asking first would get the broker's default of one partition.
-            config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-            consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            Map<String, List<PartitionInfo>> topics = consumer.listTopics(Duration.ofSeconds(30));
-            while (!(topics.containsKey(kafka.requestsTopic()) && topics.containsKey(kafka.responsesTopic()))) {
-                if (System.nanoTime() > deadline) {
-                    consumer.close(Duration.ofSeconds(1));
-                    throw new IllegalStateException("no topics " + kafka.requestsTopic() + " and " + kafka.responsesTopic()
-                            + " after 120 s: is serve running against this broker?");
-                }
-                sleep(500);
-                topics = consumer.listTopics(Duration.ofSeconds(30));
-            }
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (PartitionInfo p : topics.get(kafka.responsesTopic())) {
-                partitions.add(new TopicPartition(p.topic(), p.partition()));
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-        }
-
-        private static void sleep(long ms) {
-            try {
-                Thread.sleep(ms);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-
-        Iterable<ConsumerRecord<byte[], byte[]>> poll() {
-            return consumer.poll(Duration.ofMillis(20));
-        }
-
-        ResponseEvent decode(ConsumerRecord<byte[], byte[]> r) {
-            try {
-                return codec.decode(r.value());
-            } catch (RuntimeException undecodable) {
-                return null;
-            }
-        }
-
-        /** FINISH or ERROR of request {@code id}, or null at the deadline. */
-        EventType awaitEnd(String id, long deadline) {
-            while (!ended.containsKey(id) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : poll()) {
-                    ResponseEvent e = decode(r);
-                    if (e != null && e.getRequestId() != null
-                            && (e.getType() == EventType.FINISH || e.getType() == EventType.ERROR)) {
-                        ended.putIfAbsent(e.getRequestId(), e.getType());
-                    }
-                }
-            }
-            return ended.get(id);
-        }
-
-        @Override
-        public void close() {
-            consumer.close(Duration.ofSeconds(5));
         }
     }
 }

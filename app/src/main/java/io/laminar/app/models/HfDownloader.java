@@ -4,20 +4,14 @@ import io.laminar.app.models.ModelResolveException.Reason;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.PrintStream;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +27,6 @@ import java.util.OptionalLong;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLException;
 
 /**
  * Downloads one Hugging Face file into the cache: resumable, size- and sha256-checked.
@@ -179,7 +172,7 @@ final class HfDownloader {
             }
             if (status != 200 && status != 206) {
                 closeQuietly(response);
-                throw httpError(ref, response);
+                throw DownloadErrors.httpError(ref, response, baseUri, token);
             }
             Received received;
             try {
@@ -246,7 +239,7 @@ final class HfDownloader {
         } catch (IOException e) {
             long kept = sizeOrZero(partial);
             throw new ModelResolveException(Reason.UNREACHABLE, "could not download " + ref + ": "
-                    + describeNetworkFailure(e, request.uri(), requestTimeout) + ". "
+                    + DownloadErrors.describeNetworkFailure(e, request.uri(), requestTimeout) + ". "
                     + (kept > 0 ? "The " + DownloadProgress.formatBytes(kept) + " downloaded so far are kept and the next run "
                     + "resumes from them. " : "")
                     + "Check the network and run again, or pass a local file instead with -m PATH.gguf.", e);
@@ -287,7 +280,7 @@ final class HfDownloader {
         if (expectedSize >= 0 && bodyLength.isPresent() && start + bodyLength.getAsLong() != expectedSize) {
             closeQuietly(response);
             deleteQuietly(partial);
-            throw sizeMismatch(ref, start + bodyLength.getAsLong(), expectedSize, "the server is sending");
+            throw DownloadErrors.sizeMismatch(ref, start + bodyLength.getAsLong(), expectedSize, "the server is sending");
         }
         MessageDigest sha = start > 0 ? hashFile(ref, partial, start) : newSha256();
         DownloadProgress progress = new DownloadProgress(err, terminal, nanoClock);
@@ -326,11 +319,11 @@ final class HfDownloader {
         if (tooLong) {
             progress.abandon();
             deleteQuietly(partial);
-            throw sizeMismatch(ref, written, expectedSize, "the server sent at least");
+            throw DownloadErrors.sizeMismatch(ref, written, expectedSize, "the server sent at least");
         }
         if (expectedSize >= 0 && written < expectedSize) {
             progress.abandon();
-            throw brokenOff(ref, partial, written, expectedSize, "the server closed the connection", null);
+            throw DownloadErrors.brokenOff(ref, partial, written, expectedSize, "the server closed the connection", null);
         }
         progress.finish();
         return new Received(sha, expected);
@@ -342,58 +335,10 @@ final class HfDownloader {
             return in.read(buffer);
         } catch (IOException e) {
             progress.abandon();
-            String why = watchdog.fired() ? "no data arrived for " + seconds(stallTimeout)
-                    : describeNetworkFailure(e, null, requestTimeout);
-            throw brokenOff(ref, partial, written, expectedSize, why, e);
+            String why = watchdog.fired() ? "no data arrived for " + DownloadErrors.seconds(stallTimeout)
+                    : DownloadErrors.describeNetworkFailure(e, null, requestTimeout);
+            throw DownloadErrors.brokenOff(ref, partial, written, expectedSize, why, e);
         }
-    }
-
-    /**
-     * Closes the body when no byte has arrived for the stall timeout, so a read blocked on a dead
-     * connection (which {@link HttpRequest#timeout} does not cover once the headers are in) fails
-     * instead of hanging forever. A virtual thread checks a few times per timeout.
-     */
-    private static final class StallWatchdog implements AutoCloseable {
-        private final Thread thread;
-        private volatile long lastProgressNs = System.nanoTime();
-        private volatile boolean fired;
-
-        StallWatchdog(Duration timeout, InputStream body) {
-            long limitNs = timeout.toNanos();
-            long tickMs = Math.clamp(timeout.toMillis() / 4, 10, 1000);
-            thread = Thread.ofVirtual().name("laminar-download-watchdog").start(() -> {
-                try {
-                    while (System.nanoTime() - lastProgressNs <= limitNs) {
-                        Thread.sleep(tickMs);
-                    }
-                    fired = true;
-                    body.close();
-                } catch (InterruptedException | IOException e) {
-                    // Interrupted: the download ended. IOException: the body is closed either way.
-                }
-            });
-        }
-
-        void progressed() {
-            lastProgressNs = System.nanoTime();
-        }
-
-        boolean fired() {
-            return fired;
-        }
-
-        @Override
-        public void close() {
-            thread.interrupt();
-        }
-    }
-
-    private static ModelResolveException brokenOff(HfReference ref, Path partial, long written, long expectedSize, String why,
-                                                   IOException cause) {
-        String of = expectedSize >= 0 ? " of " + DownloadProgress.formatBytes(expectedSize) : "";
-        return new ModelResolveException(Reason.INTERRUPTED, "the download of " + ref + " broke off after "
-                + DownloadProgress.formatBytes(written) + of + " (" + why + "). What arrived is kept in " + partial
-                + "; run the same command again to resume.", cause);
     }
 
     /**
@@ -405,7 +350,7 @@ final class HfDownloader {
         long size = sizeOrZero(partial);
         if (expected.size() >= 0 && size != expected.size()) {
             deleteQuietly(partial);
-            throw sizeMismatch(ref, size, expected.size(), "received");
+            throw DownloadErrors.sizeMismatch(ref, size, expected.size(), "received");
         }
         String actual = HexFormat.of().formatHex(sha.digest());
         if (expected.sha256() != null && !expected.sha256().equals(actual)) {
@@ -458,87 +403,6 @@ final class HfDownloader {
     private static OptionalLong unsatisfiedRangeTotal(HttpHeaders headers) {
         Matcher m = UNSATISFIED_RANGE.matcher(headers.firstValue("Content-Range").orElse(""));
         return m.matches() ? OptionalLong.of(Long.parseLong(m.group(1))) : OptionalLong.empty();
-    }
-
-    /** The message for a 4xx or 5xx answer, using Hugging Face's {@code X-Error-Code} and {@code X-Error-Message}. */
-    private ModelResolveException httpError(HfReference ref, HttpResponse<?> response) {
-        int status = response.statusCode();
-        String code = response.headers().firstValue("X-Error-Code").orElse("");
-        String serverSays = response.headers().firstValue("X-Error-Message").map(m -> " (\"" + m + "\")").orElse("");
-        String repo = ref.org() + "/" + ref.repo();
-        URI page = ref.repoUri(baseUri);
-        String start = "could not download " + ref + ": ";
-        return switch (status) {
-            case 401 -> new ModelResolveException(Reason.UNAUTHORIZED, start + "the server answered 401 Unauthorized" + serverSays
-                    + (token.isPresent()
-                    ? ". The token in HF_TOKEN was refused (invalid or expired), or " + repo + " does not exist. "
-                    + "Check the name at " + page + " and the token at https://huggingface.co/settings/tokens."
-                    : ": " + repo + " is gated or private, or does not exist. If it is gated, accept its terms at " + page
-                    + " and set HF_TOKEN to an access token of that account (https://huggingface.co/settings/tokens)."),
-                    null);
-            case 403 -> new ModelResolveException(Reason.FORBIDDEN, start + "access to " + repo + " is forbidden (403)" + serverSays
-                    + ". It is probably a gated model: accept its terms at " + page + (token.isPresent()
-                    ? " with the account whose token is in HF_TOKEN, or use a token with read access."
-                    : " and set HF_TOKEN to an access token of that account (https://huggingface.co/settings/tokens)."),
-                    null);
-            case 404 -> new ModelResolveException(Reason.NOT_FOUND, start + switch (code) {
-                case "RepoNotFound" -> "the repository " + repo + " does not exist (404)" + serverSays + ". Check the name at " + page + ".";
-                case "RevisionNotFound" -> "the revision '" + ref.revision() + "' does not exist in " + repo + " (404)" + serverSays
-                        + ". See its branches and tags at " + page + ".";
-                default -> "the file " + ref.file() + " was not found in " + repo + " at revision '" + ref.revision() + "' (404)"
-                        + serverSays + ". See the files at " + page + "/tree/" + ref.revision() + ".";
-            }, null);
-            case 429 -> new ModelResolveException(Reason.HTTP_ERROR, start + "the server is rate limiting (429)" + serverSays
-                    + "; wait a while and run again" + (token.isPresent() ? "." : ", or set HF_TOKEN (logged-in users get more)."), null);
-            default -> new ModelResolveException(Reason.HTTP_ERROR, start + "the server answered HTTP " + status + serverSays
-                    + (status >= 500 ? "; it may be down, run again later." : "."), null);
-        };
-    }
-
-    private static ModelResolveException sizeMismatch(HfReference ref, long actual, long expected, String what) {
-        return new ModelResolveException(Reason.SIZE_MISMATCH, "the download of " + ref + " has the wrong size: " + what + " "
-                + String.format(Locale.ROOT, "%,d", actual) + " bytes but the file is announced as "
-                + String.format(Locale.ROOT, "%,d", expected) + " bytes. The partial download was deleted; run again to "
-                + "download it afresh, or pass a local file instead with -m PATH.gguf.", null);
-    }
-
-    /**
-     * Why a connection failed, in words: {@code unknown host huggingface.co (is this machine offline?)},
-     * {@code 127.0.0.1:8080 refused the connection}, {@code connecting to huggingface.co timed out after 10 s}.
-     */
-    static String describeNetworkFailure(IOException e, URI uri, Duration timeout) {
-        String host = uri != null ? uri.getHost() : null;
-        String where = uri != null ? uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "") : "the server";
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof UnknownHostException || t instanceof UnresolvedAddressException) {
-                String name = host != null ? host : t.getMessage();
-                return "unknown host " + name + " (is this machine offline, or is the name misspelt?)";
-            }
-        }
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof HttpConnectTimeoutException) {
-                return "connecting to " + where + " timed out";
-            }
-            if (t instanceof HttpTimeoutException) {
-                return where + " did not answer within " + seconds(timeout);
-            }
-            if (t instanceof ConnectException) {
-                return where + " refused the connection or could not be reached"
-                        + (t.getMessage() != null && !t.getMessage().isBlank() ? " (" + t.getMessage() + ")" : "");
-            }
-            if (t instanceof SSLException) {
-                return "the TLS handshake with " + where + " failed (" + t.getMessage() + ")";
-            }
-            if (t instanceof InterruptedIOException) {
-                return "reading from " + where + " timed out";
-            }
-        }
-        return e.getMessage() != null ? e.getClass().getSimpleName() + ": " + e.getMessage() : e.getClass().getSimpleName();
-    }
-
-    /** {@code 0.3 s}, {@code 30 s}. */
-    private static String seconds(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
     }
 
     private static String failure(HfReference ref) {

@@ -347,16 +347,16 @@ class ModelResolverTest {
         Duration timeout = Duration.ofSeconds(30);
 
         assertEquals("unknown host huggingface.co (is this machine offline, or is the name misspelt?)",
-                HfDownloader.describeNetworkFailure(
+                DownloadErrors.describeNetworkFailure(
                         (IOException) new ConnectException().initCause(new UnresolvedAddressException()), hubUri, timeout));
         assertEquals("unknown host huggingface.co (is this machine offline, or is the name misspelt?)",
-                HfDownloader.describeNetworkFailure(new UnknownHostException("huggingface.co"), hubUri, timeout));
+                DownloadErrors.describeNetworkFailure(new UnknownHostException("huggingface.co"), hubUri, timeout));
         assertEquals("connecting to huggingface.co timed out",
-                HfDownloader.describeNetworkFailure(new HttpConnectTimeoutException("x"), hubUri, timeout));
+                DownloadErrors.describeNetworkFailure(new HttpConnectTimeoutException("x"), hubUri, timeout));
         assertEquals("huggingface.co did not answer within 30 s",
-                HfDownloader.describeNetworkFailure(new HttpTimeoutException("x"), hubUri, timeout));
+                DownloadErrors.describeNetworkFailure(new HttpTimeoutException("x"), hubUri, timeout));
         assertEquals("the TLS handshake with huggingface.co failed (bad certificate)",
-                HfDownloader.describeNetworkFailure(new SSLHandshakeException("bad certificate"), hubUri, timeout));
+                DownloadErrors.describeNetworkFailure(new SSLHandshakeException("bad certificate"), hubUri, timeout));
     }
 
     @Test

@@ -10,7 +10,6 @@ import io.laminar.model.gguf.GgufWriter;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -241,7 +240,7 @@ public final class SyntheticModelWriter {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment staging = arena.allocate(slabBytes, 64);
             for (TensorSpec t : plan) {
-                long tensorSeed = mix64(seed ^ fnv1a64(t.name()));
+                long tensorSeed = RandomRows.mix64(seed ^ RandomRows.fnv1a64(t.name()));
                 boolean[] zero = t.kind() == Kind.OUTPUT || (t.kind() == Kind.EMBEDDING && s.tiedEmbeddings())
                         ? zeroRows : null;
                 w.addTensor(t.name(), t.type(), t.shape(), out -> {
@@ -279,7 +278,7 @@ public final class SyntheticModelWriter {
     public String fileName() {
         String settings = shape() + "|" + weightType + "|" + mixed + "|" + seed + "|" + copiedFrom;
         return String.format(Locale.ROOT, "%s-%s%s-seed%d-v%d-%08x.gguf", shape().name(), weightType,
-                mixed ? "-mixed" : "", seed, GENERATOR_VERSION, (int) fnv1a64(settings));
+                mixed ? "-mixed" : "", seed, GENERATOR_VERSION, (int) RandomRows.fnv1a64(settings));
     }
 
     /** Convenience: {@code new SyntheticModelWriter(shape).weightType(type).seed(seed).write(path)}. */
@@ -391,7 +390,7 @@ public final class SyntheticModelWriter {
     private static void fillVector(MemorySegment out, TensorSpec t, long tensorSeed, float mean, float std) {
         int n = (int) t.cols();
         float[] v = new float[n];
-        Rows.fill(v, n, tensorSeed, 0, mean, std);
+        RandomRows.fill(v, n, tensorSeed, 0, mean, std);
         Quantization.quantizeRow(GgmlType.F32, v, 0, n, out, 0);
     }
 
@@ -414,69 +413,17 @@ public final class SyntheticModelWriter {
                 range = range.parallel();
             }
             range.forEach(i -> {
-                float[] buf = Rows.scratch(cols);
+                float[] buf = RandomRows.scratch(cols);
                 int row = first + i;
                 if (zeroRows != null && row < zeroRows.length && zeroRows[row]) {
                     java.util.Arrays.fill(buf, 0, cols, 0f);
                 } else {
-                    Rows.fill(buf, cols, tensorSeed, row, 0f, t.std());
+                    RandomRows.fill(buf, cols, tensorSeed, row, 0f, t.std());
                 }
                 Quantization.quantizeRow(type, buf, 0, cols, slab, i * rowBytes);
             });
             MemorySegment.copy(slab, 0, out, start * rowBytes, n * rowBytes);
         }
-    }
-
-    /** Random rows: SplitMix64 streams, one per (tensor, row), and per-thread scratch. */
-    static final class Rows {
-        private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
-        /** Scales a centred sum of four 16-bit uniforms to unit variance: sqrt(12 / 4) / 2^16. */
-        private static final double IRWIN_HALL_4 = Math.sqrt(3.0) / 65536.0;
-        /** The mean of that sum, 4 * 65535 / 2. */
-        private static final long IRWIN_HALL_4_MEAN = 2 * 65535;
-
-        private Rows() {
-        }
-
-        static float[] scratch(int n) {
-            float[][] holder = SCRATCH.get();
-            if (holder[0].length < n) {
-                holder[0] = new float[n];
-            }
-            return holder[0];
-        }
-
-        /**
-         * Fills {@code v[0..n)} with {@code mean + std * g}, g approximately standard normal: the four
-         * 16-bit quarters of one SplitMix64 output, summed, centred and scaled.
-         */
-        static void fill(float[] v, int n, long tensorSeed, long row, float mean, float std) {
-            long state = mix64(tensorSeed + mix64(row + 0x632BE59BD9B4E019L));
-            double scale = std * IRWIN_HALL_4;
-            for (int i = 0; i < n; i++) {
-                state += 0x9E3779B97F4A7C15L;
-                long r = mix64(state);
-                long sum = (r & 0xFFFF) + ((r >>> 16) & 0xFFFF) + ((r >>> 32) & 0xFFFF) + (r >>> 48) - IRWIN_HALL_4_MEAN;
-                v[i] = (float) (mean + sum * scale);
-            }
-        }
-    }
-
-    /** SplitMix64's finalizer (Steele, Lea, Flood 2014). */
-    static long mix64(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
-    }
-
-    /** 64-bit FNV-1a of the UTF-8 bytes: a tensor name's stable contribution to its seed. */
-    static long fnv1a64(String s) {
-        long h = 0xCBF29CE484222325L;
-        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-            h ^= b & 0xFF;
-            h *= 0x100000001B3L;
-        }
-        return h;
     }
 
     private static float sqrt(int n) {
