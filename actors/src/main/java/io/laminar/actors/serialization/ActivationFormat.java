@@ -1,5 +1,8 @@
 package io.laminar.actors.serialization;
 
+import io.laminar.kernels.Quantization;
+
+import java.nio.ByteBuffer;
 import java.util.Locale;
 
 /** How activations are encoded between nodes: exact F32, or half the bytes as F16 or BF16. */
@@ -22,6 +25,46 @@ public enum ActivationFormat {
 
     public int id() {
         return id;
+    }
+
+    /** Writes {@code x} at {@code b}'s position, which it advances, in this format. */
+    void put(ByteBuffer b, float[] x) {
+        switch (this) {
+            case F32 -> {
+                b.asFloatBuffer().put(x);
+                b.position(b.position() + x.length * 4);
+            }
+            case F16 -> {
+                for (float v : x) {
+                    b.putShort(Float.floatToFloat16(v));
+                }
+            }
+            case BF16 -> {
+                for (float v : x) {
+                    b.putShort(Quantization.floatToBf16(v));
+                }
+            }
+        }
+    }
+
+    /** Reads {@code x.length} values in this format from {@code b}'s position, which it advances. */
+    void get(ByteBuffer b, float[] x) {
+        switch (this) {
+            case F32 -> {
+                b.asFloatBuffer().get(x);
+                b.position(b.position() + x.length * 4);
+            }
+            case F16 -> {
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = Float.float16ToFloat(b.getShort());
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = Quantization.bf16ToFloat(b.getShort());
+                }
+            }
+        }
     }
 
     /** The format with wire id {@code id}. */

@@ -12,7 +12,6 @@ import io.laminar.actors.stage.StageActor;
 import io.laminar.actors.stage.StageInfo;
 import io.laminar.actors.stage.SequenceOpening;
 import io.laminar.actors.stage.StepHeader;
-import io.laminar.kernels.Quantization;
 import io.laminar.model.generate.FinishReason;
 import io.laminar.model.sampling.SamplingParams;
 
@@ -309,23 +308,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
     private void writeActivations(Writer w, float[] x) {
         w.u8(wireFormat.id());
         w.i32(x.length);
-        ByteBuffer b = w.reserve(x.length * wireFormat.bytesPerValue());
-        switch (wireFormat) {
-            case F32 -> {
-                b.asFloatBuffer().put(x);
-                b.position(b.position() + x.length * 4);
-            }
-            case F16 -> {
-                for (float v : x) {
-                    b.putShort(Float.floatToFloat16(v));
-                }
-            }
-            case BF16 -> {
-                for (float v : x) {
-                    b.putShort(Quantization.floatToBf16(v));
-                }
-            }
-        }
+        wireFormat.put(w.reserve(x.length * wireFormat.bytesPerValue()), x);
     }
 
     private static float[] readActivations(Reader r) {
@@ -335,23 +318,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
             throw new IllegalArgumentException("activations claim " + n + " values in " + r.remaining() + " bytes");
         }
         float[] x = new float[n];
-        ByteBuffer b = r.buffer;
-        switch (format) {
-            case F32 -> {
-                b.asFloatBuffer().get(x);
-                b.position(b.position() + n * 4);
-            }
-            case F16 -> {
-                for (int i = 0; i < n; i++) {
-                    x[i] = Float.float16ToFloat(b.getShort());
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < n; i++) {
-                    x[i] = Quantization.bf16ToFloat(b.getShort());
-                }
-            }
-        }
+        format.get(r.buffer, x);
         return x;
     }
 
