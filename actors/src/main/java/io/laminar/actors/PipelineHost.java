@@ -22,6 +22,7 @@ import io.laminar.actors.stage.StageActor;
 import io.laminar.model.arch.ModelConfig;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.gguf.GgufFile;
+import io.laminar.model.gguf.GgufMetadata;
 import io.laminar.model.tokenizer.Tokenizer;
 import io.laminar.model.tokenizer.Tokenizers;
 
@@ -183,6 +184,11 @@ public final class PipelineHost implements AutoCloseable {
 
     public Tokenizer tokenizer() {
         return tokenizer;
+    }
+
+    /** The model file's metadata (a chat template, say), from the file this process has open. */
+    public GgufMetadata metadata() {
+        return file.metadata();
     }
 
     public List<ActorRef<StageActor.Command>> stages() {

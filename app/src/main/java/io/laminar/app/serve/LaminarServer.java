@@ -13,7 +13,6 @@ import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.app.kafka.TopicSetup;
 import io.laminar.model.chat.ChatTemplate;
 import io.laminar.model.exec.LayerRange;
-import io.laminar.model.gguf.GgufFile;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -123,12 +122,8 @@ public final class LaminarServer implements AutoCloseable {
                 awaitRemoteStages(client, pipeline, o.host().hosting().stages(), o.model(),
                         o.host().network().security());
             }
-            ChatTemplate template;
-            int context;
-            try (GgufFile f = GgufFile.open(o.model())) {
-                template = ChatTemplate.fromGguf(f.metadata(), pipeline.tokenizer());
-            }
-            context = Math.min(o.host().capacity().context(), pipeline.config().contextLength());
+            ChatTemplate template = ChatTemplate.fromGguf(pipeline.metadata(), pipeline.tokenizer());
+            int context = Math.min(o.host().capacity().context(), pipeline.config().contextLength());
             Map<String, Object> schemaConfig = new HashMap<>();
             GatewaySettings gs = new GatewaySettings(kafka.requestsTopic(), kafka.responsesTopic(),
                     kafka.deadLetterTopic(), o.groupId(), o.maxInFlight(),
