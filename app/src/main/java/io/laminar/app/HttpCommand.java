@@ -43,7 +43,7 @@ public final class HttpCommand implements Callable<Integer> {
         OpenAiSettings settings = openAi.settings(address, null);
         KafkaSettings kafka = (kafkaConfig != null ? KafkaSettings.load(kafkaConfig) : KafkaSettings.defaults())
                 .withBootstrapServers(bootstrapServers);
-        HttpFront front = HttpFront.bind(address);
+        HttpFront front = http.bind();
         OpenAiDoor door;
         try {
             door = OpenAiDoor.open(front, settings, kafka);
@@ -56,7 +56,7 @@ public final class HttpCommand implements Callable<Integer> {
             front.close();
             door.close();
         }));
-        System.out.println("http: http://" + front.address() + " (model " + settings.servedModel() + ")");
+        System.out.println("http: " + front.url() + " (model " + settings.servedModel() + ")");
         System.out.flush();
         new CountDownLatch(1).await();
         return 0;

@@ -3,7 +3,6 @@ package io.laminar.app;
 import io.laminar.actors.HostSettings;
 import io.laminar.actors.scheduler.SchedulerSettings;
 import io.laminar.actors.serialization.ActivationFormat;
-import io.laminar.app.http.HttpAddress;
 import io.laminar.app.http.HealthRoute;
 import io.laminar.app.http.HttpFront;
 import io.laminar.app.http.MetricsRoute;
@@ -107,9 +106,9 @@ public final class NodeCommand implements Callable<Integer> {
                 new HostSettings.Scheduling(0, SchedulerSettings.DEFAULT_ADMISSION_TIMEOUT), ActivationFormat.F32)
                 .withBackends(backends.size() > 1 ? StageBackend.perStage(backends, ranges.size()) : backends));
         RejoiningMember member = new RejoiningMember(settings, rejoin, System.err);
-        HttpAddress httpAddress = http.address();
         NodeHealth health = new NodeHealth(member);
-        try (HttpFront front = httpAddress == null ? null : HealthRoute.addTo(HttpFront.bind(httpAddress), health)
+        HttpFront bound = http.bind();
+        try (HttpFront front = bound == null ? null : HealthRoute.addTo(bound, health)
                 .route(MetricsRoute.PATH, new MetricsRoute(health::registry)).start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 if (front != null) {
@@ -118,7 +117,7 @@ public final class NodeCommand implements Callable<Integer> {
                 member.stop();
             }));
             if (front != null) {
-                System.out.println("http: http://" + front.address());
+                System.out.println("http: " + front.url());
             }
             return member.run(node -> {
                 System.out.printf(Locale.ROOT, "laminar node up at %s:%d roles=%s layers=%s model=%s%n", host, node.port(),

@@ -114,10 +114,10 @@ public final class ServeCommand implements Callable<Integer> {
         // The port opens first, so that probes see a serve that is starting or waiting for stage
         // nodes as live but not ready; the OpenAI routes join it once Kafka and the pipeline are up.
         try (ServeHealth health = new ServeHealth();
-             HttpFront front = httpAddress == null ? null : HealthRoute.addTo(HttpFront.bind(httpAddress), health)
+             HttpFront front = httpAddress == null ? null : HealthRoute.addTo(http.bind(), health)
                      .route(MetricsRoute.PATH, new MetricsRoute(health::registry)).start()) {
             if (front != null) {
-                System.out.println("http: http://" + front.address() + " (/metrics, /health/live, /health/ready;"
+                System.out.println("http: " + front.url() + " (/metrics, /health/live, /health/ready;"
                         + " /v1 once ready)");
                 System.out.flush();
             }
@@ -133,7 +133,7 @@ public final class ServeCommand implements Callable<Integer> {
                     }
                 }));
                 if (front != null) {
-                    System.out.println("openai: http://" + front.address() + "/v1 (OpenAI-compatible, model "
+                    System.out.println("openai: " + front.url() + "/v1 (OpenAI-compatible, model "
                             + doorSettings.servedModel() + ")");
                 }
                 System.out.println("laminar serve: " + model.path().getFileName() + " ready; requests on "

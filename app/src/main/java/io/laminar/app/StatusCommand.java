@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.laminar.app.http.HealthRoute;
 import io.laminar.app.http.HttpAddress;
+import io.laminar.app.http.HttpTls;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -13,9 +14,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import javax.net.ssl.SSLContext;
 
 /**
  * {@code laminar status}: a running {@code serve} or {@code node}'s health probes, for a person.
@@ -37,15 +40,35 @@ public final class StatusCommand implements Callable<Integer> {
             description = "The process's HTTP port, as its --http gave it (default: ${DEFAULT-VALUE}).")
     String http;
 
+    @Option(names = "--trust-store", paramLabel = "FILE",
+            description = "Speak HTTPS, trusting the certificates in this PKCS12 file (the process's --http-key-store will do;"
+                    + " its password in $" + HttpOptions.KEY_STORE_PASSWORD_ENV + "). Without it, plain HTTP.")
+    Path trustStore;
+
     @Override
     public Integer call() {
-        return report(HttpAddress.parse(http), System.out);
+        SSLContext tls = trustStore == null ? null
+                : HttpTls.trusting(trustStore, System.getenv().getOrDefault(HttpOptions.KEY_STORE_PASSWORD_ENV, ""));
+        return report(HttpAddress.parse(http), tls, System.out);
     }
 
     /** Prints the probes' answers to {@code out}; returns the exit status. */
     static int report(HttpAddress address, PrintStream out) {
-        String base = "http://" + address;
-        HttpClient client = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+        return report(address, null, out);
+    }
+
+    /**
+     * Prints the probes' answers to {@code out}; returns the exit status.
+     *
+     * @param tls the client side of HTTPS, or null for plain HTTP
+     */
+    static int report(HttpAddress address, SSLContext tls, PrintStream out) {
+        String base = (tls == null ? "http://" : "https://") + address;
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(TIMEOUT);
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        HttpClient client = builder.build();
         JsonNode live;
         JsonNode ready;
         try {

@@ -2,12 +2,15 @@ package io.laminar.app.http;
 
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
 
 /**
  * The one HTTP port a Laminar process opens ({@code --http}): every door that speaks HTTP (the
@@ -34,11 +37,13 @@ public final class HttpFront implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService exchanges;
     private final HttpAddress address;
+    private final boolean tls;
 
-    private HttpFront(HttpServer server, ExecutorService exchanges, HttpAddress address) {
+    private HttpFront(HttpServer server, ExecutorService exchanges, HttpAddress address, boolean tls) {
         this.server = server;
         this.exchanges = exchanges;
         this.address = address;
+        this.tls = tls;
     }
 
     /**
@@ -47,16 +52,33 @@ public final class HttpFront implements AutoCloseable {
      * @throws UncheckedIOException when the address cannot be bound, naming it
      */
     public static HttpFront bind(HttpAddress address) {
+        return bind(address, null);
+    }
+
+    /**
+     * Binds the address, speaking HTTPS with {@code tls} (see {@link HttpTls}), or plain HTTP when it
+     * is null.
+     *
+     * @throws UncheckedIOException when the address cannot be bound, naming it
+     */
+    public static HttpFront bind(HttpAddress address, SSLContext tls) {
         HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(address.host(), address.port()), 0);
+            InetSocketAddress at = new InetSocketAddress(address.host(), address.port());
+            if (tls == null) {
+                server = HttpServer.create(at, 0);
+            } else {
+                HttpsServer https = HttpsServer.create(at, 0);
+                https.setHttpsConfigurator(new HttpsConfigurator(tls));
+                server = https;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open HTTP on " + address + ": " + e.getMessage(), e);
         }
         ExecutorService exchanges = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(exchanges);
         HttpAddress bound = new HttpAddress(address.host(), server.getAddress().getPort());
-        return new HttpFront(server, exchanges, bound);
+        return new HttpFront(server, exchanges, bound, tls != null);
     }
 
     /**
@@ -72,6 +94,11 @@ public final class HttpFront implements AutoCloseable {
     public HttpFront start() {
         server.start();
         return this;
+    }
+
+    /** Its base URL: {@code http://} or {@code https://}, and {@link #address()}. */
+    public String url() {
+        return (tls ? "https://" : "http://") + address;
     }
 
     /** Where it listens, with the port it was given when asked for port 0. */
