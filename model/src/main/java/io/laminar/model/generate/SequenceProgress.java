@@ -118,6 +118,42 @@ public final class SequenceProgress {
     }
 
     /**
+     * Appends the decode entry and, after it, {@code n} drafted tokens at the next positions, each
+     * asking for logits: row i then holds what follows the draft's first i tokens. The drafts'
+     * positions become the sequence's only as {@link #draftTaken()} says they were right; a wrong
+     * draft's keys and values are written over by the next step at those positions.
+     */
+    public void addDecodeEntries(TokenBatch batch, int[] draft, int n) {
+        batch.add(lastToken, slot, position, true);
+        for (int i = 0; i < n; i++) {
+            batch.add(draft[i], slot, position + 1 + i, true);
+        }
+        position++;
+    }
+
+    /**
+     * How many drafted tokens a step may check for this sequence: as many as it may still generate
+     * after the decode entry's, within the context.
+     */
+    public int draftRoom() {
+        return Math.max(0, Math.min(maxTokens - generatedCount - 1, context - 1 - position));
+    }
+
+    /** The next drafted token was the one sampled: its entry stands as this sequence's next position. */
+    public void draftTaken() {
+        position++;
+    }
+
+    /** The prompt (with the tokens generated before a resume) and the tokens generated, in order, into {@code out}. */
+    public int history(int[] out) {
+        int fromInput = input.length;
+        int extra = generatedCount - (input.length - prompt.length);
+        System.arraycopy(input, 0, out, 0, fromInput);
+        System.arraycopy(generated, generatedCount - extra, out, fromInput, extra);
+        return fromInput + extra;
+    }
+
+    /**
      * Appends the next chunk of the prompt (followed by the tokens generated before a resume), at
      * most {@code budget} tokens; the last one asks for logits. Returns whether the chunk ends the
      * prompt (so this sequence owns a logits row).
