@@ -107,8 +107,12 @@ public record HostSettings(Path model, String modelId, Hosting hosting, Capacity
     /**
      * @param lanes            micro-batches in flight; 0 means one per stage
      * @param admissionTimeout how long a request waits for a pipeline that is not ready
+     * @param draftTokens      prompt-lookup drafts per sequence and step (speculative decoding); 0 for none
      */
-    public record Scheduling(int lanes, Duration admissionTimeout) {
+    public record Scheduling(int lanes, Duration admissionTimeout, int draftTokens) {
+        public Scheduling(int lanes, Duration admissionTimeout) {
+            this(lanes, admissionTimeout, 0);
+        }
     }
 
     public static final int DEFAULT_MAX_BATCH = 512;
@@ -157,7 +161,11 @@ public record HostSettings(Path model, String modelId, Hosting hosting, Capacity
     }
 
     public HostSettings withScheduling(int lanes, Duration admissionTimeout) {
-        return new HostSettings(model, modelId, hosting, capacity, network, new Scheduling(lanes, admissionTimeout),
+        return withScheduling(new Scheduling(lanes, admissionTimeout, scheduling.draftTokens()));
+    }
+
+    public HostSettings withScheduling(Scheduling s) {
+        return new HostSettings(model, modelId, hosting, capacity, network, s,
                 wireFormat, backends, warmUp);
     }
 

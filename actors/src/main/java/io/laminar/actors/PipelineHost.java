@@ -106,7 +106,8 @@ public final class PipelineHost implements AutoCloseable {
                     ? system.systemActorOf(PipelineScheduler.create(
                             SchedulerSettings.defaults(s.modelId(), tokenizer::isEndOfGeneration, footprint)
                                     .withLanes(s.scheduling().lanes())
-                                    .withAdmissionTimeout(s.scheduling().admissionTimeout())),
+                                    .withAdmissionTimeout(s.scheduling().admissionTimeout())
+                                    .withDraftTokens(s.scheduling().draftTokens())),
                     "scheduler-" + s.modelId(), Props.empty())
                     : null;
             return new PipelineHost(system, file, config, tokenizer, lane, List.copyOf(stages), scheduler);

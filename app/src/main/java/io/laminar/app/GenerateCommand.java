@@ -5,6 +5,8 @@ import io.laminar.actors.HostSettings;
 import io.laminar.actors.PipelineClient;
 import io.laminar.actors.PipelineHost;
 import io.laminar.actors.SequenceListener;
+import io.laminar.actors.metrics.LaminarMetrics;
+import io.laminar.actors.scheduler.SchedulerSettings;
 import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.model.LoadedModel;
 import io.laminar.model.chat.ChatMessage;
@@ -69,8 +71,19 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--system", description = "A system message to put before the user message (implies --chat).")
     String system;
 
+    @Option(names = "--prompt-lookup", paramLabel = "N", defaultValue = "0",
+            description = "Speculative decoding with drafts from the text itself: check up to N tokens that followed the latest earlier occurrence of the last tokens, in one step; the same output, in fewer steps when text repeats. 0 turns it off (default: ${DEFAULT-VALUE}).")
+    int promptLookup;
+
     @Option(names = "--json", description = "Print one JSON object at the end (prompt_ids, gen_ids, text, speeds) instead of streaming.")
     boolean json;
+
+    /** What prompt lookup drafted and how much of it was kept, for the summary line; empty without drafts. */
+    private String drafts(LaminarMetrics metrics) {
+        long drafted = metrics.draftTokens();
+        return promptLookup == 0 ? "" : String.format(Locale.ROOT, "; %d of %d drafted tokens kept (%.0f%%)",
+                metrics.draftTokensAccepted(), drafted, drafted == 0 ? 0.0 : 100.0 * metrics.draftTokensAccepted() / drafted);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -98,7 +111,9 @@ public final class GenerateCommand implements Callable<Integer> {
             HostSettings settings = HostSettings.local(model.path(),
                     List.of(LayerRange.split(m.config().layers(), model.stages)), model.threads)
                     .withBatch(Math.min(model.batch, context), 1, context)
-                    .withBackends(StageBackend.perStage(model.backends, model.stages));
+                    .withBackends(StageBackend.perStage(model.backends, model.stages))
+                    .withScheduling(new HostSettings.Scheduling(0, SchedulerSettings.DEFAULT_ADMISSION_TIMEOUT,
+                            PipelineOptions.promptLookup(promptLookup)));
             try (PipelineHost host = PipelineHost.start(settings)) {
                 PipelineClient client = new PipelineClient(host.system(), host.scheduler());
                 client.awaitReady(Duration.ofSeconds(30));
@@ -142,9 +157,10 @@ public final class GenerateCommand implements Callable<Integer> {
                 } else {
                     out.print(rest);
                     out.println();
-                    System.err.printf(Locale.ROOT, "%nlaminar: %d prompt tokens at %.1f t/s, %d generated at %.1f t/s (%s)%n",
+                    System.err.printf(Locale.ROOT, "%nlaminar: %d prompt tokens at %.1f t/s, %d generated at %.1f t/s (%s)%s%n",
                             stats.promptTokens(), stats.promptTokensPerSecond(), stats.generatedTokens(),
-                            stats.generatedTokensPerSecond(), r.reason().name().toLowerCase(Locale.ROOT));
+                            stats.generatedTokensPerSecond(), r.reason().name().toLowerCase(Locale.ROOT),
+                            drafts(LaminarMetrics.get(host.system())));
                 }
             }
         }

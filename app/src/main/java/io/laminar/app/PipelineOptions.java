@@ -16,6 +16,8 @@ import java.time.Duration;
 public final class PipelineOptions {
     /** Under Kubernetes' default startup probes, and enough for a 110M model's JIT to settle (docs/benchmarks.md, "Cold start"). */
     static final double DEFAULT_WARM_UP_SECONDS = 20;
+    /** Past a few tokens a draft is rarely right to the end, and every drafted token widens the step. */
+    static final int MAX_PROMPT_LOOKUP = 16;
 
     @Option(names = "--max-sequences", paramLabel = "N", defaultValue = "" + HostSettings.DEFAULT_MAX_SEQUENCES,
             description = "Sequences decoded together: KV slots per stage (default: ${DEFAULT-VALUE}).")
@@ -33,6 +35,10 @@ public final class PipelineOptions {
             defaultValue = "" + SchedulerSettings.DEFAULT_ADMISSION_TIMEOUT_SECONDS,
             description = "Scheduler: how long a request that has not started waits for a pipeline that is not ready (default: ${DEFAULT-VALUE}).")
     long admissionTimeoutSeconds;
+
+    @Option(names = "--prompt-lookup", paramLabel = "N", defaultValue = "0",
+            description = "Scheduler: speculative decoding with drafts from the text itself: after each sequence's next token, check up to N tokens that followed the latest earlier occurrence of its last tokens, in one step; the output is the same, in fewer steps when text repeats. 0 turns it off (default: ${DEFAULT-VALUE}).")
+    int promptLookup;
 
     @Option(names = "--wire-format", paramLabel = "FORMAT", defaultValue = "f32",
             description = "Activations between stages on different nodes: f32 (exact), f16 or bf16 (half the bytes) (default: ${DEFAULT-VALUE}).")
@@ -58,7 +64,8 @@ public final class PipelineOptions {
         }
         HostSettings.Capacity c = settings.capacity();
         return settings.with(new HostSettings.Capacity(c.threads(), c.maxBatch(), maxSequences, c.context(), kvBudgetMb << 20))
-                .withScheduling(lanes, Duration.ofSeconds(admissionTimeoutSeconds))
+                .withScheduling(new HostSettings.Scheduling(lanes, Duration.ofSeconds(admissionTimeoutSeconds),
+                        promptLookup(promptLookup)))
                 .withWireFormat(ActivationFormat.parse(wireFormat))
                 .withWarmUp(warmUp(warmUpSeconds));
     }
@@ -69,5 +76,13 @@ public final class PipelineOptions {
             throw new IllegalArgumentException("--warm-up must be in [0, 600] seconds, got " + seconds);
         }
         return WarmUpBudget.upTo(Duration.ofMillis(Math.round(seconds * 1000)));
+    }
+
+    /** {@code --prompt-lookup}, checked. */
+    static int promptLookup(int n) {
+        if (n < 0 || n > MAX_PROMPT_LOOKUP) {
+            throw new IllegalArgumentException("--prompt-lookup=" + n + " must be in [0, " + MAX_PROMPT_LOOKUP + "]");
+        }
+        return n;
     }
 }

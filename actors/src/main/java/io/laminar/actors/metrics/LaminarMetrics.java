@@ -61,6 +61,12 @@ public final class LaminarMetrics implements Extension {
     private final DistributionDataPoint queueTime = histogram("laminar_request_queue_time_seconds",
             "What a finished request waited before its prompt was first read (arrival to first token, less prompt time)",
             REQUEST_BUCKETS);
+    private final CounterDataPoint draftTokens = Counter.builder().name("laminar_draft_tokens_total")
+            .help("Tokens drafted by prompt lookup and checked in a step (speculative decoding)")
+            .withoutExemplars().register(registry);
+    private final CounterDataPoint draftTokensAccepted = Counter.builder().name("laminar_draft_tokens_accepted_total")
+            .help("Drafted tokens that were the tokens sampled: each saved a step")
+            .withoutExemplars().register(registry);
     private final GaugeDataPoint running = Gauge.builder().name("laminar_requests_running")
             .help("Sequences being generated (holding a KV slot)").withoutExemplars().register(registry);
     private final GaugeDataPoint waiting = Gauge.builder().name("laminar_requests_waiting")
@@ -144,6 +150,27 @@ public final class LaminarMetrics implements Extension {
         kvUsed.set(usedBlocks);
         kvCapacity.set(capacityBlocks);
         kvUsage.set(capacityBlocks == 0 ? 0 : (double) usedBlocks / capacityBlocks);
+    }
+
+    /** Tokens drafted for a step (speculative decoding). */
+    public void drafted(int n) {
+        if (n > 0) {
+            draftTokens.inc(n);
+        }
+    }
+
+    /** A drafted token was the one sampled. */
+    public void draftAccepted() {
+        draftTokensAccepted.inc();
+    }
+
+    /** Drafted tokens so far, and those accepted: their ratio is the acceptance rate. */
+    public long draftTokens() {
+        return draftTokens.getLongValue();
+    }
+
+    public long draftTokensAccepted() {
+        return draftTokensAccepted.getLongValue();
     }
 
     public void pipelineReady(boolean ready) {

@@ -39,6 +39,11 @@ final class Admission {
         this.metrics = metrics;
     }
 
+    /** The process's metrics, which the pipeline it admits to reports to as well. */
+    LaminarMetrics metrics() {
+        return metrics;
+    }
+
     /** Fails a request that no pipeline could run ({@code INVALID_REQUEST}); returns whether it is valid. */
     boolean validate(Submit m) {
         if (m.promptIds().length == 0) {

@@ -11,6 +11,7 @@ import io.laminar.actors.stage.SequenceOpening;
 import io.laminar.actors.stage.StepHeader;
 import io.laminar.model.exec.TokenBatch;
 import io.laminar.model.generate.FinishReason;
+import io.laminar.model.generate.PromptLookup;
 import io.laminar.model.generate.SequenceProgress;
 import io.laminar.model.generate.StepPlanner;
 import org.slf4j.Logger;
@@ -39,9 +40,13 @@ final class Pipeline {
     private final IntPredicate endOfGeneration;
     private final ActorRef<Command> scheduler;
     private final LongSupplier stepIds;
+    /** Drafts for speculative decoding, or null; see {@link StageActor}'s last stage for the check. */
+    private final StepPlanner.Drafter drafter;
+    private final int[] draft;
 
     private Pipeline(List<StageInfo> chain, int laneCount, int maxBatch, Admission admission,
-                     IntPredicate endOfGeneration, ActorRef<Command> scheduler, LongSupplier stepIds) {
+                     IntPredicate endOfGeneration, ActorRef<Command> scheduler, LongSupplier stepIds,
+                     int draftTokens) {
         this.route = routeOf(chain);
         this.description = String.join(" -> ", chain.stream().map(StageInfo::name).toList());
         this.lanes = new Lane[laneCount];
@@ -53,6 +58,13 @@ final class Pipeline {
         this.endOfGeneration = endOfGeneration;
         this.scheduler = scheduler;
         this.stepIds = stepIds;
+        PromptLookup lookup = draftTokens > 0 ? new PromptLookup(draftTokens) : null;
+        this.drafter = lookup == null ? null : (s, limit, out) -> {
+            int n = admission.running(s.slot()).draft(lookup, limit, out);
+            admission.metrics().drafted(n);
+            return n;
+        };
+        this.draft = new int[maxBatch];
     }
 
     /**
@@ -81,7 +93,7 @@ final class Pipeline {
         }
         int laneCount = settings.lanes() > 0 ? settings.lanes() : chain.size();
         Pipeline p = new Pipeline(chain, laneCount, maxBatch, admission, settings.endOfGeneration(), scheduler,
-                stepIds);
+                stepIds, settings.draftTokens());
         // Stages that served an earlier route (this one before a stage left, or another scheduler's)
         // may still hold KV blocks for the slots of sequences that never finished: start them empty.
         int[] allSlots = new int[slots];
@@ -166,6 +178,11 @@ final class Pipeline {
             if (s.firstTokenNanos == 0) {
                 s.firstTokenNanos = now;
             }
+            if (i > 0 && m.slots()[i - 1] == m.slots()[i]) {
+                // A second token of the sequence in one step: the draft it was computed after stood.
+                s.progress.draftTaken();
+                admission.metrics().draftAccepted();
+            }
             int index = s.progress.generatedCount();
             if (s.progress.accept(m.tokens()[i], endOfGeneration)) {
                 s.request.replyTo().tell(new SequenceEvent.Token(s.id(), index, m.tokens()[i]));
@@ -220,7 +237,7 @@ final class Pipeline {
             progress.add(s.progress);
         }
         // Which sequence each logits row belongs to matters only where sampling happens: the last stage.
-        StepPlanner.plan(progress, builder, new SequenceProgress[progress.size()]);
+        StepPlanner.plan(progress, builder, new SequenceProgress[builder.capacity()], drafter, draft);
         if (builder.size() == 0) {
             return;
         }

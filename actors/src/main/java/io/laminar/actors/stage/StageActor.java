@@ -22,6 +22,7 @@ import io.laminar.model.sampling.Sampler;
 import io.laminar.model.sampling.SamplingParams;
 
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -104,7 +105,8 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
     private final String modelId;
     private final TokenBatch batch;
     private final Sampler[] samplers;
-    private final float[] logits;
+    /** Logits rows of the last stage: one per sequence, more in a step with drafts (grown then). */
+    private float[] logits;
     private final int[] greedyTokens;
     private final ArrayDeque<Command> queue = new ArrayDeque<>();
     private final LaminarMetrics.Stage metrics;
@@ -288,21 +290,42 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
             }
         }
         // Plain greedy steps need no logits on the host: the stage sends back token ids only.
+        if (!allGreedy && logits.length < batch.logitsCount() * vocab) {
+            logits = new float[batch.logitsCount() * vocab];
+        }
         int rows = allGreedy ? runner.greedy(batch, hidden, greedyTokens) : runner.logits(batch, hidden, logits);
         int[] slots = new int[rows];
         int[] tokens = new int[rows];
         int row = 0;
+        int kept = 0;
+        boolean rejected = false;
         for (int i = 0; i < h.size(); i++) {
             int slot = h.slots()[i];
+            // A drafted token (speculative decoding) follows its sequence's decode entry, asking for
+            // logits too. It stands only if it is the token just sampled before it; from the first
+            // that is not, the sequence's later rows are neither sampled nor fed to the sampler, so
+            // that the sampler sees and draws exactly what it would without drafts.
+            boolean drafted = i > 0 && h.logits()[i] && h.logits()[i - 1] && slot == h.slots()[i - 1];
+            if (!drafted) {
+                rejected = false;
+            } else if (!rejected && (kept == 0 || tokens[kept - 1] != h.tokens()[i])) {
+                rejected = true;
+            }
+            if (rejected) {
+                row++;
+                continue;
+            }
             Sampler sampler = samplers[slot];
             sampler.accept(h.tokens()[i]);
             if (h.logits()[i]) {
-                slots[row] = slot;
-                tokens[row] = allGreedy ? greedyTokens[row] : sampler.sample(logits, row * vocab);
+                slots[kept] = slot;
+                tokens[kept] = allGreedy ? greedyTokens[row] : sampler.sample(logits, row * vocab);
+                kept++;
                 row++;
             }
         }
-        return new StepResult(null, slots, tokens, System.nanoTime() - start);
+        return new StepResult(null, kept == rows ? slots : Arrays.copyOf(slots, kept),
+                kept == rows ? tokens : Arrays.copyOf(tokens, kept), System.nanoTime() - start);
     }
 
     /** Greedy without a repetition penalty: the choice is the argmax of the logits alone. */

@@ -38,9 +38,11 @@ class SpeculativeDecodingTest {
         // Nothing recurs, or no room: no draft.
         assertEquals(0, lookup.draft(new int[] {1, 2, 3, 4}, 4, 8, out));
         assertEquals(0, lookup.draft(new int[] {5, 6, 7, 5, 6}, 5, 0, out));
-        // A continuation that runs into the history's own end: 3 was followed by 4, 3.
-        assertEquals(2, lookup.draft(new int[] {3, 4, 3}, 3, 8, out));
-        assertArrayEquals(new int[] {4, 3}, java.util.Arrays.copyOf(out, 2));
+        // A continuation that runs into the history's own end: [3, 4] was followed by 3, 4.
+        assertEquals(2, lookup.draft(new int[] {3, 4, 3, 4}, 4, 8, out));
+        assertArrayEquals(new int[] {3, 4}, java.util.Arrays.copyOf(out, 2));
+        // A single recurring token drafts nothing: it predicts too rarely.
+        assertEquals(0, lookup.draft(new int[] {3, 4, 3}, 3, 8, out));
         assertThrows(IllegalArgumentException.class, () -> new PromptLookup(0));
     }
 
