@@ -4,8 +4,9 @@ and x16t1w128, ... (128-bit vectors).
 
 The kernels are written out in full because C2 does not unroll them well by itself, and kept to
 one loop step of 1-4 column pairs (q8) or 2-4 byte columns (q4) because bigger bodies exceed C2's
-inlining budget or spill accumulators (see the GemmQ8_0 class comment). Paste the output over the
-generated methods at the end of the class:
+inlining budget or spill accumulators (see the GemmQ8_0 class comment). Paste the output between
+the class's generated-code markers, whose first line names the arguments (GeneratedTilesTest
+checks that the two agree):
 
     python3 kernels/tools/gen_interleaved_kernels.py q8 1:4,2:2,3:1,4:1 1:2f,2:2,3:1,4:1   # GemmQ8_0
     python3 kernels/tools/gen_interleaved_kernels.py q4 1:4,2:4,4:2 1:2f,2:4,4:2           # GemmQ4_0
