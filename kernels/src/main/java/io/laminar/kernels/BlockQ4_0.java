@@ -1,16 +1,10 @@
 package io.laminar.kernels;
 
 import static io.laminar.kernels.QuantMath.I8;
-import static io.laminar.kernels.QuantMath.LE;
 import static io.laminar.kernels.QuantMath.fp16;
 import static io.laminar.kernels.QuantMath.putFp16;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q4_0 (ggml's {@code block_q4_0}): 32 weights as 4-bit unsigned quants with one fp16 scale.
@@ -100,31 +94,6 @@ public final class BlockQ4_0 {
             sumf += (sumi0 + sumi1) * (fp16(x, xb + D_OFFSET) * fp16(y, yOff + (long) i * BlockQ8_0.BYTES));
         }
         return sumf;
-    }
-
-    /** Vector dot of {@code n} Q4_0 weights with {@code n} Q8_0 activations, both in ggml layout. */
-    public static float vec_dot_q4_0_q8_0(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        if (Simd.WIDTH != 256) {
-            return vec_dot_q4_0_q8_0_generic(n, x, xOff, y, yOff);
-        }
-        checkWhole(n);
-        FloatVector acc = FloatVector.zero(Simd.F256);
-        for (int i = 0; i < n / QK; i++) {
-            long xb = xOff + (long) i * BYTES;
-            long yb = yOff + (long) i * BlockQ8_0.BYTES;
-            ShortVector s = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, x, xb + QS_OFFSET, LE)
-                    .convertShape(VectorOperators.B2S, Simd.S256, 0);
-            ShortVector lo = s.and((short) 0x0F).sub((short) 8);
-            ShortVector hi = s.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).sub((short) 8);
-            ShortVector ylo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, y, yb + BlockQ8_0.QS_OFFSET, LE)
-                    .convertShape(VectorOperators.B2S, Simd.S256, 0);
-            ShortVector yhi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, y, yb + BlockQ8_0.QS_OFFSET + 16, LE)
-                    .convertShape(VectorOperators.B2S, Simd.S256, 0);
-            IntVector sum = BlockQ8_0.pairSum(lo.mul(ylo).add(hi.mul(yhi)));
-            float d = fp16(x, xb + D_OFFSET) * fp16(y, yb + BlockQ8_0.D_OFFSET);
-            acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Simd.F256, d), acc);
-        }
-        return VectorOps.sumLanes(acc);
     }
 
     static void checkWhole(int k) {

@@ -3,17 +3,11 @@ package io.laminar.kernels;
 import static io.laminar.kernels.QuantMath.F32;
 import static io.laminar.kernels.QuantMath.I16;
 import static io.laminar.kernels.QuantMath.I8;
-import static io.laminar.kernels.QuantMath.LE;
 import static io.laminar.kernels.QuantMath.fp16;
 import static io.laminar.kernels.QuantMath.nearestInt;
 import static io.laminar.kernels.QuantMath.putFp16;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q4_K (ggml's {@code block_q4_K}): a super-block of 256 weights in 8 sub-blocks of 32, each
@@ -286,44 +280,4 @@ public final class BlockQ4_K {
         return sumf;
     }
 
-    /** Vector dot of {@code n} Q4_K weights with {@code n} Q8_K activations, both in ggml layout. */
-    public static float vec_dot_q4_K_q8_K(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        if (Simd.WIDTH != 256) {
-            return vec_dot_q4_K_q8_K_generic(n, x, xOff, y, yOff);
-        }
-        BlockQ8_K.checkWhole(n);
-        FloatVector acc = FloatVector.zero(Simd.F256);
-        float accMin = 0;
-        for (int i = 0; i < n / QK; i++) {
-            long xb = xOff + (long) i * BYTES;
-            long yb = yOff + (long) i * BlockQ8_K.BYTES;
-            IntVector sumi = IntVector.zero(Simd.I256);
-            int summ = 0;
-            for (int g = 0; g < 4; g++) {
-                int sm1 = scaleMin(x, xb + SCALES_OFFSET, 2 * g);
-                int sm2 = scaleMin(x, xb + SCALES_OFFSET, 2 * g + 1);
-                ShortVector pLo = ShortVector.zero(Simd.S256);
-                ShortVector pHi = ShortVector.zero(Simd.S256);
-                for (int h = 0; h < 32; h += 16) {
-                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, x, xb + QS_OFFSET + 32 * g + h, LE)
-                            .convertShape(VectorOperators.B2S, Simd.S256, 0);
-                    long ya = yb + BlockQ8_K.QS_OFFSET + 64 * g + h;
-                    ShortVector aLo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, y, ya, LE)
-                            .convertShape(VectorOperators.B2S, Simd.S256, 0);
-                    ShortVector aHi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, y, ya + 32, LE)
-                            .convertShape(VectorOperators.B2S, Simd.S256, 0);
-                    pLo = pLo.add(q.and((short) 0xF).mul(aLo));
-                    pHi = pHi.add(q.lanewise(VectorOperators.ASHR, 4).and((short) 0xF).mul(aHi));
-                }
-                sumi = sumi.add(BlockQ8_0.pairSum(pLo).mul(sm1 & 0xff)).add(BlockQ8_0.pairSum(pHi).mul(sm2 & 0xff));
-                long bs = yb + BlockQ8_K.BSUMS_OFFSET + 8L * g;
-                summ += (sm1 >> 8) * (y.get(I16, bs) + y.get(I16, bs + 2)) + (sm2 >> 8) * (y.get(I16, bs + 4) + y.get(I16, bs + 6));
-            }
-            float dy = y.get(F32, yb + BlockQ8_K.D_OFFSET);
-            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.broadcast(Simd.F256, fp16(x, xb + D_OFFSET) * dy), acc);
-            accMin += fp16(x, xb + DMIN_OFFSET) * dy * summ;
-        }
-        return VectorOps.sumLanes(acc) - accMin;
-    }
 }

@@ -3,17 +3,11 @@ package io.laminar.kernels;
 import static io.laminar.kernels.QuantMath.F32;
 import static io.laminar.kernels.QuantMath.GROUP_MAX_EPS;
 import static io.laminar.kernels.QuantMath.I8;
-import static io.laminar.kernels.QuantMath.LE;
 import static io.laminar.kernels.QuantMath.fp16;
 import static io.laminar.kernels.QuantMath.nearestInt;
 import static io.laminar.kernels.QuantMath.putFp16;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q6_K (ggml's {@code block_q6_K}): a super-block of 256 weights in 16 sub-blocks of 16, 6-bit
@@ -239,51 +233,5 @@ public final class BlockQ6_K {
             sumf += fp16(x, xb + D_OFFSET) * y.get(F32, yb + BlockQ8_K.D_OFFSET) * sumi;
         }
         return sumf;
-    }
-
-    /** Vector dot of {@code n} Q6_K weights with {@code n} Q8_K activations, both in ggml layout. */
-    public static float vec_dot_q6_K_q8_K(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        if (Simd.WIDTH != 256) {
-            return vec_dot_q6_K_q8_K_generic(n, x, xOff, y, yOff);
-        }
-        BlockQ8_K.checkWhole(n);
-        FloatVector acc = FloatVector.zero(Simd.F256);
-        for (int i = 0; i < n / QK; i++) {
-            long xb = xOff + (long) i * BYTES;
-            long yb = yOff + (long) i * BlockQ8_K.BYTES;
-            IntVector sumi = IntVector.zero(Simd.I256);
-            for (int half = 0; half < 2; half++) {
-                long ql = xb + QL_OFFSET + 64L * half;
-                long qh = xb + QH_OFFSET + 32L * half;
-                long ya = yb + BlockQ8_K.QS_OFFSET + 128L * half;
-                for (int h = 0; h < 32; h += 16) {
-                    ShortVector l0 = load16(x, ql + h);
-                    ShortVector l1 = load16(x, ql + 32 + h);
-                    ShortVector hb = load16(x, qh + h);
-                    ShortVector q1 = l0.and((short) 0xF).or(hb.and((short) 3).lanewise(VectorOperators.LSHL, 4));
-                    ShortVector q2 = l1.and((short) 0xF).or(hb.and((short) 0xC).lanewise(VectorOperators.LSHL, 2));
-                    ShortVector q3 = l0.lanewise(VectorOperators.ASHR, 4).and((short) 0xF).or(hb.and((short) 0x30));
-                    ShortVector q4 = l1.lanewise(VectorOperators.ASHR, 4).and((short) 0xF)
-                            .or(hb.lanewise(VectorOperators.ASHR, 2).and((short) 0x30));
-                    int is = 8 * half + h / 16;
-                    sumi = sumi.add(scaled(q1, load16(y, ya + h), x.get(I8, xb + SCALES_OFFSET + is)))
-                            .add(scaled(q2, load16(y, ya + 32 + h), x.get(I8, xb + SCALES_OFFSET + is + 2)))
-                            .add(scaled(q3, load16(y, ya + 64 + h), x.get(I8, xb + SCALES_OFFSET + is + 4)))
-                            .add(scaled(q4, load16(y, ya + 96 + h), x.get(I8, xb + SCALES_OFFSET + is + 6)));
-                }
-            }
-            float d = fp16(x, xb + D_OFFSET) * y.get(F32, yb + BlockQ8_K.D_OFFSET);
-            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Simd.F256, d), acc);
-        }
-        return VectorOps.sumLanes(acc);
-    }
-
-    private static ShortVector load16(MemorySegment s, long off) {
-        return (ShortVector) ByteVector.fromMemorySegment(Simd.B128, s, off, LE).convertShape(VectorOperators.B2S, Simd.S256, 0);
-    }
-
-    /** {@code scale * sum((q - 32) * a)} over 16 lanes, as 8 int32 lanes. */
-    private static IntVector scaled(ShortVector q, ShortVector a, int scale) {
-        return BlockQ8_0.pairSum(q.sub((short) 32).mul(a)).mul(scale);
     }
 }

@@ -1,17 +1,11 @@
 package io.laminar.kernels;
 
 import static io.laminar.kernels.QuantMath.I8;
-import static io.laminar.kernels.QuantMath.LE;
 import static io.laminar.kernels.QuantMath.fp16;
 import static io.laminar.kernels.QuantMath.putFp16;
 import static io.laminar.kernels.QuantMath.roundf;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q8_0 (ggml's {@code block_q8_0}): 32 weights as int8 with one fp16 scale. Also the activation
@@ -116,39 +110,6 @@ public final class BlockQ8_0 {
             sumf += sumi * (fp16(x, xb + D_OFFSET) * fp16(y, yb + D_OFFSET));
         }
         return sumf;
-    }
-
-    /**
-     * Vector dot of {@code n} Q8_0 weights with {@code n} Q8_0 activations, both in ggml layout: per
-     * block the 32 products are summed exactly in integers (int16 pairs, then int32), converted once
-     * and scaled; blocks accumulate in 8 float lanes.
-     */
-    public static float vec_dot_q8_0_q8_0(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        if (Simd.WIDTH != 256) {
-            return vec_dot_q8_0_q8_0_generic(n, x, xOff, y, yOff);
-        }
-        checkWhole(n);
-        FloatVector acc = FloatVector.zero(Simd.F256);
-        for (int i = 0; i < n / QK; i++) {
-            long xb = xOff + (long) i * BYTES;
-            long yb = yOff + (long) i * BYTES;
-            ShortVector xs = ByteVector.fromMemorySegment(Simd.B256, x, xb + QS_OFFSET, LE).reinterpretAsShorts();
-            ShortVector ys = ByteVector.fromMemorySegment(Simd.B256, y, yb + QS_OFFSET, LE).reinterpretAsShorts();
-            // even bytes sign-extended by shifting up and back, odd bytes by shifting down
-            ShortVector p = xs.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
-                    .mul(ys.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8))
-                    .add(xs.lanewise(VectorOperators.ASHR, 8).mul(ys.lanewise(VectorOperators.ASHR, 8)));
-            IntVector sum = pairSum(p);
-            float d = fp16(x, xb + D_OFFSET) * fp16(y, yb + D_OFFSET);
-            acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Simd.F256, d), acc);
-        }
-        return VectorOps.sumLanes(acc);
-    }
-
-    /** Sums adjacent int16 lanes into int32 lanes (what x86's {@code pmaddwd} with ones does). */
-    static IntVector pairSum(ShortVector p) {
-        IntVector v = p.reinterpretAsInts();
-        return v.lanewise(VectorOperators.ASHR, 16).add(v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
     }
 
     static void checkWhole(int k) {

@@ -9,9 +9,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The vector dots against the scalar {@code _generic} ones and against float arithmetic.
+ * The scalar {@code _generic} dots, the reference of every vector path, against float arithmetic;
+ * the quantized matrix product (the one SIMD form of each quantized format, its tiles) against them;
+ * and the float dots' vector forms against theirs.
  *
- * <p>Tolerances: both dots sum each block exactly in integers, so they differ only in how the float
+ * <p>Tolerances: both sides sum each block exactly in integers, so they differ only in how the float
  * block terms are accumulated. With {@code S} the sum of the absolute products and {@code m}
  * additions, float accumulation is off by at most about {@code m * 2^-24 * S}; we allow twice that
  * ({@link #accumulationBound}). The same bound holds against the dot of the dequantized values
@@ -27,7 +29,7 @@ class VecDotTest {
 
     @ParameterizedTest
     @CsvSource({"Q8_0, 768", "Q8_0, 2048", "Q4_0, 768", "Q4_0, 96", "Q4_K, 2048", "Q4_K, 256", "Q6_K, 2048", "Q6_K, 768"})
-    void vectorDotEqualsGenericAndFloatArithmetic(GgmlType type, int n) {
+    void matmulEqualsGenericDotAndGenericEqualsFloatArithmetic(GgmlType type, int n) {
         for (long seed = 1; seed <= 5; seed++) {
             float[] w = TestData.gaussian(seed, n, 0.05f);
             float[] x = TestData.gaussian(seed + 100, n, 1f);
@@ -45,7 +47,12 @@ class VecDotTest {
             float[] wd = TestData.dequantize(type, wq, n);
             float[] xd = TestData.dequantize(act, xq, n);
             float generic = generic(type).dot(n, wq, 0, xq, 0);
-            float simd = simd(type).dot(n, wq, 0, xq, 0);
+            float simd;
+            try (CpuKernels k = new CpuKernels(1, 1, n, 0)) {
+                float[] y = new float[1];
+                k.matmul(new WeightMatrix("w", type, 1, n, wq), x, 1, y);
+                simd = y[0];
+            }
             double exact = 0;
             double abs = 0;
             double vsOriginal = 0;
@@ -137,16 +144,6 @@ class VecDotTest {
             case Q4_0 -> BlockQ4_0::vec_dot_q4_0_q8_0_generic;
             case Q4_K -> BlockQ4_K::vec_dot_q4_K_q8_K_generic;
             case Q6_K -> BlockQ6_K::vec_dot_q6_K_q8_K_generic;
-            default -> throw new IllegalArgumentException("type=" + type);
-        };
-    }
-
-    static Dot simd(GgmlType type) {
-        return switch (type) {
-            case Q8_0 -> BlockQ8_0::vec_dot_q8_0_q8_0;
-            case Q4_0 -> BlockQ4_0::vec_dot_q4_0_q8_0;
-            case Q4_K -> BlockQ4_K::vec_dot_q4_K_q8_K;
-            case Q6_K -> BlockQ6_K::vec_dot_q6_K_q8_K;
             default -> throw new IllegalArgumentException("type=" + type);
         };
     }
