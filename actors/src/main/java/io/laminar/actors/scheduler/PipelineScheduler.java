@@ -181,12 +181,7 @@ public final class PipelineScheduler {
      * every layer.
      */
     private Behavior<Command> notReady() {
-        metrics.pipelineReady(false);
-        return withOffers(Behaviors.receive(Command.class)
-                .onMessage(Submit.class, this::enqueue)
-                .onMessage(Cancel.class, this::cancelWaiting)
-                .onMessage(StepCompleted.class, m -> Behaviors.same()) // of a pipeline given up
-                .onMessage(StepFailed.class, m -> Behaviors.same())
+        return withOffers(waiting()
                 .onMessage(StagesListed.class, m -> stagesListed(m).isEmpty() ? Behaviors.same()
                         : serveIfCovered(Behaviors.same()))
                 .onMessage(StageDescribed.class, m -> {
@@ -261,12 +256,7 @@ public final class PipelineScheduler {
      */
     private Behavior<Command> standingBy(ActorRef<Command> serving) {
         String detail = standbyDetail(serving);
-        metrics.pipelineReady(false);
-        return withOffers(Behaviors.receive(Command.class)
-                .onMessage(Submit.class, this::enqueue)
-                .onMessage(Cancel.class, this::cancelWaiting)
-                .onMessage(StepCompleted.class, m -> Behaviors.same()) // of a pipeline given up
-                .onMessage(StepFailed.class, m -> Behaviors.same())
+        return withOffers(waiting()
                 .onMessage(StagesListed.class, m -> {
                     stagesListed(m);
                     return Behaviors.same();
@@ -308,6 +298,19 @@ public final class PipelineScheduler {
         context.getLog().warn("model '{}' already has a scheduler, at {}: this one stands by",
                 settings.modelId(), serving.path());
         return standingBy(serving);
+    }
+
+    /**
+     * What the two states without a pipeline share: requests queue (and a cancel takes one out of
+     * the queue); replies of a pipeline given up are dropped.
+     */
+    private BehaviorBuilder<Command> waiting() {
+        metrics.pipelineReady(false);
+        return Behaviors.receive(Command.class)
+                .onMessage(Submit.class, this::enqueue)
+                .onMessage(Cancel.class, this::cancelWaiting)
+                .onMessage(StepCompleted.class, m -> Behaviors.same())
+                .onMessage(StepFailed.class, m -> Behaviors.same());
     }
 
     /**
