@@ -33,7 +33,8 @@ class WidthTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q8_0, 83, 256", "Q8_0, 48, 64", "Q8_0, 16, 768", "Q4_0, 83, 256", "Q4_0, 37, 96", "Q4_0, 16, 768"})
+    @CsvSource({"Q8_0, 83, 256", "Q8_0, 48, 64", "Q8_0, 16, 768", "Q4_0, 83, 256", "Q4_0, 37, 96", "Q4_0, 16, 768",
+            "Q4_K, 37, 256", "Q4_K, 19, 768", "Q6_K, 37, 256", "Q6_K, 19, 768"})
     void interleavedAndRowKernelsAgreeAcrossWidths(GgmlType type, int rows, int cols) {
         int maxTokens = 9;
         float[] wf = TestData.gaussian(rows * 13L + cols, rows * cols, 0.05f);
@@ -48,9 +49,11 @@ class WidthTest {
         double[][] ref = new double[maxTokens][rows];
         double[][] abs = new double[maxTokens][rows];
         CpuKernelsTest.reference(plain, x, maxTokens, ref, abs);
-        int nb = cols / 32;
+        // K-quants subtract their minimums (offsets) after the scaled sums, which can cancel: bound them
+        // as CpuKernelsTest does, by cols / 8 float steps.
+        int nb = type.blockSize() == 256 ? cols / 8 : cols / 32;
 
-        for (WeightMatrix w : new WeightMatrix[] {plain, prepared}) {
+        for (WeightMatrix w : prepared == plain ? new WeightMatrix[] {plain} : new WeightMatrix[] {plain, prepared}) {
             Activations act = new Activations(maxTokens, cols);
             for (int t = 0; t < maxTokens; t++) {
                 act.prepare(Activations.kindFor(type), x, t, cols, true);
@@ -87,20 +90,25 @@ class WidthTest {
         float[] y = new float[act.maxTokens * rows];
         long rb = w.rowBytes();
         for (int r0 = 0; r0 < rows; r0 += 16) {
-            boolean q8 = w.type() == GgmlType.Q8_0;
-            if (r0 < w.interleavedRows()) {
-                if (q8) {
-                    GemmQ8_0.x16(w.data(), r0 * rb, cols, act, t0, t1, y, rows, r0, width);
-                } else {
-                    GemmQ4_0.x16(w.data(), r0 * rb, cols, act, t0, t1, y, rows, r0, width);
+            int n = Math.min(16, rows - r0);
+            switch (w.type()) {
+                case Q8_0 -> {
+                    if (r0 < w.interleavedRows()) {
+                        GemmQ8_0.x16(w.data(), r0 * rb, cols, act, t0, t1, y, rows, r0, width);
+                    } else {
+                        GemmQ8_0.rows(w.data(), r0 * rb, rb, n, cols, act, t0, t1, y, rows, r0, width);
+                    }
                 }
-            } else {
-                int n = Math.min(16, rows - r0);
-                if (q8) {
-                    GemmQ8_0.rows(w.data(), r0 * rb, rb, n, cols, act, t0, t1, y, rows, r0, width);
-                } else {
-                    GemmQ4_0.rows(w.data(), r0 * rb, rb, n, cols, act, t0, t1, y, rows, r0, width);
+                case Q4_0 -> {
+                    if (r0 < w.interleavedRows()) {
+                        GemmQ4_0.x16(w.data(), r0 * rb, cols, act, t0, t1, y, rows, r0, width);
+                    } else {
+                        GemmQ4_0.rows(w.data(), r0 * rb, rb, n, cols, act, t0, t1, y, rows, r0, width);
+                    }
                 }
+                case Q4_K -> GemmKQuants.rowsQ4_K(w.data(), r0 * rb, rb, n, cols, act, t0, t1, y, rows, r0, width);
+                case Q6_K -> GemmKQuants.rowsQ6_K(w.data(), r0 * rb, rb, n, cols, act, t0, t1, y, rows, r0, width);
+                default -> throw new IllegalArgumentException("type=" + w.type());
             }
         }
         return y;
