@@ -34,7 +34,8 @@ class WidthTest {
 
     @ParameterizedTest
     @CsvSource({"Q8_0, 83, 256", "Q8_0, 48, 64", "Q8_0, 16, 768", "Q4_0, 83, 256", "Q4_0, 37, 96", "Q4_0, 16, 768",
-            "Q4_K, 37, 256", "Q4_K, 19, 768", "Q6_K, 37, 256", "Q6_K, 19, 768"})
+            "Q4_K, 37, 256", "Q4_K, 19, 768", "Q6_K, 37, 256", "Q6_K, 19, 768",
+            "F32, 37, 768", "F32, 19, 100", "F16, 21, 96", "BF16, 21, 1029"})
     void interleavedAndRowKernelsAgreeAcrossWidths(GgmlType type, int rows, int cols) {
         int maxTokens = 9;
         float[] wf = TestData.gaussian(rows * 13L + cols, rows * cols, 0.05f);
@@ -50,8 +51,8 @@ class WidthTest {
         double[][] abs = new double[maxTokens][rows];
         CpuKernelsTest.reference(plain, x, maxTokens, ref, abs);
         // K-quants subtract their minimums (offsets) after the scaled sums, which can cancel: bound them
-        // as CpuKernelsTest does, by cols / 8 float steps.
-        int nb = type.blockSize() == 256 ? cols / 8 : cols / 32;
+        // as CpuKernelsTest does, by cols / 8 float steps. Float types take a float step per column.
+        int nb = type.blockSize() == 256 ? cols / 8 : type.blockSize() == 1 ? cols : cols / 32;
 
         for (WeightMatrix w : prepared == plain ? new WeightMatrix[] {plain} : new WeightMatrix[] {plain, prepared}) {
             Activations act = new Activations(maxTokens, cols);
@@ -61,7 +62,7 @@ class WidthTest {
             float[][] byWidth = new float[WIDTHS.length][];
             for (int wi = 0; wi < WIDTHS.length; wi++) {
                 int width = WIDTHS[wi];
-                float[] y = product(w, act, 0, maxTokens, width);
+                float[] y = product(w, x, act, 0, maxTokens, width);
                 for (int t = 0; t < maxTokens; t++) {
                     for (int r = 0; r < rows; r++) {
                         double bound = VecDotTest.accumulationBound(nb, abs[t][r]);
@@ -70,9 +71,10 @@ class WidthTest {
                     }
                 }
                 // Batch invariance at this width: every token alone gives what it gets in the batch
-                // (the batch of 9 runs tiles of 4, 4 and 1 tokens; alone, the one-token tile).
+                // (the batch of 9 runs tiles of 4, 4 and 1 tokens, F32 rows 2x2 tiles and a dot per token
+                // left; alone, the one-token tile or the dot).
                 for (int t = 0; t < maxTokens; t++) {
-                    float[] alone = product(w, act, t, t + 1, width);
+                    float[] alone = product(w, x, act, t, t + 1, width);
                     assertArrayEquals(Arrays.copyOfRange(alone, t * rows, (t + 1) * rows),
                             Arrays.copyOfRange(y, t * rows, (t + 1) * rows), type + " " + w.layout() + " width=" + width
                                     + " token " + t + " alone");
@@ -84,7 +86,7 @@ class WidthTest {
     }
 
     /** y[t*rows + r] for tokens [t0, t1) of {@code w} at {@code width}, as {@link CpuKernels} splits it (16-row units). */
-    private static float[] product(WeightMatrix w, Activations act, int t0, int t1, int width) {
+    private static float[] product(WeightMatrix w, float[] x, Activations act, int t0, int t1, int width) {
         int rows = w.rows();
         int cols = w.cols();
         float[] y = new float[act.maxTokens * rows];
@@ -108,6 +110,7 @@ class WidthTest {
                 }
                 case Q4_K -> GemmKQuants.rowsQ4_K(w.data(), r0 * rb, rb, n, cols, act, t0, t1, y, rows, r0, width);
                 case Q6_K -> GemmKQuants.rowsQ6_K(w.data(), r0 * rb, rb, n, cols, act, t0, t1, y, rows, r0, width);
+                case F32, F16, BF16 -> GemmFloat.rows(w.type(), w.data(), r0 * rb, rb, n, cols, x, act, t0, t1, y, rows, r0, width);
                 default -> throw new IllegalArgumentException("type=" + w.type());
             }
         }
