@@ -185,7 +185,15 @@ final class GemmKQuants {
             accH = ((FloatVector) sumH.convert(I2F, 0)).fma(s, accH);
             accMin += QuantMath.fp16(w, xb + BlockQ4_K.DMIN_OFFSET) * dy * summ;
         }
-        return VectorOps.sumLanes(accL, accH) - accMin;
+        // the lanes summed here rather than in VectorOps.sumLanes: vectors passed to a call are boxed
+        float s = 0;
+        for (int l = 0; l < 4; l++) {
+            s += accL.lane(l);
+        }
+        for (int l = 0; l < 4; l++) {
+            s += accH.lane(l);
+        }
+        return s - accMin;
     }
 
     static float dotQ4_KGeneric(MemorySegment w, long ro, int nsb, Activations a, int qOff) {
@@ -318,7 +326,14 @@ final class GemmKQuants {
             accL = ((FloatVector) sumL.sub(IntVector.zero(I128).withLane(0, 32 * offset)).convert(I2F, 0)).fma(d, accL);
             accH = ((FloatVector) sumH.convert(I2F, 0)).fma(d, accH);
         }
-        return VectorOps.sumLanes(accL, accH);
+        float s = 0;
+        for (int l = 0; l < 4; l++) {
+            s += accL.lane(l);
+        }
+        for (int l = 0; l < 4; l++) {
+            s += accH.lane(l);
+        }
+        return s;
     }
 
     static float dotQ6_KGeneric(MemorySegment w, long ro, int nsb, Activations a, int qOff) {
