@@ -33,8 +33,13 @@ import jdk.incubator.vector.ShortVector;
  * activations, and pairs of lanes are summed into 32-bit lanes, where the sub-block scale multiplies
  * them. Products stay within 16 bits: 15 * 127 * 2 for Q4_K, 63 * 127 for Q6_K's unsigned quants.
  *
- * <p>No vector crosses a method call here: a helper C2 decides not to inline (its inlining budget
- * runs out in methods this size) makes every vector passed to it a heap object.
+ * <p>The 128-bit forms load 8 bytes at a time and keep each 256-bit vector's lanes 0-3 and 4-7 in two
+ * vectors, with the same integer sums, FMA steps and lane-summing order: the same bits at both widths.
+ *
+ * <p>No vector crosses a method call in the loops: a helper C2 decides not to inline (its inlining
+ * budget runs out in methods this size) makes every vector passed to it a heap object. The 256-bit
+ * forms pass their accumulator to {@link VectorOps#sumLanes} once per dot (64 bytes allocated); the
+ * 128-bit forms sum their lanes in place.
  */
 final class GemmKQuants {
     private GemmKQuants() {
@@ -185,7 +190,6 @@ final class GemmKQuants {
             accH = ((FloatVector) sumH.convert(I2F, 0)).fma(s, accH);
             accMin += QuantMath.fp16(w, xb + BlockQ4_K.DMIN_OFFSET) * dy * summ;
         }
-        // the lanes summed here rather than in VectorOps.sumLanes: vectors passed to a call are boxed
         float s = 0;
         for (int l = 0; l < 4; l++) {
             s += accL.lane(l);
