@@ -33,7 +33,9 @@ class WidthTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q8_0, 83, 256", "Q8_0, 48, 64", "Q8_0, 16, 768", "Q4_0, 83, 256", "Q4_0, 37, 96", "Q4_0, 16, 768"})
+    @CsvSource({"Q8_0, 83, 256", "Q8_0, 48, 64", "Q8_0, 16, 768", "Q4_0, 83, 256", "Q4_0, 37, 96", "Q4_0, 16, 768",
+            "Q4_K, 37, 256", "Q4_K, 19, 768", "Q6_K, 37, 256", "Q6_K, 19, 768",
+            "F32, 37, 768", "F32, 19, 100", "F16, 21, 96", "BF16, 21, 1029"})
     void interleavedAndRowKernelsAgreeAcrossWidths(GgmlType type, int rows, int cols) {
         int maxTokens = 9;
         float[] wf = TestData.gaussian(rows * 13L + cols, rows * cols, 0.05f);
@@ -48,9 +50,11 @@ class WidthTest {
         double[][] ref = new double[maxTokens][rows];
         double[][] abs = new double[maxTokens][rows];
         CpuKernelsTest.reference(plain, x, maxTokens, ref, abs);
-        int nb = cols / 32;
+        // K-quants subtract their minimums (offsets) after the scaled sums, which can cancel: bound them
+        // as CpuKernelsTest does, by cols / 8 float steps. Float types take a float step per column.
+        int nb = type.blockSize() == 256 ? cols / 8 : type.blockSize() == 1 ? cols : cols / 32;
 
-        for (WeightMatrix w : new WeightMatrix[] {plain, prepared}) {
+        for (WeightMatrix w : prepared == plain ? new WeightMatrix[] {plain} : new WeightMatrix[] {plain, prepared}) {
             Activations act = new Activations(maxTokens, cols);
             for (int t = 0; t < maxTokens; t++) {
                 act.prepare(Activations.kindFor(type), x, t, cols, true);
@@ -58,7 +62,7 @@ class WidthTest {
             float[][] byWidth = new float[WIDTHS.length][];
             for (int wi = 0; wi < WIDTHS.length; wi++) {
                 int width = WIDTHS[wi];
-                float[] y = product(w, act, 0, maxTokens, width);
+                float[] y = product(w, x, act, 0, maxTokens, width);
                 for (int t = 0; t < maxTokens; t++) {
                     for (int r = 0; r < rows; r++) {
                         double bound = VecDotTest.accumulationBound(nb, abs[t][r]);
@@ -67,9 +71,10 @@ class WidthTest {
                     }
                 }
                 // Batch invariance at this width: every token alone gives what it gets in the batch
-                // (the batch of 9 runs tiles of 4, 4 and 1 tokens; alone, the one-token tile).
+                // (the batch of 9 runs tiles of 4, 4 and 1 tokens, F32 rows 2x2 tiles and a dot per token
+                // left; alone, the one-token tile or the dot).
                 for (int t = 0; t < maxTokens; t++) {
-                    float[] alone = product(w, act, t, t + 1, width);
+                    float[] alone = product(w, x, act, t, t + 1, width);
                     assertArrayEquals(Arrays.copyOfRange(alone, t * rows, (t + 1) * rows),
                             Arrays.copyOfRange(y, t * rows, (t + 1) * rows), type + " " + w.layout() + " width=" + width
                                     + " token " + t + " alone");
@@ -81,26 +86,32 @@ class WidthTest {
     }
 
     /** y[t*rows + r] for tokens [t0, t1) of {@code w} at {@code width}, as {@link CpuKernels} splits it (16-row units). */
-    private static float[] product(WeightMatrix w, Activations act, int t0, int t1, int width) {
+    private static float[] product(WeightMatrix w, float[] x, Activations act, int t0, int t1, int width) {
         int rows = w.rows();
         int cols = w.cols();
         float[] y = new float[act.maxTokens * rows];
         long rb = w.rowBytes();
         for (int r0 = 0; r0 < rows; r0 += 16) {
-            boolean q8 = w.type() == GgmlType.Q8_0;
-            if (r0 < w.interleavedRows()) {
-                if (q8) {
-                    GemmQ8_0.x16(w.data(), r0 * rb, cols, act, t0, t1, y, rows, r0, width);
-                } else {
-                    GemmQ4_0.x16(w.data(), r0 * rb, cols, act, t0, t1, y, rows, r0, width);
+            int n = Math.min(16, rows - r0);
+            switch (w.type()) {
+                case Q8_0 -> {
+                    if (r0 < w.interleavedRows()) {
+                        GemmQ8_0.x16(w.data(), r0 * rb, cols, act, t0, t1, y, rows, r0, width);
+                    } else {
+                        GemmQ8_0.rows(w.data(), r0 * rb, rb, n, cols, act, t0, t1, y, rows, r0, width);
+                    }
                 }
-            } else {
-                int n = Math.min(16, rows - r0);
-                if (q8) {
-                    GemmQ8_0.rows(w.data(), r0 * rb, rb, n, cols, act, t0, t1, y, rows, r0, width);
-                } else {
-                    GemmQ4_0.rows(w.data(), r0 * rb, rb, n, cols, act, t0, t1, y, rows, r0, width);
+                case Q4_0 -> {
+                    if (r0 < w.interleavedRows()) {
+                        GemmQ4_0.x16(w.data(), r0 * rb, cols, act, t0, t1, y, rows, r0, width);
+                    } else {
+                        GemmQ4_0.rows(w.data(), r0 * rb, rb, n, cols, act, t0, t1, y, rows, r0, width);
+                    }
                 }
+                case Q4_K -> GemmKQuants.rowsQ4_K(w.data(), r0 * rb, rb, n, cols, act, t0, t1, y, rows, r0, width);
+                case Q6_K -> GemmKQuants.rowsQ6_K(w.data(), r0 * rb, rb, n, cols, act, t0, t1, y, rows, r0, width);
+                case F32, F16, BF16 -> GemmFloat.rows(w.type(), w.data(), r0 * rb, rb, n, cols, x, act, t0, t1, y, rows, r0, width);
+                default -> throw new IllegalArgumentException("type=" + w.type());
             }
         }
         return y;
