@@ -234,7 +234,8 @@ final class Pipeline {
                 if (openings == null) {
                     openings = new SequenceOpening[builder.size()];
                 }
-                openings[i] = new SequenceOpening(s.request.sampling(), s.request.resumeFrom().length);
+                openings[i] = new SequenceOpening(s.request.sampling(), s.request.resumeFrom().length,
+                        s.request.inspector());
                 s.samplingSent = true;
                 s.firstStepNanos = now;
             }
