@@ -77,7 +77,8 @@ public final class PipelineClient {
      */
     public Inspection submit(String requestId, int[] promptIds, int maxTokens, SamplingParams sampling,
                              SequenceListener listener, boolean inspect) {
-        AttentionStore.Started started = inspect ? AttentionStore.get(system).start(system, requestId) : null;
+        AttentionStore.Started started = inspect ? AttentionStore.get(system).start(system, requestId,
+                promptIds.length) : null;
         ActorRef<SequenceEvent> events = system.systemActorOf(Behaviors.receiveMessage(e -> {
             switch (e) {
                 case SequenceEvent.Token t -> {

@@ -42,6 +42,8 @@ final class Session {
     /** Tokens the latest submission carried, generated before it: its run's times do not cover them. */
     int resumedAfter;
     FinishReason endedBy;
+    /** Where its attention weights are kept when it asked for inspection, else null. */
+    io.laminar.actors.inspect.Inspection inspection;
     io.laminar.schemas.FinishReason stopReason;
 
     Session(String id, TopicPartition partition, long offset, long receivedAtMs) {

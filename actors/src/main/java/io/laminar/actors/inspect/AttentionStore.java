@@ -48,8 +48,8 @@ public final class AttentionStore implements Extension {
      * Starts keeping request {@code requestId} (replacing an earlier one of the same id) and a
      * collector for its reports, which the stages are to be told of.
      */
-    public Started start(ActorSystem<?> system, String requestId) {
-        Inspection inspection = new Inspection(requestId, maxValues);
+    public Started start(ActorSystem<?> system, String requestId, int promptTokens) {
+        Inspection inspection = new Inspection(requestId, promptTokens, maxValues);
         synchronized (this) {
             byId.remove(requestId);
             byId.put(requestId, inspection);

@@ -15,6 +15,7 @@ import java.util.TreeMap;
  */
 public final class Inspection {
     private final String requestId;
+    private final int promptTokens;
     private final long maxValues;
     private int layers;
     private int heads;
@@ -29,13 +30,22 @@ public final class Inspection {
     /** Bumped on every change, so a reader can tell whether to fetch again. */
     private long revision;
 
-    public Inspection(String requestId, long maxValues) {
+    /**
+     * @param promptTokens the request's prompt length: its first {@code promptTokens} positions are the prompt
+     * @param maxValues    the most weights kept
+     */
+    public Inspection(String requestId, int promptTokens, long maxValues) {
         this.requestId = requestId;
+        this.promptTokens = promptTokens;
         this.maxValues = maxValues;
     }
 
     public String requestId() {
         return requestId;
+    }
+
+    public int promptTokens() {
+        return promptTokens;
     }
 
     /** Merges one stage's report of one step. */
