@@ -148,6 +148,26 @@ class AttentionCaptureTest {
         return pos;
     }
 
+    /** A backend that does not capture (TornadoVM for now) says so, rather than ignoring the mark. */
+    @Test
+    void aBackendWithoutCaptureRefusesToInspect() {
+        StageExecutor device = new StageExecutor() {
+            public String backend() { return "tornadovm"; }
+            public ModelConfig config() { return null; }
+            public io.laminar.model.weights.StageWeights weights() { return null; }
+            public KvCache kvCache() { return null; }
+            public int maxBatch() { return 1; }
+            public void embed(TokenBatch batch, float[] x) { }
+            public void forward(TokenBatch batch, float[] x) { }
+            public int logits(TokenBatch batch, float[] x, float[] logits) { return 0; }
+            public int greedy(TokenBatch batch, float[] x, int[] tokens) { return 0; }
+        };
+        UnsupportedOperationException e = org.junit.jupiter.api.Assertions.assertThrows(
+                UnsupportedOperationException.class, () -> device.inspect(0, new AttentionCapture(0, 1, 1)));
+        assertTrue(e.getMessage().contains("CPU-only") && e.getMessage().contains("tornadovm"), e.getMessage());
+        device.inspect(0, null); // unmarking is always fine
+    }
+
     @Test
     void topTokensAreTheMostLikelyWithTheirSoftmaxProbabilities() {
         float[] logits = {0.5f, 3f, -1f, 3f, 2f, 0f};
