@@ -14,13 +14,17 @@ import java.util.Optional;
 /**
  * The recent inspected requests of this process, by request id, for the HTTP endpoint and the
  * dashboard: the process that submits a request keeps what its stages report, wherever they run.
- * Bounded in count ({@link #DEFAULT_MAX_REQUESTS}) and in weights held ({@link #DEFAULT_MAX_VALUES}):
+ * Bounded in count ({@code laminar.inspect.max-requests}, {@link #DEFAULT_MAX_REQUESTS}) and in
+ * weights held ({@code laminar.inspect.max-values}, {@link #DEFAULT_MAX_VALUES}):
  * the oldest are dropped first, and one request alone may hold at most the whole budget (its
  * {@link Inspection} stops taking reports there). One per actor system ({@link #get}).
  */
 public final class AttentionStore implements Extension {
-    /** Inspected requests kept. */
+    /** {@code laminar.inspect.max-requests}: how many inspected requests are kept. */
+    public static final String MAX_REQUESTS_CONFIG = "laminar.inspect.max-requests";
     public static final int DEFAULT_MAX_REQUESTS = 16;
+    /** {@code laminar.inspect.max-values}: how many weights are kept over all of them. */
+    public static final String MAX_VALUES_CONFIG = "laminar.inspect.max-values";
     /** Weights kept over all of them: 32 Mi floats, 128 MiB. */
     public static final long DEFAULT_MAX_VALUES = 32L << 20;
 
@@ -39,7 +43,7 @@ public final class AttentionStore implements Extension {
         this.maxValues = maxValues;
     }
 
-    /** The store of {@code system}'s process, made on first use with the default bounds. */
+    /** The store of {@code system}'s process, made on first use with the bounds its settings give. */
     public static AttentionStore get(ActorSystem<?> system) {
         return ID.apply(system);
     }
@@ -89,7 +93,10 @@ public final class AttentionStore implements Extension {
     private static final class Id extends ExtensionId<AttentionStore> {
         @Override
         public AttentionStore createExtension(ActorSystem<?> system) {
-            return new AttentionStore(DEFAULT_MAX_REQUESTS, DEFAULT_MAX_VALUES);
+            com.typesafe.config.Config c = system.settings().config();
+            return new AttentionStore(
+                    c.hasPath(MAX_REQUESTS_CONFIG) ? c.getInt(MAX_REQUESTS_CONFIG) : DEFAULT_MAX_REQUESTS,
+                    c.hasPath(MAX_VALUES_CONFIG) ? c.getLong(MAX_VALUES_CONFIG) : DEFAULT_MAX_VALUES);
         }
     }
 }

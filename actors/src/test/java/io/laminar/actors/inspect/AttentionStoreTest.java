@@ -77,6 +77,20 @@ class AttentionStoreTest {
     }
 
     @Test
+    void theBoundsAreSettings() {
+        ActorTestKit small = ActorTestKit.create(com.typesafe.config.ConfigFactory.parseString(
+                "laminar.inspect.max-requests = 1").withFallback(com.typesafe.config.ConfigFactory.load()));
+        try {
+            AttentionStore store = AttentionStore.get(small.system());
+            store.start(small.system(), "x", 1);
+            store.start(small.system(), "y", 1);
+            assertEquals(List.of("y"), store.recent().stream().map(Inspection::requestId).toList());
+        } finally {
+            small.shutdownTestKit();
+        }
+    }
+
+    @Test
     void theStoreKeepsTheNewestWithinItsCountAndWeights() {
         AttentionStore store = new AttentionStore(2, 100);
         AttentionStore.Started a = store.start(kit.system(), "a", 1);
