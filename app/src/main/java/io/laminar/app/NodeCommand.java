@@ -6,6 +6,7 @@ import io.laminar.app.http.HttpAddress;
 import io.laminar.app.http.HealthRoute;
 import io.laminar.app.http.HttpFront;
 import io.laminar.app.http.MetricsRoute;
+import io.laminar.app.http.dashboard.Dashboard;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.StageBackend;
 import picocli.CommandLine.Command;
@@ -135,7 +136,9 @@ public final class NodeCommand implements Callable<Integer> {
                 member.stop();
             }));
             if (front != null) {
-                System.out.println("http: http://" + front.address());
+                Dashboard.addToNode(front, member::current);
+                System.out.println("http: http://" + front.address() + " (/metrics, /health/live, /health/ready,"
+                        + " /dashboard)");
             }
             return member.run(node -> {
                 System.out.printf(Locale.ROOT, "laminar node up at %s:%d roles=%s layers=%s model=%s%n", host, node.port(),

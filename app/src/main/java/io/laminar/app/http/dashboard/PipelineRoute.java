@@ -19,29 +19,36 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * {@code GET /v1/laminar/pipeline}: the pipeline as the dashboard draws it, from what this process
  * already counts for {@code /metrics} ({@link LaminarMetrics}): the cluster's members, the
  * scheduler's status and KV cache use, and per stage of this process its layers, backend, busy
  * seconds, steps, tokens and hop latency as running totals (the page turns them into rates
- * between two looks). Stages on other nodes count in their own process: their {@code /metrics}.
+ * between two looks). Stages on other nodes count in their own process: their {@code /metrics}, or
+ * this route on their own {@code node --http} port.
  */
 public final class PipelineRoute extends LaminarRoute {
     public static final String PATH = "/v1/laminar/pipeline";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final PipelineHost host;
+    private final Supplier<PipelineHost> current;
 
-    public PipelineRoute(PipelineHost host, ApiKeys keys) {
+    /** @param current the process's pipeline member now (a node that rejoins its cluster gets a new one); null while none */
+    public PipelineRoute(Supplier<PipelineHost> current, ApiKeys keys) {
         super(keys);
-        this.host = host;
+        this.current = current;
     }
 
     @Override
     void get(HttpExchange ex, String path) throws IOException {
         if (!path.equals(PATH)) {
             throw ApiError.notFound(ex.getRequestMethod(), path);
+        }
+        PipelineHost host = current.get();
+        if (host == null) {
+            throw ApiError.unavailable("This process is not a cluster member right now (starting, or joining again).");
         }
         ObjectNode body = JSON.createObjectNode();
         body.put("time_ms", System.currentTimeMillis());

@@ -88,7 +88,7 @@ public final class ApiError extends RuntimeException {
     }
 
     /** 503: Kafka did not take the request (no broker, no topic). */
-    static ApiError unavailable(String message) {
+    public static ApiError unavailable(String message) {
         return new ApiError(503, SERVER_ERROR, message, null, "service_unavailable");
     }
 

@@ -59,6 +59,31 @@ class DashboardRoutesTest {
         assertTrue(p.has("kv_capacity_blocks"));
     }
 
+    /** A stage node's port has the page and the pipeline as that member sees it, and says when it is no member. */
+    @Test
+    void aNodesPortHasThePageAndThePipeline() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<io.laminar.actors.PipelineHost> member =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        try (io.laminar.app.http.HttpFront node = io.laminar.app.http.HttpFront.bind(
+                io.laminar.app.http.HttpAddress.parse("127.0.0.1:0")).start()) {
+            Dashboard.addToNode(node, member::get);
+            java.net.URI base = java.net.URI.create("http://" + node.address());
+            HttpResponse<String> none = serving.client.send(HttpRequest.newBuilder(base.resolve(PipelineRoute.PATH)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, none.statusCode());
+            assertTrue(JSON.readTree(none.body()).get("error").has("message"));
+            member.set(serving.server.pipeline());
+            HttpResponse<String> some = serving.client.send(HttpRequest.newBuilder(base.resolve(PipelineRoute.PATH)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, some.statusCode());
+            assertEquals(2, JSON.readTree(some.body()).get("stages").size());
+            assertEquals(200, serving.client.send(HttpRequest.newBuilder(base.resolve("/dashboard")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(404, serving.client.send(HttpRequest.newBuilder(base.resolve(EventsRoute.PATH)).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode(), "no gateway, no events");
+        }
+    }
+
     @Test
     void anInspectedRequestsWeightsAreServedAndOthersAreNotFound() throws Exception {
         String id = serving.complete("ab cd e fg hi", 5, true);
