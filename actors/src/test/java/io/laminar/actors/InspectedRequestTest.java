@@ -86,6 +86,34 @@ class InspectedRequestTest {
         }
     }
 
+    /**
+     * A stage whose backend cannot capture ({@link NoCaptureBackend}, as TornadoVM for now) runs the
+     * marked request uncaptured: its tokens are unchanged, the CPU stage's layers are there, its own
+     * layers and the top probabilities (it is the last stage) stay empty.
+     */
+    @Test
+    void aStageThatCannotCaptureRunsTheRequestUncaptured() throws Exception {
+        Path model = TestModels.storiesSized();
+        int[][] expected = SoloRuns.greedy(model, new int[][] {PROMPT}, new int[] {TOKENS}, 64);
+        HostSettings s = HostSettings.local(model, List.of(new LayerRange(0, 2), new LayerRange(2, 5)), 1)
+                .withBatch(4, 2, 64).withBackends(List.of("cpu", NoCaptureBackend.NAME));
+        try (PipelineHost host = PipelineHost.start(s)) {
+            PipelineClient client = new PipelineClient(host.system(), host.scheduler());
+            client.awaitReady(Duration.ofSeconds(30));
+            Tokens inspected = new Tokens();
+            Inspection inspection = client.submit("half", PROMPT, TOKENS, SamplingParams.greedy(), inspected, true);
+            assertInstanceOf(SequenceEvent.Finished.class, inspected.end.get(60, TimeUnit.SECONDS));
+            assertArrayEquals(expected[0], inspected.ids());
+            int queries = PROMPT.length + TOKENS - 1;
+            assertTrue(!inspection.awaitQueries(queries, 1_000), "layers 2-4 never report");
+            for (int q = 0; q < queries; q++) {
+                assertNotNull(inspection.row(1, 7, q), "the CPU stage's layers are captured");
+                assertEquals(null, inspection.row(2, 0, q), "the other stage's are not");
+            }
+            assertTrue(inspection.top().isEmpty());
+        }
+    }
+
     /** Records a request's tokens and end. */
     private static final class Tokens implements SequenceListener {
         final List<Integer> ids = new java.util.concurrent.CopyOnWriteArrayList<>();

@@ -9,6 +9,7 @@ import io.laminar.model.inspect.TopTokens;
  * top next-token probabilities and the token it chose. Sent by the stage straight to the request's
  * {@link AttentionCollector}, wherever that runs, so the scheduler carries none of it.
  *
+ * @param modelLayers the model's layer count, so that a reader knows how many to expect
  * @param firstLayer the stage's first layer, as an index into the whole model
  * @param layers     how many layers the stage computes
  * @param heads      query heads per layer
@@ -20,7 +21,7 @@ import io.laminar.model.inspect.TopTokens;
  *                   were wanted (empty on other stages)
  * @param chosen     the token chosen after each entry of {@code top}
  */
-public record AttentionReport(int firstLayer, int layers, int heads, int[] positions, int[] tokens, float[] weights,
+public record AttentionReport(int modelLayers, int firstLayer, int layers, int heads, int[] positions, int[] tokens, float[] weights,
                               TopTokens[] top, int[] chosen)
         implements AttentionCollector.Command, PipelineMessage {
 

@@ -55,7 +55,7 @@ public final class Inspection {
             notifyAll();
             return;
         }
-        int totalLayers = Math.max(layers, r.firstLayer() + r.layers());
+        int totalLayers = Math.max(layers, Math.max(r.modelLayers(), r.firstLayer() + r.layers()));
         if (totalLayers > rows.length) {
             rows = Arrays.copyOf(rows, totalLayers);
         }
@@ -122,7 +122,7 @@ public final class Inspection {
         return !truncated;
     }
 
-    /** How many of the first {@code limit} positions every layer's first head has. */
+    /** How many of the first {@code limit} positions every layer's first head has (a layer not reported has none). */
     private int queryCount(int limit) {
         if (rows.length == 0) {
             return 0;

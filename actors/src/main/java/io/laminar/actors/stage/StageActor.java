@@ -113,6 +113,8 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
     private final Sampler[] samplers;
     private final float[] logits;
     private final int[] greedyTokens;
+    /** Why this stage's backend could not capture a sequence, for the actor to log; null when it could. */
+    private volatile String captureRefused;
     /** Per KV slot, the capture of an inspected sequence, else null. */
     private final StepInspection[] inspections;
     private final ArrayDeque<Command> queue = new ArrayDeque<>();
@@ -338,10 +340,16 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
             int slot = h.slots()[i];
             SequenceOpening opening = h.openings() != null ? h.openings()[i] : null;
             if (opening != null && opening.inspector() != null) {
-                StepInspection capture = new StepInspection(opening.inspector(), runner.weights().range().start(),
+                StepInspection capture = new StepInspection(opening.inspector(), runner.config().layers(),
+                        runner.weights().range().start(),
                         runner.weights().range().size(), runner.config().heads());
-                runner.inspect(slot, capture); // a backend that cannot capture throws, failing the step
-                inspections[slot] = capture;
+                try {
+                    runner.inspect(slot, capture);
+                    inspections[slot] = capture;
+                } catch (UnsupportedOperationException cannot) {
+                    // The request runs on uninspected here; its rows of these layers stay empty.
+                    captureRefused = cannot.getMessage();
+                }
             }
             if (inspections[slot] != null) {
                 inspections[slot].token(h.positions()[i], h.tokens()[i]);
@@ -374,6 +382,11 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
 
     private Behavior<Command> onComputed(Computed c) {
         busy = false;
+        if (captureRefused != null) {
+            getContext().getLog().warn("stage {}: a request marked for inspection is not captured here: {}", name,
+                    captureRefused);
+            captureRefused = null;
+        }
         RunStep step = c.step();
         StepHeader h = step.header();
         if (c.failure() != null) {

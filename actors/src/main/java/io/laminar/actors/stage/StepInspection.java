@@ -17,6 +17,7 @@ import java.util.TreeMap;
  */
 final class StepInspection implements AttentionSink {
     final ActorRef<AttentionReport> collector;
+    private final int modelLayers;
     private final int firstLayer;
     private final int layers;
     private final int heads;
@@ -26,8 +27,9 @@ final class StepInspection implements AttentionSink {
     private final List<TopTokens> top = new ArrayList<>();
     private final List<Integer> chosen = new ArrayList<>();
 
-    StepInspection(ActorRef<AttentionReport> collector, int firstLayer, int layers, int heads) {
+    StepInspection(ActorRef<AttentionReport> collector, int modelLayers, int firstLayer, int layers, int heads) {
         this.collector = collector;
+        this.modelLayers = modelLayers;
         this.firstLayer = firstLayer;
         this.layers = layers;
         this.heads = heads;
@@ -73,7 +75,7 @@ final class StepInspection implements AttentionSink {
                 at += positions[i] + 1;
             }
         }
-        AttentionReport report = new AttentionReport(firstLayer, layers, heads, positions, ids, weights,
+        AttentionReport report = new AttentionReport(modelLayers, firstLayer, layers, heads, positions, ids, weights,
                 top.toArray(TopTokens[]::new), chosen.stream().mapToInt(Integer::intValue).toArray());
         rows.clear();
         tokens.clear();

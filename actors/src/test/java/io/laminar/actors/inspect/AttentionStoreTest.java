@@ -45,7 +45,7 @@ class AttentionStoreTest {
                 }
             }
         }
-        return new AttentionReport(firstLayer, layers, heads, positions, tokens, weights, new TopTokens[0], new int[0]);
+        return new AttentionReport(firstLayer + layers, firstLayer, layers, heads, positions, tokens, weights, new TopTokens[0], new int[0]);
     }
 
     @Test
@@ -53,7 +53,7 @@ class AttentionStoreTest {
         Inspection i = new Inspection("r", 3, 1_000);
         i.add(report(2, 3, 2, 0, 1, 2)); // the second stage's prompt chunk first
         i.add(report(0, 2, 2, 0, 1, 2));
-        i.add(new AttentionReport(2, 3, 2, new int[] {3}, new int[] {13}, new float[3 * 2 * 4],
+        i.add(new AttentionReport(5, 2, 3, 2, new int[] {3}, new int[] {13}, new float[3 * 2 * 4],
                 new TopTokens[] {new TopTokens(3, new int[] {7, 8}, new float[] {0.7f, 0.2f})}, new int[] {7}));
         assertEquals(5, i.layers());
         assertEquals(2, i.heads());

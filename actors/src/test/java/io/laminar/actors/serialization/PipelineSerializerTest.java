@@ -173,7 +173,7 @@ class PipelineSerializerTest {
 
         // 2 layers x 1 head, positions 1 and 2: 2 + 3 weights per layer
         float[] weights = {0.25f, 0.75f, 0.5f, 0.5f, 0.1f, 0.2f, 0.7f, 0.3f, 0.3f, 0.4f};
-        AttentionReport report = new AttentionReport(3, 2, 1, new int[] {1, 2}, new int[] {42, 43}, weights,
+        AttentionReport report = new AttentionReport(5, 3, 2, 1, new int[] {1, 2}, new int[] {42, 43}, weights,
                 new TopTokens[] {new TopTokens(2, new int[] {9, 8}, new float[] {0.6f, 0.3f})}, new int[] {9});
         AttentionReport r2 = roundTrip(f32, report);
         assertEquals(3, r2.firstLayer());
@@ -184,7 +184,7 @@ class PipelineSerializerTest {
         assertArrayEquals(new float[] {0.6f, 0.3f}, r2.top()[0].probabilities());
         assertArrayEquals(new int[] {9}, r2.chosen());
         byte[] bytes = f32.toBinary(report);
-        bytes[12] = 5; // a third position the weights do not cover
+        bytes[16] = 5; // a third position the weights do not cover
         assertThrows(NotSerializableException.class, () -> f32.fromBinary(bytes, f32.manifest(report)));
     }
 
