@@ -11,6 +11,7 @@ import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import io.laminar.actors.ComputeLane;
 import io.laminar.actors.inspect.AttentionReport;
+import io.laminar.kernels.VectorOps;
 import io.laminar.actors.PipelineMessage;
 import io.laminar.actors.metrics.LaminarMetrics;
 import io.laminar.actors.scheduler.PipelineScheduler;
@@ -320,7 +321,10 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
                     inspections[slot].sampled(TopTokens.of(h.positions()[i], logits, row * vocab, vocab,
                             TopTokens.DEFAULT_COUNT));
                 }
-                tokens[row] = allGreedy ? greedyTokens[row] : sampler.sample(logits, row * vocab);
+                // A plain greedy row beside sampled or inspected ones: the vectorized argmax, not the
+                // sampler's copy of the vocabulary (the same token: both take the lowest id on ties).
+                tokens[row] = allGreedy ? greedyTokens[row] : plainGreedy(sampler.params())
+                        ? VectorOps.argmax(logits, row * vocab, vocab) : sampler.sample(logits, row * vocab);
                 if (inspections[slot] != null) {
                     inspections[slot].chose(tokens[row]);
                 }
