@@ -7,6 +7,8 @@ import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.receptionist.Receptionist;
+import io.laminar.actors.inspect.AttentionStore;
+import io.laminar.actors.inspect.Inspection;
 import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.model.sampling.SamplingParams;
@@ -65,6 +67,18 @@ public final class PipelineClient {
     /** Submits a request; its events go to {@code listener}. */
     public void submit(String requestId, int[] promptIds, int maxTokens, SamplingParams sampling,
                        SequenceListener listener) {
+        submit(requestId, promptIds, maxTokens, sampling, listener, false);
+    }
+
+    /**
+     * Submits a request; its events go to {@code listener}. When {@code inspect}, its stages report
+     * its attention weights, kept in this process's {@link AttentionStore} under {@code requestId}
+     * (returned); otherwise returns null.
+     */
+    public Inspection submit(String requestId, int[] promptIds, int maxTokens, SamplingParams sampling,
+                             SequenceListener listener, boolean inspect) {
+        AttentionStore.Started started = inspect ? AttentionStore.get(system).start(system, requestId,
+                promptIds.length) : null;
         ActorRef<SequenceEvent> events = system.systemActorOf(Behaviors.receiveMessage(e -> {
             switch (e) {
                 case SequenceEvent.Token t -> {
@@ -72,16 +86,24 @@ public final class PipelineClient {
                     return Behaviors.same();
                 }
                 case SequenceEvent.Finished f -> {
+                    if (started != null) {
+                        started.inspection().finish();
+                    }
                     listener.onFinished(f);
                     return Behaviors.stopped();
                 }
                 case SequenceEvent.Failed f -> {
+                    if (started != null) {
+                        started.inspection().finish();
+                    }
                     listener.onFailed(f);
                     return Behaviors.stopped();
                 }
             }
         }), "request-" + NEXT.incrementAndGet(), Props.empty());
-        scheduler.tell(new PipelineScheduler.Submit(requestId, promptIds, maxTokens, sampling, events));
+        PipelineScheduler.Submit submit = new PipelineScheduler.Submit(requestId, promptIds, maxTokens, sampling, events);
+        scheduler.tell(started != null ? submit.inspectedBy(started.collector()) : submit);
+        return started != null ? started.inspection() : null;
     }
 
     public CompletionStage<PipelineScheduler.Status> status() {

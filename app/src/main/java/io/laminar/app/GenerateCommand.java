@@ -5,9 +5,11 @@ import io.laminar.actors.HostSettings;
 import io.laminar.actors.PipelineClient;
 import io.laminar.actors.PipelineHost;
 import io.laminar.actors.SequenceListener;
+import io.laminar.actors.inspect.Inspection;
 import io.laminar.actors.metrics.LaminarMetrics;
 import io.laminar.actors.scheduler.SchedulerSettings;
 import io.laminar.actors.scheduler.SequenceEvent;
+import io.laminar.app.inspect.AttentionJson;
 import io.laminar.model.LoadedModel;
 import io.laminar.model.chat.ChatMessage;
 import io.laminar.model.exec.LayerRange;
@@ -20,8 +22,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -75,6 +80,9 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Speculative decoding with drafts from the text itself: check up to N tokens that followed the latest earlier occurrence of the last tokens, in one step; the same output, in fewer steps when text repeats. 0 turns it off (default: ${DEFAULT-VALUE}).")
     int promptLookup;
 
+    @Option(names = "--attention", paramLabel = "FILE", description = "Capture the attention weights of every layer and head for every token, and the top next-token probabilities of each step, and write them to FILE as JSON (docs/dashboard.md). CPU stages only.")
+    Path attention;
+
     @Option(names = "--json", description = "Print one JSON object at the end (prompt_ids, gen_ids, text, speeds) instead of streaming.")
     boolean json;
 
@@ -119,7 +127,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 client.awaitReady(Duration.ofSeconds(30));
                 List<Integer> ids = new ArrayList<>();
                 CompletableFuture<SequenceEvent> end = new CompletableFuture<>();
-                client.submit("generate", promptIds, maxTokens, sampling, new SequenceListener() {
+                Inspection inspection = client.submit("generate", promptIds, maxTokens, sampling, new SequenceListener() {
                     @Override
                     public void onToken(int index, int tokenId) {
                         ids.add(tokenId);
@@ -135,7 +143,7 @@ public final class GenerateCommand implements Callable<Integer> {
                     public void onFailed(SequenceEvent.Failed failed) {
                         end.complete(failed);
                     }
-                });
+                }, attention != null);
                 SequenceEvent result = end.get();
                 if (result instanceof SequenceEvent.Failed f) {
                     throw new IllegalStateException(f.code() + ": " + f.message());
@@ -143,6 +151,9 @@ public final class GenerateCommand implements Callable<Integer> {
                 SequenceEvent.Finished r = (SequenceEvent.Finished) result;
                 GenerationStats stats = new GenerationStats(r.promptTokens(), r.generatedTokens(), r.promptNanos(),
                         r.generateNanos());
+                if (attention != null) {
+                    writeAttention(m, inspection, promptIds.length + ids.size() - 1);
+                }
                 String rest = decoder.flush();
                 text.append(rest);
                 if (json) {
@@ -165,6 +176,17 @@ public final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Waits for every stage's last report (they may trail the end of the request), then writes the file. */
+    private void writeAttention(LoadedModel m, Inspection inspection, int queries) throws Exception {
+        if (!inspection.awaitQueries(queries, 30_000)) {
+            System.err.println("laminar: the attention capture is incomplete"
+                    + (inspection.truncated() ? " (over its size bound)" : ""));
+        }
+        try (OutputStream out = Files.newOutputStream(attention)) {
+            AttentionJson.write(inspection, id -> m.tokenizer().decode(new int[] {id}, true), out);
+        }
     }
 
     private int[] encodePrompt(LoadedModel m) {

@@ -6,6 +6,7 @@ import io.laminar.actors.serialization.ActivationFormat;
 import io.laminar.app.http.HealthRoute;
 import io.laminar.app.http.HttpFront;
 import io.laminar.app.http.MetricsRoute;
+import io.laminar.app.http.dashboard.Dashboard;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.StageBackend;
 import picocli.CommandLine.Command;
@@ -117,7 +118,8 @@ public final class NodeCommand implements Callable<Integer> {
                 member.stop();
             }));
             if (front != null) {
-                System.out.println("http: " + front.url());
+                Dashboard.addToNode(front, member::current);
+                System.out.println("http: " + front.url() + " (/metrics, /health/live, /health/ready, /dashboard)");
             }
             return member.run(node -> {
                 System.out.printf(Locale.ROOT, "laminar node up at %s:%d roles=%s layers=%s model=%s%n", host, node.port(),

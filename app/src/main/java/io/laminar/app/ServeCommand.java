@@ -10,6 +10,8 @@ import io.laminar.app.http.HttpAddress;
 import io.laminar.app.http.HealthRoute;
 import io.laminar.app.http.HttpFront;
 import io.laminar.app.http.MetricsRoute;
+import io.laminar.app.http.dashboard.Dashboard;
+import io.laminar.app.http.dashboard.DashboardRoute;
 import io.laminar.app.http.openai.OpenAiDoor;
 import io.laminar.app.http.openai.OpenAiSettings;
 import io.laminar.app.kafka.KafkaSettings;
@@ -124,6 +126,9 @@ public final class ServeCommand implements Callable<Integer> {
             try (LaminarServer server = LaminarServer.start(options, announcing(health));
                  OpenAiDoor door = front == null ? null : OpenAiDoor.open(front, doorSettings, server.kafka())) {
                 server.closedByOwnerOnly();
+                if (front != null) {
+                    Dashboard.addTo(front, server.pipeline(), server.kafka(), doorSettings.keys());
+                }
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     // The door keeps streaming what this serve finishes during the drain.
                     stopGracefully(server, drain);
@@ -135,6 +140,7 @@ public final class ServeCommand implements Callable<Integer> {
                 if (front != null) {
                     System.out.println("openai: " + front.url() + "/v1 (OpenAI-compatible, model "
                             + doorSettings.servedModel() + ")");
+                    System.out.println("dashboard: " + front.url() + DashboardRoute.PATH);
                 }
                 System.out.println("laminar serve: " + model.path().getFileName() + " ready; requests on "
                         + server.kafka().requestsTopic() + ", responses on " + server.kafka().responsesTopic());

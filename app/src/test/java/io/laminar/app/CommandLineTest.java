@@ -97,6 +97,47 @@ class CommandLineTest {
         }
     }
 
+    /** {@code --attention} writes every layer's and head's weights for every query token, rows summing to 1. */
+    @Test
+    void generateWritesTheAttentionOfATwoStageRun() throws Exception {
+        Path file = tmp.resolve("attention.json");
+        Run r = run("generate", "-m", TestModels.storiesSized().toString(), "-p", "ab cd e fg", "-n", "6", "--temp",
+                "0", "--json", "--stages", "2", "-t", "1", "--attention", file.toString());
+        assertEquals(0, r.code(), r.out());
+        JsonNode gen = new ObjectMapper().readTree(lastLine(r.out()));
+        JsonNode a = new ObjectMapper().readTree(file.toFile());
+        int prompt = gen.get("prompt_ids").size();
+        assertEquals(prompt, a.get("prompt_tokens").asInt());
+        assertEquals(5, a.get("layers").asInt());
+        assertEquals(8, a.get("heads").asInt());
+        assertEquals(prompt + 6, a.get("tokens").size(), "the prompt and every generated token");
+        List<Integer> generated = new java.util.ArrayList<>();
+        for (int p = prompt; p < a.get("tokens").size(); p++) {
+            generated.add(a.get("tokens").get(p).get("id").asInt());
+        }
+        assertEquals(ids(gen.get("gen_ids")), generated);
+        assertEquals(5, a.get("attention").size());
+        for (JsonNode layer : a.get("attention")) {
+            assertEquals(8, layer.size());
+            for (JsonNode head : layer) {
+                assertEquals(prompt + 5, head.size(), "the last token chosen is never a query");
+                for (int q = 0; q < head.size(); q++) {
+                    assertEquals(q + 1, head.get(q).size());
+                    double sum = 0;
+                    for (JsonNode w : head.get(q)) {
+                        sum += w.asDouble();
+                    }
+                    assertEquals(1, sum, 1e-5);
+                }
+            }
+        }
+        assertEquals(6, a.get("top").size());
+        for (JsonNode step : a.get("top")) {
+            assertEquals(step.get("chosen").asInt(), step.get("candidates").get(0).get("id").asInt(), "greedy");
+            assertTrue(step.get("candidates").get(0).has("text"));
+        }
+    }
+
     @Test
     void benchPrintsMediansAsJson() throws Exception {
         Run r = run("bench", "-m", TestModels.storiesSized().toString(), "-p", "16", "-n", "8", "-r", "2", "-t", "1",

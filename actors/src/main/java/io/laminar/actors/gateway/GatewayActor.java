@@ -307,8 +307,8 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 RequestDefaults.seed(req).orElseGet(s::defaultSeed));
         s.submitted = true;
         s.resumedAfter = s.receivedCount;
-        s.submit = new PipelineScheduler.Submit(s.id, ids, java.util.Arrays.copyOf(s.received, s.receivedCount),
-                RequestDefaults.maxTokens(req), sampling, events);
+        s.submit = GatewayInspection.mark(getContext().getSystem(), s, req, new PipelineScheduler.Submit(s.id, ids,
+                java.util.Arrays.copyOf(s.received, s.receivedCount), RequestDefaults.maxTokens(req), sampling, events));
         metrics.promptTokens(ids.length);
         scheduler.tell(s.submit);
     }
@@ -456,8 +456,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
 
     private void write(Session s, ResponseEvent event) {
         s.pendingWrites++;
-        writer.respond(s.requestId != null ? s.requestId.getBytes(StandardCharsets.UTF_8) : s.recordKey, event,
-                s.id, this::acknowledge);
+        writer.respond(s.responseKey(), event, s.source(), s.id, this::acknowledge);
     }
 
     /** Called on a producer thread: turn the acknowledgement into a message. */
@@ -479,6 +478,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         s.pendingWrites--;
         if (s.finalQueued && s.pendingWrites == 0) {
             sessions.remove(s.id);
+            GatewayInspection.finished(s);
             if (s.holdsId) {
                 if (s.writeFailed || (s.failed && s.tokensSent == 0)) {
                     // Events not all written: the record is served again after a restart. Failed before its

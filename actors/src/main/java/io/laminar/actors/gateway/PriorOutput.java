@@ -10,6 +10,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
@@ -32,8 +33,10 @@ import java.util.Set;
  * <p>Events of a request are keyed by its id, so they all lie in one responses partition, the one
  * the producer's default partitioner picks for that key, and in order. They were written after the
  * request record, so reading from the record's timestamp (less {@link #CLOCK_MARGIN}, for clocks of
- * different hosts) to the end finds them all. Runs on the poller's thread with a consumer of its
- * own (assigned partitions, no group, nothing committed).
+ * different hosts) to the end finds them all. Several records may carry one request id (a
+ * repeat served again once its first was forgotten, say): each event names the record it answers
+ * in its {@value DeadLetter#HEADER_SOURCE} header, and only the record's own count. Runs on the
+ * poller's thread with a consumer of its own (assigned partitions, no group, nothing committed).
  */
 final class PriorOutput implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PriorOutput.class);
@@ -56,8 +59,16 @@ final class PriorOutput implements AutoCloseable {
         }
     }
 
-    /** A request to look up: its id and the timestamp of its record. */
-    record Lookup(String requestId, long recordTimestampMs) {
+    /**
+     * A request to look up: its id, the timestamp of its record, and the record as
+     * {@link #source(String, int, long)} names it.
+     */
+    record Lookup(String requestId, long recordTimestampMs, String source) {
+    }
+
+    /** A request record as the {@value DeadLetter#HEADER_SOURCE} header of the events answering it names it. */
+    static String source(String topic, int partition, long offset) {
+        return topic + "-" + partition + "@" + offset;
     }
 
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -74,7 +85,7 @@ final class PriorOutput implements AutoCloseable {
         this.codec = codec;
     }
 
-    /** The events written for each of {@code lookups} (requests with none are left out). */
+    /** The events written for each of {@code lookups}, by source (records with none are left out). */
     Map<String, Written> find(List<Lookup> lookups) {
         if (lookups.isEmpty()) {
             return Map.of();
@@ -84,26 +95,27 @@ final class PriorOutput implements AutoCloseable {
             return Map.of();
         }
         Map<TopicPartition, Long> since = new HashMap<>();
-        Map<String, Collector> wanted = new HashMap<>();
+        Map<String, List<Collector>> wanted = new HashMap<>();
         for (Lookup l : lookups) {
             byte[] key = l.requestId().getBytes(StandardCharsets.UTF_8);
             // The producer's default partitioner for a keyed record.
             TopicPartition tp = new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key)) % partitions.size());
             since.merge(tp, Math.max(0, l.recordTimestampMs() - CLOCK_MARGIN.toMillis()), Math::min);
-            wanted.put(l.requestId(), new Collector(l.recordTimestampMs()));
+            wanted.computeIfAbsent(l.requestId(), id -> new ArrayList<>())
+                    .add(new Collector(l.recordTimestampMs(), l.source()));
         }
         read(since, wanted);
         Map<String, Written> found = new HashMap<>();
-        wanted.forEach((id, c) -> {
+        wanted.values().forEach(collectors -> collectors.forEach(c -> {
             Written w = c.written();
             if (!w.isEmpty()) {
-                found.put(id, w);
+                found.put(c.source, w);
             }
-        });
+        }));
         return found;
     }
 
-    private void read(Map<TopicPartition, Long> since, Map<String, Collector> wanted) {
+    private void read(Map<TopicPartition, Long> since, Map<String, List<Collector>> wanted) {
         Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(since);
         Map<TopicPartition, Long> ends = consumer.endOffsets(since.keySet());
         List<TopicPartition> toRead = new ArrayList<>();
@@ -130,9 +142,16 @@ final class PriorOutput implements AutoCloseable {
                 if (r.key() == null || r.value() == null) {
                     continue;
                 }
-                Collector c = wanted.get(new String(r.key(), StandardCharsets.UTF_8));
-                if (c != null) {
-                    c.accept(r.value(), codec);
+                List<Collector> collectors = wanted.get(new String(r.key(), StandardCharsets.UTF_8));
+                if (collectors != null) {
+                    Header header = r.headers().lastHeader(DeadLetter.HEADER_SOURCE);
+                    String source = header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+                    for (Collector c : collectors) {
+                        // Events without the header come from a gateway that did not write it: by id alone.
+                        if (source == null || source.equals(c.source)) {
+                            c.accept(r.value(), codec);
+                        }
+                    }
                 }
             }
             open.removeIf(tp -> consumer.position(tp) >= ends.get(tp));
@@ -148,13 +167,15 @@ final class PriorOutput implements AutoCloseable {
     /** Gathers one request's events as they are read. */
     private static final class Collector {
         private final long recordTimestampMs;
+        private final String source;
         private int[] tokens = new int[16];
         private int count;
         private boolean ended;
         private long firstTokenAtMs;
 
-        Collector(long recordTimestampMs) {
+        Collector(long recordTimestampMs, String source) {
             this.recordTimestampMs = recordTimestampMs;
+            this.source = source;
         }
 
         void accept(byte[] value, ResponseCodec codec) {

@@ -162,7 +162,8 @@ final class RequestPoller implements Runnable {
                     batch.add(r);
                     decoded.add(d);
                     if (d instanceof RequestDecodeResult.Accepted acc && inherited(r)) {
-                        lookups.add(new PriorOutput.Lookup(acc.request().getRequestId(), r.timestamp()));
+                        lookups.add(new PriorOutput.Lookup(acc.request().getRequestId(), r.timestamp(),
+                                PriorOutput.source(r.topic(), r.partition(), r.offset())));
                     }
                 }
                 Map<String, PriorOutput.Written> prior = lookUp(lookups);
@@ -171,7 +172,7 @@ final class RequestPoller implements Runnable {
                     ConsumerRecord<byte[], byte[]> r = batch.get(i);
                     boolean inherited = inherited(r);
                     PriorOutput.Written written = inherited && decoded.get(i) instanceof RequestDecodeResult.Accepted acc
-                            ? prior.get(acc.request().getRequestId()) : null;
+                            ? prior.get(PriorOutput.source(r.topic(), r.partition(), r.offset())) : null;
                     inFlight.incrementAndGet();
                     sink.accept(new Received(new TopicPartition(r.topic(), r.partition()), r.offset(), r.key(),
                             r.value(), decoded.get(i), inherited && r.timestamp() > 0 ? Math.min(now, r.timestamp()) : now, written));

@@ -58,12 +58,17 @@ final class ResponseWriter implements AutoCloseable {
 
     /**
      * Writes {@code event} under {@code key}: its request id, or the request record's own key when
-     * the id could not be read (null, unkeyed, when the record had none either).
+     * the id could not be read (null, unkeyed, when the record had none either). The header
+     * {@value DeadLetter#HEADER_SOURCE} names the request record answered ({@code source}, as
+     * topic-partition@offset): one id may come in several records, and a gateway that takes a
+     * partition over reads back each record's own events by it ({@link PriorOutput}).
      */
-    void respond(byte[] key, ResponseEvent event, String session, BiConsumer<String, Throwable> done) {
+    void respond(byte[] key, ResponseEvent event, String source, String session, BiConsumer<String, Throwable> done) {
         byte[] value = serializer.serialize(responses, event);
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(responses, key, value);
+        record.headers().add(DeadLetter.HEADER_SOURCE, source.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         try {
-            sender.execute(() -> send(new ProducerRecord<>(responses, key, value), session, done));
+            sender.execute(() -> send(record, session, done));
         } catch (RejectedExecutionException closed) {
             // The gateway stopped writing to hand its unfinished requests off: the next owner of the
             // partition resumes each after the last event written, so nothing more may be written

@@ -46,6 +46,8 @@ final class Session {
     /** Tokens the latest submission carried, generated before it: its run's times do not cover them. */
     int resumedAfter;
     FinishReason endedBy;
+    /** Where its attention weights are kept when it asked for inspection, else null. */
+    io.laminar.actors.inspect.Inspection inspection;
     io.laminar.schemas.FinishReason stopReason;
 
     Session(String id, TopicPartition partition, long offset, long receivedAtMs) {
@@ -53,6 +55,16 @@ final class Session {
         this.partition = partition;
         this.offset = offset;
         this.receivedAtMs = receivedAtMs;
+    }
+
+    /** The key of its response records: its request id, or its record's own key when the id could not be read. */
+    byte[] responseKey() {
+        return requestId != null ? requestId.getBytes(java.nio.charset.StandardCharsets.UTF_8) : recordKey;
+    }
+
+    /** Its record, as the events answering it name it ({@link PriorOutput#source}). */
+    String source() {
+        return PriorOutput.source(partition.topic(), partition.partition(), offset);
     }
 
     /**

@@ -60,7 +60,11 @@ final class Pipeline {
         this.stepIds = stepIds;
         PromptLookup lookup = draftTokens > 0 ? new PromptLookup(draftTokens) : null;
         this.drafter = lookup == null ? null : (s, limit, out) -> {
-            int n = admission.running(s.slot()).draft(lookup, limit, out);
+            Sequence sequence = admission.running(s.slot());
+            if (sequence.request.inspector() != null) {
+                return 0; // its attention is captured per position: a rejected draft's would mislead
+            }
+            int n = sequence.draft(lookup, limit, out);
             admission.metrics().drafted(n);
             return n;
         };
@@ -251,7 +255,8 @@ final class Pipeline {
                 if (openings == null) {
                     openings = new SequenceOpening[builder.size()];
                 }
-                openings[i] = new SequenceOpening(s.request.sampling(), s.request.resumeFrom().length);
+                openings[i] = new SequenceOpening(s.request.sampling(), s.request.resumeFrom().length,
+                        s.request.inspector());
                 s.samplingSent = true;
                 s.firstStepNanos = now;
             }

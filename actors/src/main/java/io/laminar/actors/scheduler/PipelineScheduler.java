@@ -58,22 +58,37 @@ public final class PipelineScheduler {
      * state after them, giving the tokens an uninterrupted run gives. {@code maxTokens} counts them.
      *
      * @param resumeFrom the first tokens an earlier run of this request generated; empty for a new request
+     * @param inspector  where the stages send the request's attention weights
+     *                   ({@link io.laminar.actors.inspect.AttentionReport}); null when it is not inspected
      */
     public record Submit(String requestId, int[] promptIds, int[] resumeFrom, int maxTokens, SamplingParams sampling,
-                         ActorRef<SequenceEvent> replyTo) implements Command, PipelineMessage {
+                         ActorRef<SequenceEvent> replyTo,
+                         ActorRef<io.laminar.actors.inspect.AttentionReport> inspector)
+            implements Command, PipelineMessage {
         public Submit {
             resumeFrom = resumeFrom == null ? new int[0] : resumeFrom;
+        }
+
+        /** A request not inspected. */
+        public Submit(String requestId, int[] promptIds, int[] resumeFrom, int maxTokens, SamplingParams sampling,
+                      ActorRef<SequenceEvent> replyTo) {
+            this(requestId, promptIds, resumeFrom, maxTokens, sampling, replyTo, null);
         }
 
         /** A new request. */
         public Submit(String requestId, int[] promptIds, int maxTokens, SamplingParams sampling,
                       ActorRef<SequenceEvent> replyTo) {
-            this(requestId, promptIds, new int[0], maxTokens, sampling, replyTo);
+            this(requestId, promptIds, new int[0], maxTokens, sampling, replyTo, null);
         }
 
         /** This request resuming after {@code generated}, the tokens its earlier run generated. */
         public Submit resumingAfter(int[] generated) {
-            return new Submit(requestId, promptIds, generated, maxTokens, sampling, replyTo);
+            return new Submit(requestId, promptIds, generated, maxTokens, sampling, replyTo, inspector);
+        }
+
+        /** This request, marked for inspection: its attention weights go to {@code to}. */
+        public Submit inspectedBy(ActorRef<io.laminar.actors.inspect.AttentionReport> to) {
+            return new Submit(requestId, promptIds, resumeFrom, maxTokens, sampling, replyTo, to);
         }
     }
 

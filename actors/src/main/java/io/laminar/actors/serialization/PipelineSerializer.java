@@ -5,6 +5,7 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorRefResolver;
 import akka.actor.typed.javadsl.Adapter;
 import akka.serialization.SerializerWithStringManifest;
+import io.laminar.actors.inspect.AttentionReport;
 import io.laminar.actors.placement.PlacementAgent;
 import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
@@ -50,6 +51,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
     private static final String GET_OFFER = "O";
     private static final String OFFER = "o";
     private static final String ASSIGN = "A";
+    private static final String ATTENTION = "a";
 
     private final ActorRefResolver resolver;
     private final ActivationFormat wireFormat;
@@ -89,13 +91,14 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
             case PlacementAgent.GetOffer ignored -> GET_OFFER;
             case PlacementAgent.Offer ignored -> OFFER;
             case PlacementAgent.Assign ignored -> ASSIGN;
+            case AttentionReport ignored -> ATTENTION;
             default -> throw new IllegalArgumentException("not a Laminar pipeline message: " + o.getClass());
         };
     }
 
     @Override
     public byte[] toBinary(Object o) {
-        Writer w = new Writer(o instanceof StageActor.RunStep s ? 256 + s.hidden().length * 4 + s.header().size() * 32 : 256);
+        WireWriter w = new WireWriter(resolver, o instanceof StageActor.RunStep s ? 256 + s.hidden().length * 4 + s.header().size() * 32 : 256);
         switch (o) {
             case StageActor.RunStep m -> {
                 writeHeader(w, m.header());
@@ -131,6 +134,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
                 w.i32(m.maxTokens());
                 writeSampling(w, m.sampling());
                 w.ref(m.replyTo());
+                w.optionalRef(m.inspector());
             }
             case PipelineScheduler.GetStatus m -> w.ref(m.replyTo());
             case PipelineScheduler.Cancel m -> w.string(m.requestId());
@@ -180,6 +184,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
                 w.i32(m.start());
                 w.i32(m.end());
             }
+            case AttentionReport m -> AttentionReportCodec.write(w, m);
             default -> throw new IllegalArgumentException("not a Laminar pipeline message: " + o.getClass());
         }
         return w.bytes();
@@ -187,7 +192,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
 
     @Override
     public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
-        Reader r = new Reader(bytes);
+        WireReader r = new WireReader(resolver, bytes);
         try {
             return switch (manifest) {
                 case RUN_STEP -> new StageActor.RunStep(readHeader(r), readActivations(r),
@@ -197,7 +202,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
                 case STAGE_INFO -> new StageInfo(r.ref(), r.string(), r.string(), r.i32(), r.i32(), r.i32(),
                         r.i32(), r.i32(), r.i32(), r.i32(), r.i32());
                 case SUBMIT -> new PipelineScheduler.Submit(r.string(), r.ints(), r.ints(), r.i32(), readSampling(r),
-                        r.ref());
+                        r.ref(), r.optionalRef());
                 case GET_STATUS -> new PipelineScheduler.GetStatus(r.ref());
                 case CANCEL -> new PipelineScheduler.Cancel(r.string());
                 case STATUS -> new PipelineScheduler.Status(r.u8() == 1, r.string(), r.i32(), r.i32());
@@ -211,6 +216,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
                 case GET_OFFER -> new PlacementAgent.GetOffer(r.ref());
                 case OFFER -> new PlacementAgent.Offer(r.ref(), r.string(), r.i64());
                 case ASSIGN -> new PlacementAgent.Assign(r.i32(), r.i32());
+                case ATTENTION -> AttentionReportCodec.read(r);
                 default -> throw new NotSerializableException("unknown Laminar manifest '" + manifest + "'");
             };
         } catch (BufferUnderflowException | IllegalArgumentException | IndexOutOfBoundsException e) {
@@ -225,7 +231,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
 
     // ---- step parts -------------------------------------------------------------------------
 
-    private static void writeHeader(Writer w, StepHeader h) {
+    private void writeHeader(WireWriter w, StepHeader h) {
         int n = h.size();
         w.i64(h.stepId());
         w.i32(h.lane());
@@ -249,12 +255,13 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
                 if (o != null) {
                     writeSampling(w, o.sampling());
                     w.i32(o.generatedBefore());
+                    w.optionalRef(o.inspector());
                 }
             }
         }
     }
 
-    private static StepHeader readHeader(Reader r) {
+    private StepHeader readHeader(WireReader r) {
         long stepId = r.i64();
         int lane = r.i32();
         int n = r.i32();
@@ -274,7 +281,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
             openings = new SequenceOpening[n];
             for (int i = 0; i < n; i++) {
                 if (r.u8() == 1) {
-                    openings[i] = new SequenceOpening(readSampling(r), r.i32());
+                    openings[i] = new SequenceOpening(readSampling(r), r.i32(), r.optionalRef());
                 }
             }
         }
@@ -305,13 +312,13 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
         };
     }
 
-    private void writeActivations(Writer w, float[] x) {
+    private void writeActivations(WireWriter w, float[] x) {
         w.u8(wireFormat.id());
         w.i32(x.length);
         wireFormat.put(w.reserve(x.length * wireFormat.bytesPerValue()), x);
     }
 
-    private static float[] readActivations(Reader r) {
+    private static float[] readActivations(WireReader r) {
         ActivationFormat format = ActivationFormat.ofId(r.u8());
         int n = r.i32();
         if (n < 0 || (long) n * format.bytesPerValue() > r.remaining()) {
@@ -322,7 +329,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
         return x;
     }
 
-    private static void writeSampling(Writer w, SamplingParams p) {
+    private static void writeSampling(WireWriter w, SamplingParams p) {
         w.f32(p.temperature());
         w.i32(p.topK());
         w.f32(p.topP());
@@ -332,155 +339,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
         w.i64(p.seed());
     }
 
-    private static SamplingParams readSampling(Reader r) {
+    private static SamplingParams readSampling(WireReader r) {
         return new SamplingParams(r.f32(), r.i32(), r.f32(), r.f32(), r.f32(), r.i32(), r.i64());
-    }
-
-    // ---- primitives -------------------------------------------------------------------------
-
-    private final class Writer {
-        private ByteBuffer buffer;
-
-        Writer(int capacity) {
-            buffer = ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN);
-        }
-
-        ByteBuffer reserve(int bytes) {
-            if (buffer.remaining() < bytes) {
-                ByteBuffer bigger = ByteBuffer.allocate(Math.max(buffer.capacity() * 2, buffer.position() + bytes + 64))
-                        .order(ByteOrder.LITTLE_ENDIAN);
-                buffer.flip();
-                bigger.put(buffer);
-                buffer = bigger;
-            }
-            return buffer;
-        }
-
-        void u8(int v) {
-            reserve(1).put((byte) v);
-        }
-
-        void i32(int v) {
-            reserve(4).putInt(v);
-        }
-
-        void i64(long v) {
-            reserve(8).putLong(v);
-        }
-
-        void f32(float v) {
-            reserve(4).putFloat(v);
-        }
-
-        void raw(byte[] b) {
-            reserve(b.length).put(b);
-        }
-
-        void intsRaw(int[] a) {
-            ByteBuffer b = reserve(a.length * 4);
-            b.asIntBuffer().put(a);
-            b.position(b.position() + a.length * 4);
-        }
-
-        void ints(int[] a) {
-            i32(a.length);
-            intsRaw(a);
-        }
-
-        void string(String s) {
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            i32(b.length);
-            raw(b);
-        }
-
-        void ref(ActorRef<?> ref) {
-            string(resolver.toSerializationFormat(ref));
-        }
-
-        void refs(List<? extends ActorRef<?>> refs) {
-            i32(refs.size());
-            for (ActorRef<?> r : refs) {
-                ref(r);
-            }
-        }
-
-        byte[] bytes() {
-            byte[] out = new byte[buffer.position()];
-            buffer.flip();
-            buffer.get(out);
-            return out;
-        }
-    }
-
-    private final class Reader {
-        final ByteBuffer buffer;
-
-        Reader(byte[] bytes) {
-            buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        }
-
-        int remaining() {
-            return buffer.remaining();
-        }
-
-        int u8() {
-            return buffer.get() & 0xff;
-        }
-
-        int i32() {
-            return buffer.getInt();
-        }
-
-        long i64() {
-            return buffer.getLong();
-        }
-
-        float f32() {
-            return buffer.getFloat();
-        }
-
-        byte[] raw(int n) {
-            byte[] b = new byte[n];
-            buffer.get(b);
-            return b;
-        }
-
-        int[] intsRaw(int n) {
-            if (n < 0 || (long) n * 4 > buffer.remaining()) {
-                throw new IllegalArgumentException("array of " + n + " ints in " + buffer.remaining() + " bytes");
-            }
-            int[] a = new int[n];
-            buffer.asIntBuffer().get(a);
-            buffer.position(buffer.position() + n * 4);
-            return a;
-        }
-
-        int[] ints() {
-            return intsRaw(i32());
-        }
-
-        String string() {
-            int n = i32();
-            if (n < 0 || n > buffer.remaining()) {
-                throw new IllegalArgumentException("string of " + n + " bytes in " + buffer.remaining());
-            }
-            return new String(raw(n), StandardCharsets.UTF_8);
-        }
-
-        <T> ActorRef<T> ref() {
-            return resolver.resolveActorRef(string());
-        }
-
-        <T> List<ActorRef<T>> refs() {
-            int n = i32();
-            if (n < 0 || n > buffer.remaining() / 4) {
-                throw new IllegalArgumentException(n + " actor references in " + buffer.remaining() + " bytes");
-            }
-            List<ActorRef<T>> refs = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                refs.add(ref());
-            }
-            return List.copyOf(refs);
-        }
     }
 }

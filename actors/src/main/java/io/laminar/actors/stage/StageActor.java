@@ -10,6 +10,8 @@ import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import io.laminar.actors.ComputeLane;
+import io.laminar.actors.inspect.AttentionReport;
+import io.laminar.kernels.VectorOps;
 import io.laminar.actors.PipelineMessage;
 import io.laminar.actors.metrics.LaminarMetrics;
 import io.laminar.actors.scheduler.PipelineScheduler;
@@ -18,10 +20,12 @@ import io.laminar.model.exec.StageExecutor;
 import io.laminar.model.exec.StageWarmUp;
 import io.laminar.model.exec.TokenBatch;
 import io.laminar.model.exec.WarmUpBudget;
+import io.laminar.model.inspect.TopTokens;
 import io.laminar.model.sampling.Sampler;
 import io.laminar.model.sampling.SamplingParams;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -90,7 +94,11 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
      * What the compute lane hands back: the updated activations, or the sampled tokens of the last
      * stage, and how long the math took.
      */
-    private record StepResult(float[] hidden, int[] slots, int[] tokens, long nanos) {
+    private record StepResult(float[] hidden, int[] slots, int[] tokens, long nanos, List<Report> reports) {
+    }
+
+    /** An inspected sequence's capture of one step, for its collector. */
+    private record Report(ActorRef<AttentionReport> to, AttentionReport report) {
     }
 
     /** The key under which stages of model {@code modelId} register with the receptionist. */
@@ -108,6 +116,10 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
     /** Logits rows of the last stage: one per sequence, more in a step with drafts (grown then). */
     private float[] logits;
     private final int[] greedyTokens;
+    /** Why this stage's backend could not capture a sequence, for the actor to log; null when it could. */
+    private volatile String captureRefused;
+    /** Per KV slot, the capture of an inspected sequence, else null. */
+    private final StepInspection[] inspections;
     private final ArrayDeque<Command> queue = new ArrayDeque<>();
     private final LaminarMetrics.Stage metrics;
     private boolean busy;
@@ -126,6 +138,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
         this.samplers = last ? new Sampler[kv.maxSequences()] : null;
         this.logits = last ? new float[kv.maxSequences() * runner.config().vocabSize()] : null;
         this.greedyTokens = last ? new int[runner.maxBatch()] : null;
+        this.inspections = new StepInspection[kv.maxSequences()];
         this.metrics = LaminarMetrics.get(context.getSystem()).stage(name);
         if (warmUp.isNone()) {
             register();
@@ -232,6 +245,10 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
             if (next instanceof ReleaseSlots r) {
                 for (int slot : r.slots()) {
                     runner.kvCache().release(slot);
+                    if (inspections[slot] != null) {
+                        runner.inspect(slot, null);
+                        inspections[slot] = null;
+                    }
                     if (samplers != null) {
                         samplers[slot] = null;
                     }
@@ -270,9 +287,10 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
             throw new IllegalArgumentException("activations of " + hidden.length + " floats do not match "
                     + h.size() + " entries of width " + dim);
         }
+        boolean inspected = openInspections(h);
         runner.forward(batch, hidden);
         if (!runner.weights().last()) {
-            return new StepResult(hidden, null, null, System.nanoTime() - start);
+            return new StepResult(hidden, null, null, System.nanoTime() - start, reports(inspected, h));
         }
         int vocab = runner.config().vocabSize();
         boolean allGreedy = true;
@@ -286,7 +304,8 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
                 throw new IllegalStateException("no sampler for slot " + slot + ": its opening entry never arrived");
             }
             if (h.logits()[i]) {
-                allGreedy &= plainGreedy(samplers[slot].params());
+                // an inspected sequence wants its probabilities, so the logits come to the host
+                allGreedy &= plainGreedy(samplers[slot].params()) && inspections[slot] == null;
             }
         }
         // Plain greedy steps need no logits on the host: the stage sends back token ids only.
@@ -319,13 +338,68 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
             sampler.accept(h.tokens()[i]);
             if (h.logits()[i]) {
                 slots[kept] = slot;
-                tokens[kept] = allGreedy ? greedyTokens[row] : sampler.sample(logits, row * vocab);
+                if (inspections[slot] != null) { // before sampling, which may rescale the logits
+                    inspections[slot].sampled(TopTokens.of(h.positions()[i], logits, row * vocab, vocab,
+                            TopTokens.DEFAULT_COUNT));
+                }
+                // A plain greedy row beside sampled or inspected ones: the vectorized argmax, not the
+                // sampler's copy of the vocabulary (the same token: both take the lowest id on ties).
+                tokens[kept] = allGreedy ? greedyTokens[row] : plainGreedy(sampler.params())
+                        ? VectorOps.argmax(logits, row * vocab, vocab) : sampler.sample(logits, row * vocab);
+                if (inspections[slot] != null) {
+                    inspections[slot].chose(tokens[kept]);
+                }
                 kept++;
                 row++;
             }
         }
         return new StepResult(null, kept == rows ? slots : Arrays.copyOf(slots, kept),
-                kept == rows ? tokens : Arrays.copyOf(tokens, kept), System.nanoTime() - start);
+                kept == rows ? tokens : Arrays.copyOf(tokens, kept), System.nanoTime() - start, reports(inspected, h));
+    }
+
+    /**
+     * Starts capturing the sequences this step opens marked for inspection, and notes the tokens of
+     * every inspected one in it. Returns whether the step has any: the only cost for those without.
+     */
+    private boolean openInspections(StepHeader h) {
+        boolean any = false;
+        for (int i = 0; i < h.size(); i++) {
+            int slot = h.slots()[i];
+            SequenceOpening opening = h.openings() != null ? h.openings()[i] : null;
+            if (opening != null && opening.inspector() != null) {
+                StepInspection capture = new StepInspection(opening.inspector(), runner.config().layers(),
+                        runner.weights().range().start(),
+                        runner.weights().range().size(), runner.config().heads());
+                try {
+                    runner.inspect(slot, capture);
+                    inspections[slot] = capture;
+                } catch (UnsupportedOperationException cannot) {
+                    // The request runs on uninspected here; its rows of these layers stay empty.
+                    captureRefused = cannot.getMessage();
+                }
+            }
+            if (inspections[slot] != null) {
+                inspections[slot].token(h.positions()[i], h.tokens()[i]);
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    /** The step's captures of inspected sequences, each once. */
+    private List<Report> reports(boolean inspected, StepHeader h) {
+        if (!inspected) {
+            return List.of();
+        }
+        List<Report> out = new ArrayList<>();
+        for (int slot : h.slots()) {
+            StepInspection capture = inspections[slot];
+            AttentionReport report = capture != null ? capture.report() : null;
+            if (report != null) {
+                out.add(new Report(capture.collector, report));
+            }
+        }
+        return out;
     }
 
     /** Greedy without a repetition penalty: the choice is the argmax of the logits alone. */
@@ -335,16 +409,28 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
 
     private Behavior<Command> onComputed(Computed c) {
         busy = false;
+        if (captureRefused != null) {
+            getContext().getLog().warn("stage {}: a request marked for inspection is not captured here: {}", name,
+                    captureRefused);
+            captureRefused = null;
+        }
         RunStep step = c.step();
         StepHeader h = step.header();
         if (c.failure() != null) {
             getContext().getLog().warn("stage {} failed step {}: {}", name, h.stepId(), c.failure().toString());
             step.replyTo().tell(new PipelineScheduler.StepFailed(h.stepId(), h.lane(), name, describe(c.failure())));
+            for (StepInspection capture : inspections) {
+                if (capture != null) {
+                    capture.report(); // drops what the failed step captured half-way
+                }
+            }
         } else if (c.result().tokens() != null) {
+            c.result().reports().forEach(r -> r.to().tell(r.report()));
             metrics.stepComputed(c.result().nanos(), h.size());
             step.replyTo().tell(new PipelineScheduler.StepCompleted(h.stepId(), h.lane(), c.result().slots(),
                     c.result().tokens()));
         } else {
+            c.result().reports().forEach(r -> r.to().tell(r.report()));
             metrics.stepComputed(c.result().nanos(), h.size());
             step.route().get(step.hop() + 1).tell(new RunStep(h, c.result().hidden(), step.route(), step.hop() + 1,
                     step.replyTo()));

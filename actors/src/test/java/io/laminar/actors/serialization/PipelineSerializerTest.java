@@ -7,6 +7,7 @@ import akka.actor.typed.javadsl.Adapter;
 import akka.serialization.Serialization;
 import akka.serialization.SerializationExtension;
 import com.typesafe.config.ConfigFactory;
+import io.laminar.actors.inspect.AttentionReport;
 import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.actors.stage.StageActor;
@@ -14,6 +15,7 @@ import io.laminar.actors.stage.StageInfo;
 import io.laminar.actors.stage.SequenceOpening;
 import io.laminar.actors.stage.StepHeader;
 import io.laminar.model.generate.FinishReason;
+import io.laminar.model.inspect.TopTokens;
 import io.laminar.model.sampling.SamplingParams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -149,6 +151,41 @@ class PipelineSerializerTest {
         assertArrayEquals(new int[] {2}, rel.slots());
         PipelineScheduler.Status status = new PipelineScheduler.Status(false, "layers 3-4 missing", 0, 2);
         assertEquals(status, roundTrip(f32, status));
+    }
+
+    @Test
+    void inspectionTravelsWithSubmitOpeningAndReports() throws Exception {
+        TestProbe<SequenceEvent> events = kit.createTestProbe();
+        TestProbe<AttentionReport> collector = kit.createTestProbe();
+        PipelineScheduler.Submit submit = roundTrip(f32, new PipelineScheduler.Submit("r", new int[] {1}, 4,
+                SamplingParams.greedy(), events.getRef()).inspectedBy(collector.getRef()));
+        assertEquals(collector.getRef(), submit.inspector());
+        assertEquals(null, roundTrip(f32, new PipelineScheduler.Submit("r", new int[] {1}, 4, SamplingParams.greedy(),
+                events.getRef())).inspector(), "an uninspected request stays uninspected");
+        TestProbe<StageActor.Command> a = kit.createTestProbe();
+        TestProbe<PipelineScheduler.Command> sched = kit.createTestProbe();
+        SequenceOpening opening = new SequenceOpening(SamplingParams.greedy(), 0, collector.getRef());
+        StepHeader h = new StepHeader(1, 0, new int[] {5}, new int[] {0}, new int[] {0}, new boolean[] {true},
+                new SequenceOpening[] {opening});
+        StageActor.RunStep back = roundTrip(f32, new StageActor.RunStep(h, new float[4], List.of(a.getRef()), 0,
+                sched.getRef()));
+        assertEquals(opening, back.header().openings()[0]);
+
+        // 2 layers x 1 head, positions 1 and 2: 2 + 3 weights per layer
+        float[] weights = {0.25f, 0.75f, 0.5f, 0.5f, 0.1f, 0.2f, 0.7f, 0.3f, 0.3f, 0.4f};
+        AttentionReport report = new AttentionReport(5, 3, 2, 1, new int[] {1, 2}, new int[] {42, 43}, weights,
+                new TopTokens[] {new TopTokens(2, new int[] {9, 8}, new float[] {0.6f, 0.3f})}, new int[] {9});
+        AttentionReport r2 = roundTrip(f32, report);
+        assertEquals(3, r2.firstLayer());
+        assertArrayEquals(new int[] {1, 2}, r2.positions());
+        assertArrayEquals(new int[] {42, 43}, r2.tokens());
+        assertArrayEquals(weights, r2.weights());
+        assertArrayEquals(new int[] {9, 8}, r2.top()[0].tokens());
+        assertArrayEquals(new float[] {0.6f, 0.3f}, r2.top()[0].probabilities());
+        assertArrayEquals(new int[] {9}, r2.chosen());
+        byte[] bytes = f32.toBinary(report);
+        bytes[16] = 5; // a third position the weights do not cover
+        assertThrows(NotSerializableException.class, () -> f32.fromBinary(bytes, f32.manifest(report)));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.laminar.model.exec;
 
 import io.laminar.model.arch.ModelConfig;
+import io.laminar.model.inspect.AttentionSink;
 import io.laminar.model.weights.StageWeights;
 
 /**
@@ -51,6 +52,21 @@ public interface StageExecutor extends AutoCloseable {
      * argmax on the device, so only token ids come back.
      */
     int greedy(TokenBatch batch, float[] x, int[] tokens);
+
+    /**
+     * Marks the sequence in KV slot {@code slot} for inspection: from the next {@link #forward} on, the
+     * softmax weights of each of its tokens, in every layer and head of this stage, go to {@code sink}.
+     * {@code null} unmarks it (as releasing the slot should). Sequences not marked pay one null check
+     * per token and layer. Capture is CPU-only for now: a device backend refuses a sink.
+     *
+     * @throws UnsupportedOperationException on a backend that cannot capture
+     */
+    default void inspect(int slot, AttentionSink sink) {
+        if (sink != null) {
+            throw new UnsupportedOperationException("attention capture is CPU-only for now: the " + backend()
+                    + " backend cannot inspect a sequence");
+        }
+    }
 
     /** Frees what the stage holds beyond the heap (device memory); the CPU stage holds nothing. */
     @Override

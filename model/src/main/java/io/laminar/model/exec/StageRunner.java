@@ -6,6 +6,7 @@ import io.laminar.kernels.VectorOps;
 import io.laminar.kernels.WeightMatrix;
 import io.laminar.model.arch.ModelConfig;
 import io.laminar.model.arch.Rope;
+import io.laminar.model.inspect.AttentionSink;
 import io.laminar.model.weights.LayerWeights;
 import io.laminar.model.weights.StageWeights;
 
@@ -52,6 +53,8 @@ public final class StageRunner implements StageExecutor {
     private final WeightMatrix[][] gateUpGroups;
     private final float[][] qkvOut;
     private final float[][] gateUpOut;
+    /** Per KV slot, where its attention weights go when it is inspected, else null. */
+    private final AttentionSink[] sinks;
     /** Logits scratch of {@link #greedy}, grown on first use. */
     private float[] greedyLogits;
 
@@ -74,6 +77,7 @@ public final class StageRunner implements StageExecutor {
         this.ropeSin = new float[maxBatch * rope.pairs()];
         this.logitsIn = weights.last() ? new float[maxBatch * c.dim()] : null;
         this.attention = new AttentionTask(c.heads(), kv.maxContext(), c.kvDim(), kv.maxSequences());
+        this.sinks = new AttentionSink[kv.maxSequences()];
         LayerWeights[] ls = w.layers();
         this.qkvGroups = new WeightMatrix[ls.length][];
         this.gateUpGroups = new WeightMatrix[ls.length][];
@@ -111,6 +115,11 @@ public final class StageRunner implements StageExecutor {
     @Override
     public int maxBatch() {
         return maxBatch;
+    }
+
+    @Override
+    public void inspect(int slot, AttentionSink sink) {
+        sinks[slot] = sink;
     }
 
     /** First stage: writes the embeddings of the batch's tokens into {@code x[t*dim..]}. */
@@ -387,7 +396,16 @@ public final class StageRunner implements StageExecutor {
                 }
                 for (int h = h0; h < h1; h++) {
                     VectorOps.softmax(scores[h], 0, len);
-                    if (halfKv) {
+                }
+                AttentionSink sink = sinks[slot];
+                if (sink != null) { // the one check an uninspected token pays per layer
+                    int layerIndex = w.range().start() + layer;
+                    for (int h = h0; h < h1; h++) {
+                        sink.attention(layerIndex, h, len - 1, q, qt + h * headDim, scores[h], len);
+                    }
+                }
+                if (halfKv) {
+                    for (int h = h0; h < h1; h++) {
                         VectorOps.roundToHalf(scores[h], 0, len);
                     }
                 }

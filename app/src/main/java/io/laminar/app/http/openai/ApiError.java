@@ -38,7 +38,7 @@ public final class ApiError extends RuntimeException {
     }
 
     /** 400: the request is wrong; {@code param} names the field, or is null. */
-    static ApiError invalid(String message, String param) {
+    public static ApiError invalid(String message, String param) {
         return new ApiError(400, INVALID_REQUEST, message, param, null);
     }
 
@@ -62,11 +62,22 @@ public final class ApiError extends RuntimeException {
         return new ApiError(401, INVALID_REQUEST, "Incorrect API key provided.", null, "invalid_api_key");
     }
 
-    static ApiError notFound(String method, String path) {
+    /** 500: what failed, for a route that caught it. */
+    public static ApiError serverError(String what) {
+        return new ApiError(500, SERVER_ERROR, "The server had an error while processing your request: " + what,
+                null, null);
+    }
+
+    /** 404: no such thing as {@code what} names; {@code code} says what kind. */
+    public static ApiError notFound(String what, String param, String code) {
+        return new ApiError(404, INVALID_REQUEST, what, param, code);
+    }
+
+    public static ApiError notFound(String method, String path) {
         return new ApiError(404, INVALID_REQUEST, "Invalid URL (" + method + " " + path + ")", null, null);
     }
 
-    static ApiError methodNotAllowed(String method, String path, String allowed) {
+    public static ApiError methodNotAllowed(String method, String path, String allowed) {
         return new ApiError(405, INVALID_REQUEST, "Method " + method + " is not allowed on " + path + "; use "
                 + allowed + ".", null, "method_not_allowed", allowed);
     }
@@ -77,7 +88,7 @@ public final class ApiError extends RuntimeException {
     }
 
     /** 503: Kafka did not take the request (no broker, no topic). */
-    static ApiError unavailable(String message) {
+    public static ApiError unavailable(String message) {
         return new ApiError(503, SERVER_ERROR, message, null, "service_unavailable");
     }
 
@@ -119,7 +130,7 @@ public final class ApiError extends RuntimeException {
         return code;
     }
 
-    String allow() {
+    public String allow() {
         return allow;
     }
 
@@ -134,7 +145,7 @@ public final class ApiError extends RuntimeException {
         return root;
     }
 
-    byte[] json() {
+    public byte[] json() {
         return body().toString().getBytes(StandardCharsets.UTF_8);
     }
 }

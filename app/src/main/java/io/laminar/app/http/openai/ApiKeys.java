@@ -77,7 +77,7 @@ public final class ApiKeys {
     }
 
     /** @throws ApiError 401 when keys are required and the exchange brings none, or another one */
-    void check(HttpExchange ex) {
+    public void check(HttpExchange ex) {
         if (!required()) {
             return;
         }

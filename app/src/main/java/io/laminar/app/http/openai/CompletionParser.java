@@ -52,7 +52,7 @@ final class CompletionParser {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private static final Set<String> COMMON = Set.of("model", "stream", "stream_options", "temperature", "top_p",
-            "max_tokens", "stop", "seed", "n", "user", "top_k", "min_p", "repeat_penalty", "repeat_last_n");
+            "max_tokens", "stop", "seed", "n", "user", "top_k", "min_p", "repeat_penalty", "repeat_last_n", "inspect");
     private static final Set<String> CHAT_ONLY = Set.of("messages", "max_completion_tokens", "metadata",
             "safety_identifier", "prompt_cache_key", "prompt_cache_retention");
     private static final Set<String> TEXT_ONLY = Set.of("prompt");
@@ -191,7 +191,7 @@ final class CompletionParser {
         float repeatPenalty = number(root, "repeat_penalty", 1f);
         return new CompletionRequest(endpoint, model, stream, includeUsage, prompt, messages, maxTokens, temperature,
                 topP, topK == null ? 0 : topK, minP, repeatPenalty, integer(root, "repeat_last_n"),
-                longValue(root, "seed"), stop(root), metadata(root, chat));
+                longValue(root, "seed"), stop(root), metadata(root, chat), bool(root, "inspect", false));
     }
 
     private static boolean streamOptions(JsonNode root, boolean stream) {

@@ -17,11 +17,12 @@ import java.util.Map;
  * @param prompt       the completion's prompt; null for a chat
  * @param messages     the chat's messages; null for a completion
  * @param maxTokens    null: the server's default
+ * @param inspect      Laminar's own field: capture the request's attention weights (docs/dashboard.md)
  */
 record CompletionRequest(Endpoint endpoint, String model, boolean stream, boolean includeUsage, String prompt,
                          List<ChatMessage> messages, Integer maxTokens, float temperature, float topP, int topK,
                          float minP, float repeatPenalty, Integer repeatLastN, Long seed, List<String> stop,
-                         Map<String, String> metadata) {
+                         Map<String, String> metadata, boolean inspect) {
 
     /** The two OpenAI APIs that generate text. */
     enum Endpoint {
@@ -63,6 +64,7 @@ record CompletionRequest(Endpoint endpoint, String model, boolean stream, boolea
                 .setSeed(seed)
                 .setStop(stop)
                 .setMetadata(metadata)
+                .setInspect(inspect ? Boolean.TRUE : null)
                 .setDeadlineEpochMs(deadlineEpochMs)
                 .build();
     }

@@ -8,7 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 /** Reading bodies within a limit and writing JSON answers, for the door's handlers. */
-final class HttpExchanges {
+public final class HttpExchanges {
     /**
      * How much of a body over the limit is read and dropped before answering 413: a client still
      * sending when the server closes the connection may see a reset instead of the answer. Past
@@ -63,7 +63,7 @@ final class HttpExchanges {
         }
     }
 
-    static void sendJson(HttpExchange ex, int status, byte[] body) throws IOException {
+    public static void sendJson(HttpExchange ex, int status, byte[] body) throws IOException {
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(status, body.length);
         try (OutputStream out = ex.getResponseBody()) {
@@ -71,7 +71,7 @@ final class HttpExchanges {
         }
     }
 
-    static void sendError(HttpExchange ex, ApiError error) throws IOException {
+    public static void sendError(HttpExchange ex, ApiError error) throws IOException {
         sendJson(ex, error.status(), error.json());
     }
 
