@@ -24,7 +24,7 @@ import java.util.List;
  * @param backends   the kernel backend of each fixed stage ({@code hosting.stages}, in order), or one
  *                   for all of them and for a placed stage ({@code cpu}, {@code tornadovm}); see
  *                   {@link io.laminar.model.exec.StageBackend}
- * @param warmUp     how long each stage runs dummy steps on its compute lane before it registers,
+ * @param warmUp     how long each stage runs dummy steps on its compute thread before it registers,
  *                   so that the JIT has compiled the kernels before the first request: until the JIT
  *                   has settled, within the budget's bounds; see {@link io.laminar.model.exec.StageWarmUp}
  */

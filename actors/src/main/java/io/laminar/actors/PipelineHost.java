@@ -35,7 +35,7 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * One Laminar process: an actor system in the cluster, the stages it hosts (sharing one
- * {@link ComputeLane}) and, if asked, the model's scheduler. A single process with every stage and
+ * {@link ComputeThread}) and, if asked, the model's scheduler. A single process with every stage and
  * the scheduler is a cluster of one; the same actors and messages serve many machines.
  */
 public final class PipelineHost implements AutoCloseable {
@@ -46,19 +46,19 @@ public final class PipelineHost implements AutoCloseable {
     private final GgufFile file;
     private final ModelConfig config;
     private final Tokenizer tokenizer;
-    private final ComputeLane lane;
+    private final ComputeThread compute;
     private final List<ActorRef<StageActor.Command>> stages;
     private final ActorRef<PipelineScheduler.Command> scheduler;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private PipelineHost(ActorSystem<Void> system, GgufFile file, ModelConfig config, Tokenizer tokenizer,
-                         ComputeLane lane, List<ActorRef<StageActor.Command>> stages,
+                         ComputeThread compute, List<ActorRef<StageActor.Command>> stages,
                          ActorRef<PipelineScheduler.Command> scheduler) {
         this.system = system;
         this.file = file;
         this.config = config;
         this.tokenizer = tokenizer;
-        this.lane = lane;
+        this.compute = compute;
         this.stages = stages;
         this.scheduler = scheduler;
     }
@@ -68,7 +68,7 @@ public final class PipelineHost implements AutoCloseable {
     }
 
     /**
-     * @param beforeStep run by every stage of this process on the compute lane before each step; what it
+     * @param beforeStep run by every stage of this process on the compute thread before each step; what it
      *                   throws fails the step (used to test fault handling)
      */
     public static PipelineHost start(HostSettings s,
@@ -76,15 +76,15 @@ public final class PipelineHost implements AutoCloseable {
             throws IOException {
         GgufFile file = GgufFile.open(s.model());
         ActorSystem<Void> system = null;
-        ComputeLane lane = null;
+        ComputeThread compute = null;
         try {
             ModelConfig config = ModelConfig.fromGguf(file);
             Tokenizer tokenizer = Tokenizers.fromGguf(file.metadata());
             system = ActorSystem.create(Behaviors.empty(), "laminar", akkaConfig(s));
             join(system, s.network().seedNodes());
             int maxCols = Math.max(Math.max(config.dim(), config.qDim()), config.hiddenDim());
-            lane = new ComputeLane(s.capacity().threads(), s.capacity().maxBatch(), maxCols);
-            StageFactory factory = new StageFactory(system, file, config, lane, s, beforeStep);
+            compute = new ComputeThread(s.capacity().threads(), s.capacity().maxBatch(), maxCols);
+            StageFactory factory = new StageFactory(system, file, config, compute, s, beforeStep);
             List<ActorRef<StageActor.Command>> stages = new ArrayList<>();
             for (LayerRange range : s.hosting().stages()) {
                 stages.add(factory.spawn(range, s.capacity().kvBudgetBytes()));
@@ -110,13 +110,13 @@ public final class PipelineHost implements AutoCloseable {
                                     .withDraftTokens(s.scheduling().draftTokens())),
                     "scheduler-" + s.modelId(), Props.empty())
                     : null;
-            return new PipelineHost(system, file, config, tokenizer, lane, List.copyOf(stages), scheduler);
+            return new PipelineHost(system, file, config, tokenizer, compute, List.copyOf(stages), scheduler);
         } catch (RuntimeException e) {
             if (system != null) {
                 system.terminate();
             }
-            if (lane != null) {
-                lane.close();
+            if (compute != null) {
+                compute.close();
             }
             file.close();
             throw e;
@@ -257,7 +257,7 @@ public final class PipelineHost implements AutoCloseable {
         } catch (Exception ignored) {
             // Shutting down anyway.
         }
-        lane.close();
+        compute.close();
         file.close();
     }
 }

@@ -23,16 +23,16 @@ public final class StageFactory {
     private final ActorSystem<?> system;
     private final GgufFile file;
     private final ModelConfig config;
-    private final ComputeLane lane;
+    private final ComputeThread compute;
     private final HostSettings settings;
     private final Consumer<StepHeader> beforeStep;
 
-    StageFactory(ActorSystem<?> system, GgufFile file, ModelConfig config, ComputeLane lane, HostSettings settings,
+    StageFactory(ActorSystem<?> system, GgufFile file, ModelConfig config, ComputeThread compute, HostSettings settings,
                  Consumer<StepHeader> beforeStep) {
         this.system = system;
         this.file = file;
         this.config = config;
-        this.lane = lane;
+        this.compute = compute;
         this.settings = settings;
         this.beforeStep = beforeStep;
     }
@@ -57,10 +57,10 @@ public final class StageFactory {
         int useful = cap.maxSequences() * ((context + KV_BLOCK_SIZE - 1) / KV_BLOCK_SIZE);
         int blocks = (int) Math.min(useful, Math.max(1, kvBytes / bytesPerBlock));
         StageExecutor runner = stageBackend.open(new StageBackend.Spec(config, weights, KV_BLOCK_SIZE,
-                blocks, cap.maxSequences(), context, KvPrecision.F16, cap.maxBatch(), lane.kernels()));
+                blocks, cap.maxSequences(), context, KvPrecision.F16, cap.maxBatch(), compute.kernels()));
         String name = system.address().hostPort() + "[" + range + (backend.equals(StageBackend.CPU) ? "" : " " + backend)
                 + "]";
-        return system.systemActorOf(StageActor.create(runner, lane, name, settings.modelId(), beforeStep,
+        return system.systemActorOf(StageActor.create(runner, compute, name, settings.modelId(), beforeStep,
                         settings.warmUp()),
                 "stage-" + range.start() + "-" + (range.end() - 1), Props.empty());
     }

@@ -9,7 +9,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
-import io.laminar.actors.ComputeLane;
+import io.laminar.actors.ComputeThread;
 import io.laminar.actors.inspect.AttentionReport;
 import io.laminar.kernels.VectorOps;
 import io.laminar.actors.PipelineMessage;
@@ -37,7 +37,7 @@ import java.util.function.Consumer;
  * the last applies the output head and samples, so only token ids travel back to the scheduler.
  *
  * <p>Steps and slot releases are handled strictly in arrival order, one at a time; the math runs
- * on the process's {@link ComputeLane} and comes back as a message, so the actor never blocks. A
+ * on the process's {@link ComputeThread} and comes back as a message, so the actor never blocks. A
  * step that throws fails only its own sequences: the scheduler hears which stage failed and why,
  * and the stage goes on with the next step.
  */
@@ -82,7 +82,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
     public record Describe(ActorRef<StageInfo> replyTo) implements Command, PipelineMessage {
     }
 
-    /** A step's math finished on the compute lane (with a result or an exception). */
+    /** A step's math finished on the compute thread (with a result or an exception). */
     private record Computed(RunStep step, StepResult result, Throwable failure) implements Command {
     }
 
@@ -91,7 +91,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
     }
 
     /**
-     * What the compute lane hands back: the updated activations, or the sampled tokens of the last
+     * What the compute thread hands back: the updated activations, or the sampled tokens of the last
      * stage, and how long the math took.
      */
     private record StepResult(float[] hidden, int[] slots, int[] tokens, long nanos, List<Report> reports) {
@@ -107,7 +107,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
     }
 
     private final StageExecutor runner;
-    private final ComputeLane lane;
+    private final ComputeThread compute;
     private final Consumer<StepHeader> beforeStep;
     private final String name;
     private final String modelId;
@@ -124,11 +124,11 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
     private final LaminarMetrics.Stage metrics;
     private boolean busy;
 
-    private StageActor(ActorContext<Command> context, StageExecutor runner, ComputeLane lane, String name,
+    private StageActor(ActorContext<Command> context, StageExecutor runner, ComputeThread compute, String name,
                        String modelId, Consumer<StepHeader> beforeStep, WarmUpBudget warmUp) {
         super(context);
         this.runner = runner;
-        this.lane = lane;
+        this.compute = compute;
         this.beforeStep = beforeStep;
         this.name = name;
         this.modelId = modelId;
@@ -148,7 +148,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
             busy = true;
             long start = System.nanoTime();
             CompletableFuture<StageWarmUp.Outcome> outcome = CompletableFuture.supplyAsync(
-                    () -> StageWarmUp.run(runner, warmUp), lane.executor());
+                    () -> StageWarmUp.run(runner, warmUp), compute.executor());
             context.pipeToSelf(outcome, (o, failure) -> new WarmedUp(o, System.nanoTime() - start, unwrap(failure)));
         }
     }
@@ -159,30 +159,30 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
 
     /**
      * @param runner  the stage's layers, KV cache and buffers
-     * @param lane    the process's compute lane, whose kernels {@code runner} uses
+     * @param compute the process's compute thread, whose kernels {@code runner} uses
      * @param name    a readable name for errors and status
      * @param modelId the model served, for the receptionist key
      */
-    public static Behavior<Command> create(StageExecutor runner, ComputeLane lane, String name, String modelId) {
-        return create(runner, lane, name, modelId, header -> { });
+    public static Behavior<Command> create(StageExecutor runner, ComputeThread compute, String name, String modelId) {
+        return create(runner, compute, name, modelId, header -> { });
     }
 
     /**
-     * @param beforeStep called on the compute lane before each step's math; an exception it throws
+     * @param beforeStep called on the compute thread before each step's math; an exception it throws
      *                   fails the step like any other (used to test fault handling)
      */
-    public static Behavior<Command> create(StageExecutor runner, ComputeLane lane, String name, String modelId,
+    public static Behavior<Command> create(StageExecutor runner, ComputeThread compute, String name, String modelId,
                                            Consumer<StepHeader> beforeStep) {
-        return create(runner, lane, name, modelId, beforeStep, WarmUpBudget.NONE);
+        return create(runner, compute, name, modelId, beforeStep, WarmUpBudget.NONE);
     }
 
     /**
-     * @param warmUp how long to run {@link StageWarmUp} on the compute lane before registering with
+     * @param warmUp how long to run {@link StageWarmUp} on the compute thread before registering with
      *               the receptionist ({@link WarmUpBudget#NONE}: register at once)
      */
-    public static Behavior<Command> create(StageExecutor runner, ComputeLane lane, String name, String modelId,
+    public static Behavior<Command> create(StageExecutor runner, ComputeThread compute, String name, String modelId,
                                            Consumer<StepHeader> beforeStep, WarmUpBudget warmUp) {
-        return Behaviors.setup(ctx -> new StageActor(ctx, runner, lane, name, modelId, beforeStep, warmUp));
+        return Behaviors.setup(ctx -> new StageActor(ctx, runner, compute, name, modelId, beforeStep, warmUp));
     }
 
     @Override
@@ -197,10 +197,10 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
                 .build();
     }
 
-    /** Frees what the stage holds outside the heap (a device stage's memory), on the compute lane. */
+    /** Frees what the stage holds outside the heap (a device stage's memory), on the compute thread. */
     private Behavior<Command> onPostStop(PostStop signal) {
         try {
-            lane.executor().execute(runner::close);
+            compute.executor().execute(runner::close);
         } catch (java.util.concurrent.RejectedExecutionException laneClosed) {
             runner.close();
         }
@@ -238,7 +238,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
         return this;
     }
 
-    /** Starts queued work in order while the lane is free; releases run inline, steps on the lane. */
+    /** Starts queued work in order while the compute thread is free; releases run inline, steps on it. */
     private void pump() {
         while (!busy && !queue.isEmpty()) {
             Command next = queue.poll();
@@ -259,13 +259,13 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
             } else if (next instanceof RunStep step) {
                 busy = true;
                 CompletableFuture<StepResult> result = CompletableFuture.supplyAsync(() -> compute(step),
-                        lane.executor());
+                        compute.executor());
                 getContext().pipeToSelf(result, (ok, failure) -> new Computed(step, ok, unwrap(failure)));
             }
         }
     }
 
-    /** Runs on the compute lane. */
+    /** Runs on the compute thread. */
     private StepResult compute(RunStep step) {
         long start = System.nanoTime();
         StepHeader h = step.header();

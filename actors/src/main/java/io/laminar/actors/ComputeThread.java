@@ -7,10 +7,10 @@ import java.util.concurrent.Executors;
 
 /**
  * The thread that drives this process's kernels. Stage actors never compute on an actor thread:
- * they hand each step to the lane and receive the result as a message. Stages of one process share
- * one lane, so their steps take turns on the machine's cores rather than oversubscribing them.
+ * they hand each step to this thread and receive the result as a message. Stages of one process
+ * share one, so their steps take turns on the machine's cores rather than oversubscribing them.
  */
-public final class ComputeLane implements AutoCloseable {
+public final class ComputeThread implements AutoCloseable {
     private final CpuKernels kernels;
     private final ExecutorService executor;
 
@@ -19,7 +19,7 @@ public final class ComputeLane implements AutoCloseable {
      * @param maxTokens the most tokens a step carries
      * @param maxCols   the widest matrix input of any hosted layer
      */
-    public ComputeLane(int threads, int maxTokens, int maxCols) {
+    public ComputeThread(int threads, int maxTokens, int maxCols) {
         this.kernels = new CpuKernels(threads, maxTokens, maxCols);
         this.executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "laminar-compute");
