@@ -41,6 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ServeMetricsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static final io.laminar.schemas.codec.ResponseCodec RESPONSES = new io.laminar.schemas.codec.ResponseCodec();
+
     @TempDir
     static Path models;
 
@@ -53,14 +55,15 @@ class ServeMetricsTest {
              LaminarServer server = KafkaServing.startSynthetic(models, 16, "json", health);
              ResponseStream stream = KafkaServing.responses(server);
              RequestProducer producer = KafkaServing.producer(server, WireFormat.JSON);
-             KafkaProducer<byte[], byte[]> raw = KafkaServing.rawProducer(server)) {
+             KafkaProducer<byte[], byte[]> raw = KafkaServing.rawProducer(server);
+             TopicTail responses = new TopicTail(server, server.kafka().responsesTopic())) {
             Set<String> ids = new HashSet<>();
             for (int i = 0; i < maxTokens.length; i++) {
                 producer.send(KafkaServing.greedy("m" + i, "ab cd e fg " + i, maxTokens[i]));
                 ids.add("m" + i);
             }
+            // Unreadable: its ERROR has no request id, and is keyed by the record's key.
             KafkaServing.sendRaw(raw, server, "broken", "{not json".getBytes(StandardCharsets.UTF_8));
-            ids.add("broken");
             Map<String, List<ResponseEvent>> events = KafkaServing.collect(stream, ids, Duration.ofSeconds(60));
 
             int tokens = 0;
@@ -74,7 +77,8 @@ class ServeMetricsTest {
                 twoOrMore += n >= 2 ? 1 : 0;
                 promptTokens += ev.getLast().getFinish().getUsage().getPromptTokens();
             }
-            assertEquals(EventType.ERROR, events.get("broken").getLast().getType());
+            assertNotNull(responses.await(r -> r.key() != null && "broken".equals(new String(r.key(), StandardCharsets.UTF_8))
+                    && RESPONSES.decode(r.value()).getType() == EventType.ERROR, Duration.ofSeconds(60)), "the ERROR of the unreadable record");
 
             String base = "http://" + front.address();
             HttpResponse<String> scrape = get(base + "/metrics", null);
