@@ -9,6 +9,7 @@ import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.ServiceKey;
 import akka.cluster.ClusterEvent;
 import io.laminar.actors.PipelineMessage;
+import io.laminar.actors.inspect.AttentionReport;
 import io.laminar.actors.metrics.LaminarMetrics;
 import io.laminar.actors.placement.PlacementAgent;
 import io.laminar.actors.scheduler.Listings.AgentsListed;
@@ -58,12 +59,10 @@ public final class PipelineScheduler {
      * state after them, giving the tokens an uninterrupted run gives. {@code maxTokens} counts them.
      *
      * @param resumeFrom the first tokens an earlier run of this request generated; empty for a new request
-     * @param inspector  where the stages send the request's attention weights
-     *                   ({@link io.laminar.actors.inspect.AttentionReport}); null when it is not inspected
+     * @param inspector  where the stages send its attention weights ({@link AttentionReport}); null if not inspected
      */
     public record Submit(String requestId, int[] promptIds, int[] resumeFrom, int maxTokens, SamplingParams sampling,
-                         ActorRef<SequenceEvent> replyTo,
-                         ActorRef<io.laminar.actors.inspect.AttentionReport> inspector)
+                         ActorRef<SequenceEvent> replyTo, ActorRef<AttentionReport> inspector)
             implements Command, PipelineMessage {
         public Submit {
             resumeFrom = resumeFrom == null ? new int[0] : resumeFrom;
@@ -87,7 +86,7 @@ public final class PipelineScheduler {
         }
 
         /** This request, marked for inspection: its attention weights go to {@code to}. */
-        public Submit inspectedBy(ActorRef<io.laminar.actors.inspect.AttentionReport> to) {
+        public Submit inspectedBy(ActorRef<AttentionReport> to) {
             return new Submit(requestId, promptIds, resumeFrom, maxTokens, sampling, replyTo, to);
         }
     }
@@ -187,8 +186,6 @@ public final class PipelineScheduler {
         return Behaviors.setup(ctx -> Behaviors.withTimers(
                 timers -> new PipelineScheduler(ctx, timers, settings).notReady()));
     }
-
-    // ---- the three states -----------------------------------------------------------------
 
     /**
      * Some layer has no stage. Requests wait, and fail after the admission timeout naming the
@@ -295,8 +292,6 @@ public final class PipelineScheduler {
                     return Behaviors.same();
                 }));
     }
-
-    // ---- transitions and what the states share ----------------------------------------------
 
     /** Serves on the chain of stages that covers every layer, if there is one; else behaves as {@code otherwise}. */
     private Behavior<Command> serveIfCovered(Behavior<Command> otherwise) {
