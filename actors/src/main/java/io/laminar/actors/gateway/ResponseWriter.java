@@ -63,10 +63,10 @@ final class ResponseWriter implements AutoCloseable {
      * topic-partition@offset): one id may come in several records, and a gateway that takes a
      * partition over reads back each record's own events by it ({@link PriorOutput}).
      */
-    void respond(byte[] key, ResponseEvent event, String source, String session, BiConsumer<String, Throwable> done) {
+    void respond(byte[] key, ResponseEvent event, byte[] source, String session, BiConsumer<String, Throwable> done) {
         byte[] value = serializer.serialize(responses, event);
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(responses, key, value);
-        record.headers().add(DeadLetter.HEADER_SOURCE, source.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        record.headers().add(DeadLetter.HEADER_SOURCE, source);
         try {
             sender.execute(() -> send(record, session, done));
         } catch (RejectedExecutionException closed) {

@@ -18,6 +18,9 @@ final class Session {
     String requestId;
     /** The request record's Kafka key: the key of the responses for it when its id could not be read. */
     byte[] recordKey;
+    /** Made once, at its first event, not for each of its tokens. */
+    private byte[] responseKey;
+    private byte[] source;
     Map<String, String> metadata = Map.of();
     StreamingDecoder decoder;
     StopStringFilter filter;
@@ -59,12 +62,19 @@ final class Session {
 
     /** The key of its response records: its request id, or its record's own key when the id could not be read. */
     byte[] responseKey() {
-        return requestId != null ? requestId.getBytes(java.nio.charset.StandardCharsets.UTF_8) : recordKey;
+        if (responseKey == null && requestId != null) {
+            responseKey = requestId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return responseKey != null ? responseKey : recordKey;
     }
 
-    /** Its record, as the events answering it name it ({@link PriorOutput#source}). */
-    String source() {
-        return PriorOutput.source(partition.topic(), partition.partition(), offset);
+    /** Its record, as the events answering it name it ({@link PriorOutput#source}), in UTF-8. */
+    byte[] source() {
+        if (source == null) {
+            source = PriorOutput.source(partition.topic(), partition.partition(), offset)
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return source;
     }
 
     /**
