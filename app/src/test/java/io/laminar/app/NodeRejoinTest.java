@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,19 +72,19 @@ class NodeRejoinTest {
         ConfigFactory.invalidateCaches();
         List<PipelineHost> incarnations = new CopyOnWriteArrayList<>();
         RejoiningMember stage = new RejoiningMember(secondHalf(port), true, quiet());
-        CompletableFuture<Integer> run;
+        CompletableFuture<Integer> run = null;
         try {
             try (PipelineHost scheduler = PipelineHost.start(firstHalf(port))) {
                 run = runAsync(stage, incarnations);
                 awaitTrue(() -> ready(scheduler), "the pipeline is ready");
             } // a clean stop: the scheduler leaves, the stage is not downed but left alone
-            awaitTrue(() -> incarnations.size() == 2, "the stage leaves its scheduler-less cluster and starts again");
+            awaitTrue(() -> incarnations.size() == 2, () -> "the stage leaves its scheduler-less cluster and starts"
+                    + " again; its view: " + (stage.current() == null ? "(none)" : stage.current().clusterMembers()));
             try (PipelineHost next = PipelineHost.start(firstHalf(port))) {
                 awaitTrue(() -> ready(next), "the stage joins the new scheduler");
-            } finally {
-                stage.stop();
             }
         } finally {
+            stage.stop(); // also when an assertion failed: a stage left running would disturb the tests after
             System.clearProperty("laminar.cluster.orphan-after");
             ConfigFactory.invalidateCaches();
         }
@@ -140,9 +141,13 @@ class NodeRejoinTest {
     }
 
     private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        awaitTrue(condition, () -> what);
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, Supplier<String> what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
+            assertTrue(System.nanoTime() < deadline, () -> "timed out waiting until " + what.get());
             Thread.sleep(100);
         }
     }

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,9 +34,15 @@ class ServeConsumerFailureTest {
         int code;
         try {
             System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            code = CompletableFuture.supplyAsync(() -> Main.commandLine().execute("serve",
+            CompletableFuture<Integer> serve = CompletableFuture.supplyAsync(() -> Main.commandLine().execute("serve",
                     "-m", TestModels.storiesSized().toString(), "--kafka-config", config.toString(),
-                    "--warm-up", "0", "--drain-timeout", "0")).get(120, TimeUnit.SECONDS);
+                    "--warm-up", "0", "--drain-timeout", "0"));
+            try {
+                code = serve.get(120, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                throw new AssertionError("serve did not end; its output:\n" + captured.toString(StandardCharsets.UTF_8)
+                        + "\nthreads:\n" + ThreadDumps.all(), e);
+            }
         } finally {
             System.setErr(original);
         }
