@@ -22,7 +22,7 @@
 #   --streams LIST      throughput: concurrent streams [1,8,32]
 #   --tput-tokens N     throughput: tokens per stream [128]
 #   --rate R            link rate, e.g. 1gbit (LAN) or 100mbit (a bad day) [unshaped]
-#   --delay D           link delay, e.g. 0.5ms or 20ms; needs netem in the kernel [none]
+#   --delay D           link delay, e.g. 0.5ms or 20ms (without netem: through delay-router.py) [none]
 #   --fault-after S     seconds between the first token and the fault [3]
 #   --hold S            how long a SIGSTOP or a partition lasts [30]
 #   --restart-delay S   a process that exits is started again after this long, as a supervisor
@@ -279,13 +279,14 @@ inject() {
   pid="$(cat "$run_dir/$target.pid")"
   # With two pipelines, a lost serve's requests are the other's to finish: no replacement.
   [ "$replicas" = 1 ] && [ "$fault" = kill ] && touch "$run_dir/$target.no-restart"
+  local at; at="$(date +%T.%3N)" # to line the fault up with the logs and the client's events.txt
   case "$fault" in
-    kill) kill -9 "$pid"; echo "kill -9 $target (pid $pid)" >>"$run_dir/faults" ;;
-    term) kill -TERM "$pid"; echo "SIGTERM $target (pid $pid)" >>"$run_dir/faults" ;;
+    kill) kill -9 "$pid"; echo "kill -9 $target (pid $pid) at $at" >>"$run_dir/faults" ;;
+    term) kill -TERM "$pid"; echo "SIGTERM $target (pid $pid) at $at" >>"$run_dir/faults" ;;
     intrude) intrude "$target" >>"$run_dir/faults" ;;
-    stop) kill -STOP "$pid"; echo "SIGSTOP $target for $hold s" >>"$run_dir/faults"
+    stop) kill -STOP "$pid"; echo "SIGSTOP $target for $hold s at $at" >>"$run_dir/faults"
           sleep "$hold"; kill -CONT "$pid" 2>/dev/null || true ;;
-    cut) "$hosts_sh" cut "$target"; echo "cut $target for $hold s" >>"$run_dir/faults"
+    cut) "$hosts_sh" cut "$target"; echo "cut $target for $hold s at $at" >>"$run_dir/faults"
          sleep "$hold"; "$hosts_sh" heal "$target" ;;
   esac
 }
@@ -342,7 +343,7 @@ scenario() {
   fi
   client run --bootstrap "$(addr broker):9092" --scenario "$name" --label "$link" --requests "$requests" \
     --tokens "$tokens" "${ref_args[@]}" --timeout "$timeout" --mark "$run_dir/generating" \
-    --exits "$run_dir/exits" --results "$results" >/dev/null || log "$name: the client failed (exit $?)"
+    --exits "$run_dir/exits" --events "$run_dir/events.txt" --results "$results" >/dev/null || log "$name: the client failed (exit $?)"
   # Outsiders are reported in full, even when the requests ended first.
   if [ -n "$injector" ] && [ "${name%%-*}" = intrude ]; then wait "$injector" 2>/dev/null || true; fi
   if [ -n "$injector" ]; then kill "$injector" 2>/dev/null || true; wait "$injector" 2>/dev/null || true; fi

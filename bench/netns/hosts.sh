@@ -2,8 +2,12 @@
 # Network hosts on this one machine: a network namespace per host, each with a veth into a bridge
 # that lives in a switch namespace of its own (so nothing is bridged or routed in the root
 # namespace, and its firewall never sees this traffic). Private addresses only, on that bridge.
+# Where --delay is asked for and the kernel has no netem qdisc, the hosts are linked by a router
+# instead (delay-router.py, "router mode"): each host's eth0 is a TUN device and one process in the
+# root namespace forwards every packet to the destination host after the delay, at the rate.
 #
-#   hosts.sh up [--hosts a,b,...] [--rate R] [--delay D]   create (default hosts: broker,serve,stage1,stage2,client)
+#   hosts.sh up [--hosts a,b,...] [--rate R] [--delay D] [--mtu N]
+#                                                         create (default hosts: broker,serve,stage1,stage2,client)
 #   hosts.sh down                                         remove every namespace with the prefix, and leftovers
 #   hosts.sh exec HOST CMD...                             run CMD on HOST (ip netns exec)
 #   hosts.sh addr HOST                                    print HOST's address
@@ -15,14 +19,20 @@
 #
 # Environment: LMN_PREFIX (default lmn-) names the namespaces; LMN_NET (default 10.231.0) the /24.
 # Needs root and iproute2 (ip, tc). Rate shaping is tbf on both ends of each link (what a host sends
-# and what it receives are each limited to R). Delay needs the netem qdisc, which some kernels lack
-# (CONFIG_NET_SCH_NETEM); there --delay is refused rather than silently ignored.
+# and what it receives are each limited to R); delay is netem on each host's side (one way D, a round
+# trip 2D). Kernels without netem (CONFIG_NET_SCH_NETEM) get router mode for --delay (then also
+# python3 and /dev/net/tun): the router does both delay and rate, with the same meaning, IPv4 only,
+# MTU 9000 unless --mtu says otherwise (bridge mode keeps veth's 1500 unless --mtu is given).
+# `shape --delay` needs a network that was made with a delay (--delay 0ms for none at first) where
+# the kernel has no netem. Router mode's state (pid, control socket, log) is in /run/PREFIXnetns.
 set -euo pipefail
 
 prefix="${LMN_PREFIX:-lmn-}"
 net="${LMN_NET:-10.231.0}"
 sw="${prefix}sw"
 state="/run/${prefix}netns"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+router_py="$here/delay-router.py"
 
 die() { echo "hosts.sh: $*" >&2; exit 2; }
 ns() { echo "${prefix}$1"; }
@@ -71,15 +81,36 @@ have_netem() { # whether this kernel has the netem qdisc, tried on a scratch nam
   return $ok
 }
 
-check_shaping() { # RATE DELAY -> refuses what cannot be done here, before anything changes
-  local rate="$1" delay="$2"
+mode() { cat "$state/mode" 2>/dev/null || echo bridge; } # bridge, or router (delay-router.py)
+
+# RATE DELAY MODE -> refuses what cannot be done here, before anything changes. MODE is the
+# network's (up: the one it would get): bridge mode delays with netem only.
+check_shaping() {
+  local rate="$1" delay="$2" mode="$3"
   [ "$rate" = none ] || tbf_args "$rate" >/dev/null
   if [ "$delay" != none ]; then
-    case "$delay" in *ms|*us|*s) ;; *) die "delay '$delay': give it as e.g. 0.5ms or 20ms" ;; esac
-    have_netem || die "this kernel has no netem qdisc (CONFIG_NET_SCH_NETEM is off, and tbf/htb cannot add
-  delay), so --delay $delay cannot be shaped here. Shape the rate only (--rate), or run on a kernel
-  with netem (check: tc qdisc add dev lo root netem delay 1ms, in a scratch namespace)."
+    [[ "$delay" =~ ^[0-9]+(\.[0-9]*)?(us|ms|s)$ ]] || die "delay '$delay': give it as e.g. 0.5ms or 20ms"
+    [ "$mode" = router ] || have_netem || die "this kernel has no netem qdisc (CONFIG_NET_SCH_NETEM is off, and tbf/htb cannot add
+  delay), and this network was made without a delay, on a bridge, so --delay $delay cannot be
+  shaped here. Take it down and up again with --delay (0ms for none at first): without netem that
+  links the hosts through delay-router.py instead."
   fi
+}
+
+router_ctl() { # COMMAND...: to the running router; its answer on stdout
+  /usr/bin/python3 "$router_py" ctl "$state/router.sock" "$@" >/dev/null || die "router: $*: failed"
+}
+
+router_pids() { # the router of this prefix, if running: by its pid file, else by its socket's path
+  local p
+  p="$(cat "$state/router.pid" 2>/dev/null || true)"
+  if [ -n "$p" ] && tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q "delay-router.py serve --sock $state/router.sock"; then
+    echo "$p"; return 0
+  fi
+  for p in /proc/[0-9]*; do
+    tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q "delay-router.py serve --sock $state/router.sock " && echo "${p#/proc/}"
+  done
+  return 0
 }
 
 shape_dev() { # NS DEV RATE DELAY: egress shaping of one end of a link
@@ -102,35 +133,81 @@ shape_host() { # HOST RATE DELAY
   shape_dev "$sw" "v-$1" "$2" none
 }
 
-# COMMAND OPTIONS...: sets the caller's list (--hosts, up only), rate and delay, then checks that
-# this machine can shape links so.
+# COMMAND OPTIONS...: sets the caller's list and mtu (--hosts, --mtu: up only), rate and delay.
 parse_link_options() {
   local command="$1"; shift
   while [ $# -gt 0 ]; do
     case "$1" in
       --hosts) [ "$command" = up ] || die "$command: unknown option $1"; list="$2"; shift 2 ;;
+      --mtu) [ "$command" = up ] || die "$command: unknown option $1"; mtu="$2"; shift 2
+             [[ "$mtu" =~ ^[0-9]+$ ]] && [ "$mtu" -ge 576 ] && [ "$mtu" -le 65000 ] || die "mtu '$mtu': 576 to 65000" ;;
       --rate) rate="$2"; shift 2 ;;
       --delay) delay="$2"; shift 2 ;;
       *) die "$command: unknown option $1" ;;
     esac
   done
   need_root
-  check_shaping "$rate" "$delay"
 }
 
 cmd_up() {
-  local list="broker,serve,stage1,stage2,client" rate=none delay=none
+  local list="broker,serve,stage1,stage2,client" rate=none delay=none mtu="" mode=bridge
   parse_link_options up "$@"
   if ip netns list | grep -q "^${prefix}"; then
     die "namespaces with prefix '$prefix' exist already (hosts.sh down removes them)"
   fi
+  if [ "$delay" != none ] && ! have_netem; then
+    mode=router
+    [ -x /usr/bin/python3 ] && [ -c /dev/net/tun ] && [ -f "$router_py" ] \
+      || die "this kernel has no netem qdisc, and router mode (for --delay) needs /usr/bin/python3, /dev/net/tun and $router_py"
+  fi
+  check_shaping "$rate" "$delay" "$mode"
+  [ -n "$(router_pids)" ] && die "a router for prefix '$prefix' runs already (hosts.sh down ends it)"
   mkdir -p "$state"
   tr ',' '\n' <<<"$list" | sed '/^$/d' >"$state/hosts"
   local h
   while read -r h; do
     [[ "$h" =~ ^[a-z0-9]{1,10}$ ]] || { rm -rf "$state"; die "host name '$h': 1-10 of [a-z0-9] (interface names are short)"; }
   done <"$state/hosts"
-  echo "$rate" >"$state/rate"; echo "$delay" >"$state/delay"
+  echo "$rate" >"$state/rate"; echo "$delay" >"$state/delay"; echo "$mode" >"$state/mode"
+  if [ "$mode" = router ]; then up_router; else up_bridge; fi
+  cmd_list
+}
+
+# Router mode: the namespaces, then the router, which makes a TUN device called eth0 in each, then
+# their addresses. The router runs in a session of its own, so that a Ctrl-C meant for the caller
+# does not take the network down under it (hosts.sh down ends it).
+up_router() {
+  local h i=0 specs=()
+  while read -r h; do
+    i=$((i + 1))
+    local n; n="$(ns "$h")"
+    ip netns add "$n"
+    ip -n "$n" link set lo up
+    specs+=("$h=$n=$net.$((10 + i))")
+  done <"$state/hosts"
+  setsid /usr/bin/python3 "$router_py" serve --sock "$state/router.sock" --dev eth0 \
+    --rate "$rate" --delay "$delay" "${specs[@]}" </dev/null >"$state/router.log" 2>&1 &
+  echo $! >"$state/router.pid"
+  local tries=0
+  until grep -q '^ready$' "$state/router.log" 2>/dev/null; do
+    tries=$((tries + 1))
+    if [ $tries -gt 100 ] || ! kill -0 "$(cat "$state/router.pid")" 2>/dev/null; then
+      cat "$state/router.log" >&2 || true
+      die "the router did not start (hosts.sh down cleans up)"
+    fi
+    sleep 0.05
+  done
+  i=0
+  while read -r h; do
+    i=$((i + 1))
+    local n; n="$(ns "$h")"
+    ip -n "$n" addr add "$net.$((10 + i))/24" dev eth0
+    ip -n "$n" link set eth0 mtu "${mtu:-9000}" up
+  done <"$state/hosts"
+}
+
+up_bridge() {
+  local h
   ip netns add "$sw"
   ip -n "$sw" link set lo up
   ip -n "$sw" link add br0 type bridge
@@ -149,16 +226,23 @@ cmd_up() {
     ip -n "$n" link set "${prefix}t$i" name eth0
     ip -n "$sw" link set "${prefix}p$i" name "v-$h"
     ip -n "$sw" link set "v-$h" master br0 up
+    if [ -n "$mtu" ]; then
+      ip -n "$sw" link set "v-$h" mtu "$mtu"
+      ip -n "$n" link set eth0 mtu "$mtu"
+    fi
     ip -n "$n" addr add "$net.$((10 + i))/24" dev eth0
     ip -n "$n" link set eth0 up
     shape_host "$h" "$rate" "$delay"
   done <"$state/hosts"
-  cmd_list
 }
 
 cmd_down() {
   need_root
-  local n
+  local n p
+  # The router first: its TUN devices go with it.
+  for p in $(router_pids); do kill "$p" 2>/dev/null || true; done
+  for _ in 1 2 3 4 5 6 7 8 9 10; do [ -z "$(router_pids)" ] && break; sleep 0.1; done
+  for p in $(router_pids); do kill -9 "$p" 2>/dev/null || true; done
   for n in $(ip netns list | awk '{print $1}' | grep "^${prefix}" || true); do
     # Processes still inside would keep the namespace's interfaces alive: end them first.
     local p
@@ -180,22 +264,30 @@ cmd_shape() {
   local list rate delay
   rate="$(cat "$state/rate" 2>/dev/null || echo none)"; delay="$(cat "$state/delay" 2>/dev/null || echo none)"
   parse_link_options shape "$@"
+  check_shaping "$rate" "$delay" "$(mode)"
   local h
-  while read -r h; do shape_host "$h" "$rate" "$delay"; done < <(hosts)
+  if [ "$(mode)" = router ]; then
+    router_ctl shape "$rate" "$delay"
+  else
+    while read -r h; do shape_host "$h" "$rate" "$delay"; done < <(hosts)
+  fi
   echo "$rate" >"$state/rate"; echo "$delay" >"$state/delay"
   echo "shaping: rate $rate, delay $delay"
 }
 
 # A partition, not a link failure: the host's interface stays up (its routes, its sockets'
-# send calls succeed), but the switch stops forwarding to and from its port, so packets are lost
-# silently both ways, as across a broken switch or a firewall that drops.
+# send calls succeed), but the switch stops forwarding to and from its port (in router mode: the
+# router drops what comes from it or goes to it, also what is already on its way), so packets are
+# lost silently both ways, as across a broken switch or a firewall that drops.
 cmd_cut() {
   addr_of "$1" >/dev/null
+  if [ "$(mode)" = router ]; then router_ctl cut "$1"; return; fi
   ip -n "$sw" link set "v-$1" nomaster
 }
 
 cmd_heal() {
   addr_of "$1" >/dev/null
+  if [ "$(mode)" = router ]; then router_ctl heal "$1"; return; fi
   ip -n "$sw" link set "v-$1" master br0
   ip -n "$sw" link set "v-$1" up
 }
@@ -220,7 +312,7 @@ cmd_check() {
   return $bad
 }
 
-cmd_stats() {
+cmd_stats() { # the host's link is eth0 in both modes (a veth end, or the router's TUN device)
   local d=/sys/class/net/eth0/statistics
   ip netns exec "$(ns "$1")" cat "$d/rx_bytes" "$d/tx_bytes" | paste -sd' '
 }

@@ -37,11 +37,11 @@ import java.util.regex.Pattern;
  *     sends a 2-token request until one finishes (the pipeline is ready), then N warm-up requests
  * ChaosClient run --bootstrap H:P --scenario NAME [--requests 8] [--tokens 300] [--reference FILE]
  *                 [--save-reference] [--timeout S] [--settle S] [--mark FILE] [--exits FILE]
- *                 [--label TEXT] [--results FILE]
+ *                 [--label TEXT] [--results FILE] [--events FILE]
  *     sends the requests at once (greedy, fixed seed), reads the responses topic from its start
  *     for their ids until each has ended (FINISH or ERROR) and --settle more seconds passed
  *     without an event, or --timeout; prints a summary and one JSON line (also appended to
- *     --results)
+ *     --results); --events writes every token event with its wall-clock time of receipt
  * ChaosClient table FILE
  *     the JSON lines of FILE as a table
  * </pre>
@@ -184,10 +184,12 @@ public final class ChaosClient {
             streams[i] = new Stream();
         }
         long sent;
+        long wallAtSent;
         long end;
         try (ChaosResponses responses = new ChaosResponses(kafka);
              RequestProducer producer = new RequestProducer(kafka.producerConfig(), kafka.requestsTopic(), WireFormat.AVRO)) {
             sent = System.nanoTime();
+            wallAtSent = System.currentTimeMillis();
             producer.sendAll(requests);
             long deadline = sent + timeoutNs;
             long lastEvent = sent;
@@ -226,6 +228,9 @@ public final class ChaosClient {
         if (o.containsKey("save-reference") && referenceFile != null) {
             writeReference(referenceFile, streams);
         }
+        if (o.containsKey("events")) {
+            writeEvents(Path.of(o.get("events")), streams, wallAtSent);
+        }
         System.err.println(result.summary());
         String json = result.json();
         System.out.println(json);
@@ -233,6 +238,21 @@ public final class ChaosClient {
             Files.writeString(Path.of(o.get("results")), json + "\n", StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
+    }
+
+    /**
+     * Every token event as received: request, token index, token id and the wall-clock time in
+     * milliseconds, to line a stall up with the processes' logs.
+     */
+    private static void writeEvents(Path file, Stream[] streams, long wallAtSent) throws IOException {
+        StringBuilder out = new StringBuilder("request token_index token_id received_ms\n");
+        for (int i = 0; i < streams.length; i++) {
+            for (long[] t : streams[i].tokens) {
+                out.append(i).append(' ').append(t[0]).append(' ').append(t[1]).append(' ')
+                        .append(wallAtSent + t[2] / 1_000_000).append('\n');
+            }
+        }
+        Files.writeString(file, out, StandardCharsets.UTF_8);
     }
 
     private static String exits(Path file) throws IOException {
