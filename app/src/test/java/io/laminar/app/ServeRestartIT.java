@@ -13,6 +13,7 @@ import io.laminar.schemas.EventType;
 import io.laminar.schemas.InferenceRequest;
 import io.laminar.schemas.ResponseEvent;
 import io.laminar.schemas.codec.WireFormat;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -95,7 +97,11 @@ class ServeRestartIT {
             Path firstLog = tmp.resolve("first.log");
             Set<String> ids = new HashSet<>();
             Map<String, List<ResponseEvent>> events = new ConcurrentHashMap<>();
-            try (ResponseStream stream = new ResponseStream(kafka.consumerConfig("unused"), kafka.responsesTopic())) {
+            // A committed reader, as docs/kafka.md tells a client that wants each event once: the
+            // killed serve's open transaction is aborted, and its events are written again.
+            Map<String, Object> committed = new HashMap<>(kafka.consumerConfig("unused"));
+            committed.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            try (ResponseStream stream = new ResponseStream(committed, kafka.responsesTopic())) {
                 Process first = serve(model, broker, config, firstLog, drainSeconds);
                 try (RequestProducer producer = new RequestProducer(kafka.producerConfig(), kafka.requestsTopic(),
                         WireFormat.AVRO)) {

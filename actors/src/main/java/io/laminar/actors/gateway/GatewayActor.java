@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 
 /**
@@ -58,6 +59,16 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
     private record DeadlinePassed(String session) implements Command {
     }
 
+    /**
+     * The requests partitions this gateway owns changed ({@code lost}: taken away while it was out of
+     * touch with its group, else {@code partitions} is the whole new assignment). Requests of a
+     * partition it does not own go no further here: what it writes for them is refused
+     * ({@link PartitionTransactions}), and their next owner, which may be this gateway again, resumes
+     * each after what was written.
+     */
+    record Ownership(Set<TopicPartition> partitions, boolean lost) implements Command {
+    }
+
     /** A request's prompt, encoded on the encoder's thread ({@code failure} null when it was). */
     private record PromptEncoded(String session, RequestPoller.Received record, InferenceRequest request, int[] ids,
                                  Throwable failure) implements Command {
@@ -70,7 +81,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
     private final PromptEncoder prompts;
     private final ResponseWriter writer;
     private final int context;
-    private final Completion completion;
+    private final RecordCompletion completion;
     private final TimerScheduler<Command> timers;
     private final ActorRef<SequenceEvent> events;
     private final OffsetTracker offsets = new OffsetTracker();
@@ -78,21 +89,10 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
     private final RecentRequestIds requestIds;
     private final LaminarMetrics metrics;
 
-    /** What the gateway tells the poller when records are done. */
-    interface Completion {
-        /** A record was served; everything before {@code committableOffset} of {@code tp} is done. */
-        void finished(TopicPartition tp, long committableOffset);
-
-        /** A record's events could not be written: it no longer counts as in flight, and its offset stays uncommitted. */
-        void abandoned();
-
-        /** A record was read again while it is still being served: it does not count as in flight twice. */
-        void readAgain();
-    }
 
     private GatewayActor(ActorContext<Command> context, TimerScheduler<Command> timers,
                          ActorRef<PipelineScheduler.Command> scheduler, PromptEncoder prompts, ResponseWriter writer,
-                         int maxContext, DuplicateWindow duplicateWindow, Completion completion) {
+                         int maxContext, DuplicateWindow duplicateWindow, RecordCompletion completion) {
         super(context);
         this.requestIds = new RecentRequestIds(duplicateWindow);
         this.timers = timers;
@@ -107,7 +107,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
 
     static Behavior<Command> create(ActorRef<PipelineScheduler.Command> scheduler, PromptEncoder prompts,
                                     ResponseWriter writer, int maxContext, DuplicateWindow duplicateWindow,
-                                    Completion completion) {
+                                    RecordCompletion completion) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
                 new GatewayActor(ctx, timers, scheduler, prompts, writer, maxContext, duplicateWindow, completion)));
     }
@@ -120,6 +120,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 .onMessage(Written.class, this::onWritten)
                 .onMessage(DeadlinePassed.class, this::onDeadline)
                 .onMessage(PromptEncoded.class, this::onPromptEncoded)
+                .onMessage(Ownership.class, this::onOwnership)
                 .build();
     }
 
@@ -160,7 +161,8 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 s.recordKey = r.key();
                 s.metadata = rej.metadata();
                 if (earlier.isPresent()) {
-                    refuseDuplicate(s, r, earlier.get(), rej.code() + ": " + rej.message());
+                    refuse(s, r, ErrorCode.DUPLICATE_REQUEST, requestIds.duplicateMessage(s.requestId, earlier.get(),
+                            new RecentRequestIds.Source(r.partition(), r.offset()), rej.code() + ": " + rej.message()));
                 } else {
                     refuse(s, r, rej.code(), rej.message());
                 }
@@ -169,7 +171,8 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 if (earlier.isPresent()) {
                     s.requestId = acc.request().getRequestId();
                     s.metadata = acc.request().getMetadata();
-                    refuseDuplicate(s, r, earlier.get(), null);
+                    refuse(s, r, ErrorCode.DUPLICATE_REQUEST, requestIds.duplicateMessage(s.requestId, earlier.get(),
+                            new RecentRequestIds.Source(r.partition(), r.offset()), null));
                 } else if (r.prior() != null && r.prior().ended()) {
                     answeredEarlier(s, acc.request());
                 } else {
@@ -208,21 +211,6 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         return this;
     }
 
-    /**
-     * Refuses a record whose request id another request holds. Serving it would put a second
-     * stream of events under that id, which clients, dropping repeats by (request id, token index),
-     * would splice into the first; the first goes on untouched.
-     */
-    private void refuseDuplicate(Session s, RequestPoller.Received r, RecentRequestIds.Known earlier,
-                                 String alsoInvalid) {
-        String message = "request id '" + s.requestId + "' "
-                + (earlier.inFlight() ? "is being served by this gateway" : "was served by this gateway within "
-                + "its duplicate window (" + requestIds.window() + ")") + ", from record " + earlier.source()
-                + "; this record (" + new RecentRequestIds.Source(r.partition(), r.offset()) + ") is not served and "
-                + "the original's stream is unaffected; send a new request under a new id"
-                + (alsoInvalid == null ? "" : "; the record is invalid too (" + alsoInvalid + ")");
-        refuse(s, r, ErrorCode.DUPLICATE_REQUEST, message);
-    }
 
     /**
      * A record an earlier gateway answered in full but crashed before committing: its events are
@@ -323,6 +311,29 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         getContext().getLog().debug("refused {} ({}): {}", s.id, code, message);
     }
 
+    private Behavior<Command> onOwnership(Ownership m) {
+        List<Session> gone = sessions.values().stream()
+                .filter(s -> m.partitions().contains(s.partition) == m.lost()).toList();
+        for (Session s : gone) {
+            sessions.remove(s.id);
+            offsets.forget(s.partition);
+            timers.cancel(s.id);
+            if (s.submitted) {
+                scheduler.tell(new PipelineScheduler.Cancel(s.id));
+            }
+            if (s.holdsId) {
+                requestIds.forget(s.requestId); // its next owner serves it under its id
+            }
+            GatewayInspection.finished(s);
+            completion.abandoned();
+        }
+        if (!gone.isEmpty()) {
+            getContext().getLog().info("{} requests stopped here: their partitions {}", gone.size(),
+                    m.lost() ? "were lost to the group" : "moved to another gateway");
+        }
+        return this;
+    }
+
     // ---- pipeline events --------------------------------------------------------------------
 
     private Behavior<Command> onPipelineEvent(PipelineEvent m) {
@@ -367,8 +378,8 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 s.finalQueued = true;
                 s.failed = true;
                 timers.cancel(s.id);
-                metrics.requestFailed(errorCode(f.code()));
-                write(s, ResponseEvents.error(s.requestId, s.metadata, errorCode(f.code()), f.message(),
+                metrics.requestFailed(Session.errorCode(f.code()));
+                write(s, ResponseEvents.error(s.requestId, s.metadata, Session.errorCode(f.code()), f.message(),
                         System.currentTimeMillis()));
             }
         }
@@ -428,35 +439,16 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
     private void finish(Session s, long promptNanos, long generateNanos) {
         s.finalQueued = true;
         timers.cancel(s.id);
-        long now = System.currentTimeMillis();
-        Long ttft = s.firstTokenAtMs == 0 ? null : s.firstTokenAtMs - s.receivedAtMs;
-        long queueMs = ttft == null ? now - s.receivedAtMs : Math.max(0, ttft - promptNanos / 1_000_000);
-        // The rate of the run that finished: a resumed one's time covers only the tokens it generated.
-        int generatedHere = s.receivedCount - s.resumedAfter;
-        double tps = generateNanos > 0 && generatedHere > 1 ? (generatedHere - 1) * 1e9 / generateNanos : 0;
-        io.laminar.schemas.FinishReason reason = s.finishReason();
-        metrics.requestFinished(reason, ttft == null ? -1 : ttft / 1e3,
-                generateNanos > 0 && generatedHere > 1 ? generateNanos / 1e9 / (generatedHere - 1) : -1,
-                (now - s.receivedAtMs) / 1e3, ttft == null ? -1 : queueMs / 1e3);
-        write(s, ResponseEvents.finish(s.requestId, s.metadata, reason,
-                ResponseEvents.usage(s.promptTokens, s.tokensSent),
-                ResponseEvents.timings(queueMs, ttft, now - s.receivedAtMs, tps), now));
-    }
-
-    private static ErrorCode errorCode(SequenceEvent.ErrorCode code) {
-        return switch (code) {
-            case INVALID_REQUEST -> ErrorCode.INVALID_REQUEST;
-            case PROMPT_TOO_LONG -> ErrorCode.PROMPT_TOO_LONG;
-            case PIPELINE_NOT_READY -> ErrorCode.PIPELINE_NOT_READY;
-            case STAGE_FAILED, STAGE_LOST -> ErrorCode.STAGE_FAILED;
-        };
+        Session.Finish f = s.finish(promptNanos, generateNanos, System.currentTimeMillis());
+        metrics.requestFinished(s.finishReason(), f.ttftS(), f.perTokenS(), f.totalS(), f.queueS());
+        write(s, f.event());
     }
 
     // ---- writes and completion --------------------------------------------------------------
 
     private void write(Session s, ResponseEvent event) {
         s.pendingWrites++;
-        writer.respond(s.responseKey(), event, s.source(), s.id, this::acknowledge);
+        writer.respond(s.partition, s.responseKey(), event, s.source(), s.id, this::acknowledge);
     }
 
     /** Called on a producer thread: turn the acknowledgement into a message. */
@@ -472,7 +464,9 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         if (m.failure() != null) {
             // The producer gave up after its retries: the record's offset is never committed, so it is
             // served again after a restart (at least once), and the gateway stops committing past it.
-            getContext().getLog().error("writing an event of {} failed: {}", s.id, m.failure().toString());
+            if (!s.writeFailed) { // once per request: a fenced or aborted transaction fails all its events
+                getContext().getLog().error("writing an event of {} failed: {}", s.id, m.failure().toString());
+            }
             s.writeFailed = true;
         }
         s.pendingWrites--;

@@ -13,7 +13,9 @@ import io.laminar.schemas.kafka.ResponseSerializer;
 import org.apache.kafka.common.TopicPartition;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,7 +65,7 @@ public final class KafkaGateway implements AutoCloseable {
         }
         this.writer = new ResponseWriter(settings, serializer);
         RequestPoller[] pollerRef = new RequestPoller[1];
-        GatewayActor.Completion completion = new GatewayActor.Completion() {
+        RecordCompletion completion = new RecordCompletion() {
             @Override
             public void finished(TopicPartition tp, long committableOffset) {
                 inFlight.decrementAndGet();
@@ -84,7 +86,25 @@ public final class KafkaGateway implements AutoCloseable {
                         settings.duplicateWindow(), completion),
                 "kafka-gateway-" + System.identityHashCode(this), Props.empty());
         PriorOutput prior = new PriorOutput(settings, responseCodec);
-        this.poller = new RequestPoller(settings, codec, prior, r -> actor.tell(new GatewayActor.RecordRead(r)),
+        RequestPoller.Ownership ownership = new RequestPoller.Ownership() {
+            @Override
+            public void owned(Collection<TopicPartition> assignment) {
+                writer.owned(assignment);
+                actor.tell(new GatewayActor.Ownership(Set.copyOf(assignment), false));
+            }
+
+            @Override
+            public void handingOver(Collection<TopicPartition> partitions) {
+                writer.handingOver(partitions);
+            }
+
+            @Override
+            public void lost(Collection<TopicPartition> partitions) {
+                writer.lost(partitions);
+                actor.tell(new GatewayActor.Ownership(Set.copyOf(partitions), true));
+            }
+        };
+        this.poller = new RequestPoller(settings, codec, prior, ownership, r -> actor.tell(new GatewayActor.RecordRead(r)),
                 inFlight, io.laminar.actors.metrics.LaminarMetrics.get(system), e -> {
                     writer.close(); // before the consumer leaves: whoever takes the partitions reads back what was written
                     failure.complete(e);

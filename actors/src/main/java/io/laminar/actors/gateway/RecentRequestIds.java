@@ -95,4 +95,18 @@ final class RecentRequestIds {
             }
         }
     }
+
+    /**
+     * Why a record with the id of {@code earlier} is refused. Serving it would put a second stream
+     * of events under that id, which clients, dropping repeats by (request id, token index), would
+     * splice into the first; the first goes on untouched.
+     */
+    String duplicateMessage(String requestId, Known earlier, Source refused, String alsoInvalid) {
+        return "request id '" + requestId + "' "
+                + (earlier.inFlight() ? "is being served by this gateway" : "was served by this gateway within "
+                + "its duplicate window (" + window() + ")") + ", from record " + earlier.source()
+                + "; this record (" + refused + ") is not served and "
+                + "the original's stream is unaffected; send a new request under a new id"
+                + (alsoInvalid == null ? "" : "; the record is invalid too (" + alsoInvalid + ")");
+    }
 }

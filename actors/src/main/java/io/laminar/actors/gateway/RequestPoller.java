@@ -68,8 +68,24 @@ final class RequestPoller implements Runnable {
         }
     }
 
+    /**
+     * Told, on the poller's thread and before the consumer goes on, which requests partitions this
+     * gateway owns: what it writes for a partition must stop when the partition moves.
+     */
+    interface Ownership {
+        /** The partitions assigned now, all of them (a partition newly among them may have had another owner). */
+        void owned(Collection<TopicPartition> assignment);
+
+        /** Partitions about to go to another gateway in a rebalance: what was written for them must be settled. */
+        void handingOver(Collection<TopicPartition> partitions);
+
+        /** Partitions the group took away while this gateway was out of touch: another may serve them already. */
+        void lost(Collection<TopicPartition> partitions);
+    }
+
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String topic;
+    private final Ownership ownership;
     private final RequestCodec codec;
     private final Consumer<Received> sink;
     private final AtomicInteger inFlight;
@@ -89,8 +105,9 @@ final class RequestPoller implements Runnable {
     /** Set by {@link #stopTaking()}: every partition stays paused from then on. */
     private volatile boolean draining;
 
-    RequestPoller(GatewaySettings settings, RequestCodec codec, PriorOutput priorOutput, Consumer<Received> sink,
-                  AtomicInteger inFlight, LaminarMetrics metrics, Consumer<RuntimeException> onFailure) {
+    RequestPoller(GatewaySettings settings, RequestCodec codec, PriorOutput priorOutput, Ownership ownership,
+                  Consumer<Received> sink, AtomicInteger inFlight, LaminarMetrics metrics,
+                  Consumer<RuntimeException> onFailure) {
         Map<String, Object> config = new HashMap<>(settings.consumerConfig());
         config.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -101,6 +118,7 @@ final class RequestPoller implements Runnable {
         this.topic = settings.requestsTopic();
         this.codec = codec;
         this.priorOutput = priorOutput;
+        this.ownership = ownership;
         this.sink = sink;
         this.inFlight = inFlight;
         this.maxInFlight = settings.maxInFlight();
@@ -131,6 +149,7 @@ final class RequestPoller implements Runnable {
         consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                ownership.handingOver(partitions);
                 commitPending(true);
                 partitions.forEach(inheritedUpTo::remove);
                 partitions.forEach(tp -> metrics.consumerLagGone(tp.topic(), tp.partition()));
@@ -143,10 +162,22 @@ final class RequestPoller implements Runnable {
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                 // Which gateway of the group serves which partitions, for an operator reading logs.
                 LOG.info("requests partitions assigned: {}", partitions);
+                // Before the backlog is read back: taking a partition's producer over settles what
+                // its earlier owner wrote (PartitionTransactions).
+                ownership.owned(consumer.assignment());
                 inheritedUpTo.putAll(consumer.endOffsets(partitions));
                 if (paused || draining) {
                     consumer.pause(partitions);
                 }
+            }
+
+            @Override
+            public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                LOG.warn("requests partitions lost (this gateway was out of touch with its group past its session):"
+                        + " {}; nothing more is written for them", partitions);
+                ownership.lost(partitions);
+                partitions.forEach(inheritedUpTo::remove);
+                partitions.forEach(tp -> metrics.consumerLagGone(tp.topic(), tp.partition()));
             }
         });
         try {

@@ -7,6 +7,7 @@ import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -15,16 +16,22 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
+import java.util.Collection;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
- * Writes response events and dead letters with one idempotent producer. {@code send} can block
- * (a full buffer, missing metadata), so calls are queued to a thread of their own, in order:
- * events of one request keep their order, and the actor that asks never waits. Each write reports
- * its acknowledgement (or failure) to a callback.
+ * Writes response events and dead letters. Events go through {@link PartitionTransactions}, one
+ * transactional producer per requests partition this gateway owns, so that a gateway that lost a
+ * partition cannot write for it any more; where the cluster refuses transactions they go, unfenced,
+ * through the idempotent producer that writes the dead letters. {@code send} can block (a full
+ * buffer, missing metadata), so calls are queued to a thread of their own, in order: events of one
+ * request keep their order, and the actor that asks never waits. Each write reports its
+ * acknowledgement (or failure) to a callback; a fenced event's, once its transaction is committed.
  */
 final class ResponseWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ResponseWriter.class);
@@ -37,11 +44,13 @@ final class ResponseWriter implements AutoCloseable {
     private final String deadLetters;
     /** The largest record the producer sends ({@code max.request.size}, checked uncompressed). */
     private final int maxRequestBytes;
-    private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
+    private final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "laminar-response-writer");
         t.setDaemon(true);
         return t;
     });
+    /** The fenced producers; null where the cluster refused transactions. Used on the sender's thread only. */
+    private PartitionTransactions transactions;
 
     ResponseWriter(GatewaySettings settings, ResponseSerializer serializer) {
         Map<String, Object> config = new HashMap<>(settings.producerConfig());
@@ -54,6 +63,63 @@ final class ResponseWriter implements AutoCloseable {
         this.deadLetters = settings.deadLetterTopic();
         Object max = config.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
         this.maxRequestBytes = max == null ? DEFAULT_MAX_REQUEST_BYTES : Integer.parseInt(max.toString().strip());
+        this.transactions = new PartitionTransactions(settings.producerConfig(), settings.groupId());
+        long every = PartitionTransactions.COMMIT_EVERY.toMillis();
+        sender.scheduleWithFixedDelay(() -> {
+            if (transactions != null) {
+                transactions.commitAll();
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** See {@link RequestPoller.Ownership#owned}: opens the new partitions' producers, closes those of partitions gone. */
+    void owned(Collection<TopicPartition> assignment) {
+        onSender(() -> {
+            if (transactions == null) {
+                return;
+            }
+            try {
+                transactions.own(assignment);
+                transactions.keepOnly(assignment);
+            } catch (RuntimeException e) {
+                LOG.warn("the Kafka cluster refused a transactional producer ({}): response events are written"
+                        + " without fencing, so a gateway that lost its partitions while paused could still write"
+                        + " for them", e.toString());
+                transactions.close();
+                transactions = null;
+            }
+        });
+    }
+
+    /** See {@link RequestPoller.Ownership#handingOver}: commits what was written for them. */
+    void handingOver(Collection<TopicPartition> partitions) {
+        onSender(() -> {
+            if (transactions != null) {
+                transactions.commit(partitions);
+            }
+        });
+    }
+
+    /** See {@link RequestPoller.Ownership#lost}: closes their producers without committing. */
+    void lost(Collection<TopicPartition> partitions) {
+        onSender(() -> {
+            if (transactions != null) {
+                transactions.lost(partitions);
+            }
+        });
+    }
+
+    /** Runs {@code task} on the sender's thread and waits for it; nothing once the writer is closed. */
+    private void onSender(Runnable task) {
+        try {
+            sender.submit(task).get();
+        } catch (RejectedExecutionException closed) {
+            // Closed: the transactions were committed and closed with it.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            LOG.error("response writer: {}", e.getCause().toString(), e.getCause());
+        }
     }
 
     /**
@@ -63,12 +129,22 @@ final class ResponseWriter implements AutoCloseable {
      * topic-partition@offset): one id may come in several records, and a gateway that takes a
      * partition over reads back each record's own events by it ({@link PriorOutput}).
      */
-    void respond(byte[] key, ResponseEvent event, byte[] source, String session, BiConsumer<String, Throwable> done) {
+    void respond(TopicPartition from, byte[] key, ResponseEvent event, byte[] source, String session,
+                 BiConsumer<String, Throwable> done) {
         byte[] value = serializer.serialize(responses, event);
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(responses, key, value);
         record.headers().add(DeadLetter.HEADER_SOURCE, source);
         try {
-            sender.execute(() -> send(record, session, done));
+            sender.execute(() -> {
+                if (transactions == null) {
+                    send(record, session, done);
+                }
+                // Not sent (no ack either) when this gateway no longer owns the partition: its next
+                // owner resumes the request after what was committed.
+                else if (!transactions.send(from, record, session, done)) {
+                    LOG.debug("not written, requests partition {} is not this gateway's: {}", from, session);
+                }
+            });
         } catch (RejectedExecutionException closed) {
             // The gateway stopped writing to hand its unfinished requests off: the next owner of the
             // partition resumes each after the last event written, so nothing more may be written
@@ -131,6 +207,16 @@ final class ResponseWriter implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            sender.execute(() -> {
+                if (transactions != null) {
+                    transactions.close();
+                    transactions = null;
+                }
+            });
+        } catch (RejectedExecutionException closedAlready) {
+            return;
+        }
         sender.shutdown();
         try {
             sender.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);

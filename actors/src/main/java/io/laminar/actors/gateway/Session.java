@@ -1,8 +1,12 @@
 package io.laminar.actors.gateway;
 
 import io.laminar.actors.scheduler.PipelineScheduler;
+import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.model.generate.FinishReason;
 import io.laminar.model.tokenizer.StreamingDecoder;
+import io.laminar.schemas.ErrorCode;
+import io.laminar.schemas.ResponseEvent;
+import io.laminar.schemas.codec.ResponseEvents;
 import org.apache.kafka.common.TopicPartition;
 
 import java.util.Arrays;
@@ -120,6 +124,37 @@ final class Session {
             case LENGTH -> io.laminar.schemas.FinishReason.LENGTH;
             case CONTEXT -> io.laminar.schemas.FinishReason.CONTEXT;
             case CANCELLED -> io.laminar.schemas.FinishReason.CANCELLED;
+        };
+    }
+
+    /**
+     * The FINISH event of the request and the figures the metrics take from it (seconds; -1 where
+     * there is none): queue time, time to first token, time per generated token, total.
+     */
+    record Finish(ResponseEvent event, double ttftS, double perTokenS, double totalS, double queueS) {
+    }
+
+    Finish finish(long promptNanos, long generateNanos, long now) {
+        Long ttft = firstTokenAtMs == 0 ? null : firstTokenAtMs - receivedAtMs;
+        long queueMs = ttft == null ? now - receivedAtMs : Math.max(0, ttft - promptNanos / 1_000_000);
+        // The rate of the run that finished: a resumed one's time covers only the tokens it generated.
+        int generatedHere = receivedCount - resumedAfter;
+        boolean timed = generateNanos > 0 && generatedHere > 1;
+        double tps = timed ? (generatedHere - 1) * 1e9 / generateNanos : 0;
+        ResponseEvent event = ResponseEvents.finish(requestId, metadata, finishReason(),
+                ResponseEvents.usage(promptTokens, tokensSent),
+                ResponseEvents.timings(queueMs, ttft, now - receivedAtMs, tps), now);
+        return new Finish(event, ttft == null ? -1 : ttft / 1e3, timed ? generateNanos / 1e9 / (generatedHere - 1) : -1,
+                (now - receivedAtMs) / 1e3, ttft == null ? -1 : queueMs / 1e3);
+    }
+
+    /** The error code the client sees for a pipeline failure. */
+    static ErrorCode errorCode(SequenceEvent.ErrorCode code) {
+        return switch (code) {
+            case INVALID_REQUEST -> ErrorCode.INVALID_REQUEST;
+            case PROMPT_TOO_LONG -> ErrorCode.PROMPT_TOO_LONG;
+            case PIPELINE_NOT_READY -> ErrorCode.PIPELINE_NOT_READY;
+            case STAGE_FAILED, STAGE_LOST -> ErrorCode.STAGE_FAILED;
         };
     }
 }
