@@ -2,6 +2,8 @@ package io.laminar.app;
 
 import io.laminar.actors.HostSettings;
 import io.laminar.actors.PipelineHost;
+import io.laminar.model.exec.StageBackend;
+import io.laminar.model.exec.WarmUpBudget;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -47,7 +49,7 @@ final class RejoiningMember {
         for (int incarnation = 1; ; incarnation++) {
             PipelineHost started;
             try {
-                started = PipelineHost.start(settings);
+                started = PipelineHost.start(incarnation == 1 ? settings : again());
             } catch (IOException | RuntimeException e) {
                 if (incarnation == 1) {
                     throw e; // a first start that fails is a setting to fix, not a fault to ride out
@@ -90,6 +92,15 @@ final class RejoiningMember {
                 return 0;
             }
         }
+    }
+
+    /**
+     * The settings of a later incarnation: no warm-up where every stage runs on the CPU, whose kernels
+     * this JVM has compiled already (a warm-up would only delay the pipeline's return by its budget).
+     */
+    private HostSettings again() {
+        return settings.backends().stream().allMatch(StageBackend.CPU::equals)
+                ? settings.withWarmUp(WarmUpBudget.NONE) : settings;
     }
 
     /** The running incarnation; null while starting, between incarnations and after a stop. */
