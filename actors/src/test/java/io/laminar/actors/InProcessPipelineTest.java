@@ -4,6 +4,7 @@ import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.WarmUpBudget;
+import io.laminar.model.generate.GenerationEnd;
 import io.laminar.model.sampling.SamplingParams;
 import io.laminar.model.testing.TestModels;
 import org.junit.jupiter.api.Test;
@@ -108,7 +109,7 @@ class InProcessPipelineTest {
             host.scheduler().tell(new PipelineScheduler.Cancel("c"));
             SequenceEvent.Finished f = assertInstanceOf(SequenceEvent.Finished.class,
                     cancelled.end.get(30, TimeUnit.SECONDS));
-            assertEquals(io.laminar.model.generate.FinishReason.CANCELLED, f.reason());
+            assertEquals(GenerationEnd.CANCELLED, f.reason());
             assertTrue(cancelled.tokens().length < 400 && cancelled.tokens().length == f.generatedTokens());
             assertInstanceOf(SequenceEvent.Finished.class, other.end.get(30, TimeUnit.SECONDS));
             assertEquals(30, other.tokens().length);

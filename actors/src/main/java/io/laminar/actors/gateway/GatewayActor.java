@@ -10,7 +10,7 @@ import akka.actor.typed.javadsl.TimerScheduler;
 import io.laminar.actors.metrics.LaminarMetrics;
 import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
-import io.laminar.model.generate.FinishReason;
+import io.laminar.model.generate.GenerationEnd;
 import io.laminar.model.sampling.SamplingParams;
 import io.laminar.model.tokenizer.StreamingDecoder;
 import io.laminar.schemas.ErrorCode;

@@ -2,7 +2,7 @@ package io.laminar.actors.gateway;
 
 import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
-import io.laminar.model.generate.FinishReason;
+import io.laminar.model.generate.GenerationEnd;
 import io.laminar.model.tokenizer.StreamingDecoder;
 import io.laminar.schemas.ErrorCode;
 import io.laminar.schemas.ResponseEvent;
@@ -52,7 +52,7 @@ final class Session {
     int receivedCount;
     /** Tokens the latest submission carried, generated before it: its run's times do not cover them. */
     int resumedAfter;
-    FinishReason endedBy;
+    GenerationEnd endedBy;
     /** Where its attention weights are kept when it asked for inspection, else null. */
     io.laminar.actors.inspect.Inspection inspection;
     io.laminar.schemas.FinishReason stopReason;

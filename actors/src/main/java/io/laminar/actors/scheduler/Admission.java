@@ -3,7 +3,7 @@ package io.laminar.actors.scheduler;
 import io.laminar.actors.metrics.LaminarMetrics;
 import io.laminar.actors.scheduler.PipelineScheduler.Submit;
 import io.laminar.actors.scheduler.SequenceEvent.ErrorCode;
-import io.laminar.model.generate.FinishReason;
+import io.laminar.model.generate.GenerationEnd;
 import io.laminar.model.generate.SequenceProgress;
 
 import java.time.Duration;
@@ -169,7 +169,7 @@ final class Admission {
             if (s.id().equals(requestId)) {
                 it.remove();
                 inProgress.remove(s.id());
-                s.request.replyTo().tell(new SequenceEvent.Finished(s.id(), FinishReason.CANCELLED,
+                s.request.replyTo().tell(new SequenceEvent.Finished(s.id(), GenerationEnd.CANCELLED,
                         s.request.promptIds().length, 0, 0, 0));
                 publish();
                 return true;

@@ -10,7 +10,7 @@ import io.laminar.actors.stage.StageInfo;
 import io.laminar.actors.stage.SequenceOpening;
 import io.laminar.actors.stage.StepHeader;
 import io.laminar.model.exec.TokenBatch;
-import io.laminar.model.generate.FinishReason;
+import io.laminar.model.generate.GenerationEnd;
 import io.laminar.model.generate.PromptLookup;
 import io.laminar.model.generate.SequenceProgress;
 import io.laminar.model.generate.StepPlanner;
@@ -157,7 +157,7 @@ final class Pipeline {
         for (int i = 0; i < lanes.length; i++) {
             for (Sequence s : lanes[i].sequences) {
                 if (s.id().equals(requestId)) {
-                    s.progress.stop(FinishReason.CANCELLED);
+                    s.progress.stop(GenerationEnd.CANCELLED);
                     if (lanes[i].inFlight < 0) {
                         launch(i);
                     }
@@ -304,7 +304,7 @@ final class Pipeline {
     /** Fails a running sequence; it leaves its lane at the lane's next launch. */
     private static void failRunning(Sequence s, ErrorCode code, String message) {
         s.failed = true;
-        s.progress.stop(FinishReason.CANCELLED);
+        s.progress.stop(GenerationEnd.CANCELLED);
         s.request.replyTo().tell(new SequenceEvent.Failed(s.id(), code, message));
     }
 

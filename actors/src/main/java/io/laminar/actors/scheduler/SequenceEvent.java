@@ -1,7 +1,7 @@
 package io.laminar.actors.scheduler;
 
 import io.laminar.actors.PipelineMessage;
-import io.laminar.model.generate.FinishReason;
+import io.laminar.model.generate.GenerationEnd;
 
 /** What the scheduler tells a request's submitter, in order: tokens, then one finish or failure. */
 public sealed interface SequenceEvent extends PipelineMessage {
@@ -12,7 +12,7 @@ public sealed interface SequenceEvent extends PipelineMessage {
     }
 
     /** The sequence ended normally. Times are those of the steps it took part in. */
-    record Finished(String requestId, FinishReason reason, int promptTokens, int generatedTokens,
+    record Finished(String requestId, GenerationEnd reason, int promptTokens, int generatedTokens,
                     long promptNanos, long generateNanos) implements SequenceEvent {
     }
 

@@ -13,7 +13,7 @@ import io.laminar.actors.stage.StageActor;
 import io.laminar.actors.stage.StageInfo;
 import io.laminar.actors.stage.SequenceOpening;
 import io.laminar.actors.stage.StepHeader;
-import io.laminar.model.generate.FinishReason;
+import io.laminar.model.generate.GenerationEnd;
 import io.laminar.model.sampling.SamplingParams;
 
 import java.io.NotSerializableException;
@@ -163,7 +163,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
             }
             case SequenceEvent.Finished m -> {
                 w.string(m.requestId());
-                w.u8(finishReasonId(m.reason()));
+                w.u8(generationEndId(m.reason()));
                 w.i32(m.promptTokens());
                 w.i32(m.generatedTokens());
                 w.i64(m.promptNanos());
@@ -209,7 +209,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
                 case STEP_COMPLETED -> new PipelineScheduler.StepCompleted(r.i64(), r.i32(), r.ints(), r.ints());
                 case STEP_FAILED -> new PipelineScheduler.StepFailed(r.i64(), r.i32(), r.string(), r.string());
                 case EVENT_TOKEN -> new SequenceEvent.Token(r.string(), r.i32(), r.i32());
-                case EVENT_FINISHED -> new SequenceEvent.Finished(r.string(), finishReason(r.u8()),
+                case EVENT_FINISHED -> new SequenceEvent.Finished(r.string(), generationEnd(r.u8()),
                         r.i32(), r.i32(), r.i64(), r.i64());
                 case EVENT_FAILED -> new SequenceEvent.Failed(r.string(),
                         SequenceEvent.ErrorCode.valueOf(r.string()), r.string());
@@ -289,11 +289,11 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
     }
 
     /**
-     * A finish reason's fixed id on the wire, not its ordinal: a reason added to the enum, or the
+     * A generation end's fixed id on the wire, not its ordinal: a value added to the enum, or the
      * values reordered, cannot change what another's id means. The switch fails to compile when a
-     * reason is added without an id.
+     * value is added without an id.
      */
-    static int finishReasonId(FinishReason reason) {
+    static int generationEndId(GenerationEnd reason) {
         return switch (reason) {
             case STOP -> 0;
             case LENGTH -> 1;
@@ -302,13 +302,13 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
         };
     }
 
-    static FinishReason finishReason(int id) {
+    static GenerationEnd generationEnd(int id) {
         return switch (id) {
-            case 0 -> FinishReason.STOP;
-            case 1 -> FinishReason.LENGTH;
-            case 2 -> FinishReason.CONTEXT;
-            case 3 -> FinishReason.CANCELLED;
-            default -> throw new IllegalArgumentException("unknown finish reason id " + id);
+            case 0 -> GenerationEnd.STOP;
+            case 1 -> GenerationEnd.LENGTH;
+            case 2 -> GenerationEnd.CONTEXT;
+            case 3 -> GenerationEnd.CANCELLED;
+            default -> throw new IllegalArgumentException("unknown generation end id " + id);
         };
     }
 

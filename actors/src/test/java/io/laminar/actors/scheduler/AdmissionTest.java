@@ -3,7 +3,7 @@ package io.laminar.actors.scheduler;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import io.laminar.actors.scheduler.PipelineScheduler.Submit;
 import io.laminar.actors.scheduler.SequenceEvent.ErrorCode;
-import io.laminar.model.generate.FinishReason;
+import io.laminar.model.generate.GenerationEnd;
 import io.laminar.model.sampling.SamplingParams;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -116,7 +116,7 @@ class AdmissionTest extends ActorTestKitPerClass {
         expectFailed("old", ErrorCode.PIPELINE_NOT_READY, "not ready within 30 s: layers 3-4 are missing");
 
         assertTrue(admission.cancelWaiting("cancelled"));
-        assertEquals(new SequenceEvent.Finished("cancelled", FinishReason.CANCELLED, 2, 0, 0, 0),
+        assertEquals(new SequenceEvent.Finished("cancelled", GenerationEnd.CANCELLED, 2, 0, 0, 0),
                 events.expectMessageClass(SequenceEvent.Finished.class));
         assertFalse(admission.cancelWaiting("cancelled"));
         assertEquals(1, admission.waiting());

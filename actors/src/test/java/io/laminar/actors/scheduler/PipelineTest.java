@@ -7,7 +7,7 @@ import io.laminar.actors.scheduler.PipelineScheduler.Submit;
 import io.laminar.actors.scheduler.SequenceEvent.ErrorCode;
 import io.laminar.actors.stage.StageActor;
 import io.laminar.actors.stage.StageInfo;
-import io.laminar.model.generate.FinishReason;
+import io.laminar.model.generate.GenerationEnd;
 import io.laminar.model.sampling.SamplingParams;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,7 +65,7 @@ class PipelineTest extends ActorTestKitPerClass {
         pipeline.completed(new StepCompleted(101, 0, new int[] {0}, new int[] {END}));
         SequenceEvent.Finished f = assertInstanceOf(SequenceEvent.Finished.class, events.receiveMessage(),
                 "the stale reply gave no token; the end token ends the sequence");
-        assertEquals(FinishReason.STOP, f.reason());
+        assertEquals(GenerationEnd.STOP, f.reason());
         assertEquals(1, f.generatedTokens());
         assertArrayEquals(new int[] {0}, stage.expectMessageClass(StageActor.ReleaseSlots.class).slots());
         assertEquals(0, pipeline.active());

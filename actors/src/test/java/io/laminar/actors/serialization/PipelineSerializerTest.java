@@ -14,7 +14,7 @@ import io.laminar.actors.stage.StageActor;
 import io.laminar.actors.stage.StageInfo;
 import io.laminar.actors.stage.SequenceOpening;
 import io.laminar.actors.stage.StepHeader;
-import io.laminar.model.generate.FinishReason;
+import io.laminar.model.generate.GenerationEnd;
 import io.laminar.model.inspect.TopTokens;
 import io.laminar.model.sampling.SamplingParams;
 import org.junit.jupiter.api.AfterAll;
@@ -140,7 +140,7 @@ class PipelineSerializerTest {
         StageInfo info = new StageInfo(stage.getRef(), "n[0-2]", "m", 0, 3, 5, 100, 16, 8, 512, 64);
         assertEquals(info, roundTrip(f32, info));
         assertEquals(new SequenceEvent.Token("r", 3, 99), roundTrip(f32, new SequenceEvent.Token("r", 3, 99)));
-        SequenceEvent.Finished fin = new SequenceEvent.Finished("r", FinishReason.STOP, 5, 7, 100L, 200L);
+        SequenceEvent.Finished fin = new SequenceEvent.Finished("r", GenerationEnd.STOP, 5, 7, 100L, 200L);
         assertEquals(fin, roundTrip(f32, fin));
         SequenceEvent.Failed failed = new SequenceEvent.Failed("r", SequenceEvent.ErrorCode.STAGE_FAILED, "boom");
         assertEquals(failed, roundTrip(f32, failed));
@@ -211,15 +211,15 @@ class PipelineSerializerTest {
     @Test
     void enumsHaveFixedWireIds() throws Exception {
         int[] expected = {0, 1, 2, 3};
-        FinishReason[] reasons = {FinishReason.STOP, FinishReason.LENGTH, FinishReason.CONTEXT, FinishReason.CANCELLED};
-        assertEquals(reasons.length, FinishReason.values().length, "a new finish reason needs a fixed id here");
+        GenerationEnd[] reasons = {GenerationEnd.STOP, GenerationEnd.LENGTH, GenerationEnd.CONTEXT, GenerationEnd.CANCELLED};
+        assertEquals(reasons.length, GenerationEnd.values().length, "a new generation end needs a fixed id here");
         for (int i = 0; i < reasons.length; i++) {
-            assertEquals(expected[i], PipelineSerializer.finishReasonId(reasons[i]));
-            assertEquals(reasons[i], PipelineSerializer.finishReason(expected[i]));
+            assertEquals(expected[i], PipelineSerializer.generationEndId(reasons[i]));
+            assertEquals(reasons[i], PipelineSerializer.generationEnd(expected[i]));
             SequenceEvent.Finished fin = new SequenceEvent.Finished("r", reasons[i], 1, 2, 3L, 4L);
             assertEquals(fin, roundTrip(f32, fin));
         }
-        assertThrows(IllegalArgumentException.class, () -> PipelineSerializer.finishReason(9));
+        assertThrows(IllegalArgumentException.class, () -> PipelineSerializer.generationEnd(9));
         assertEquals(0, ActivationFormat.F32.id());
         assertEquals(1, ActivationFormat.F16.id());
         assertEquals(2, ActivationFormat.BF16.id());

@@ -27,7 +27,7 @@ public final class SequenceProgress {
     private int lastToken;
     private int[] generated = new int[16];
     private int generatedCount;
-    private FinishReason finish;
+    private GenerationEnd finish;
 
     /**
      * @param prompt    the prompt's token ids
@@ -57,10 +57,10 @@ public final class SequenceProgress {
             this.generated = Arrays.copyOf(generatedBefore, Math.max(16, generatedBefore.length));
         }
         if (generatedCount >= maxTokens) {
-            finish = FinishReason.LENGTH;
+            finish = GenerationEnd.LENGTH;
         } else if (generatedCount > 0 && input.length - 1 >= context) {
             // Its last token was taken at the context's end (see accept): that run ended there.
-            finish = FinishReason.CONTEXT;
+            finish = GenerationEnd.CONTEXT;
         }
     }
 
@@ -99,7 +99,7 @@ public final class SequenceProgress {
         return Arrays.copyOf(generated, generatedCount);
     }
 
-    public FinishReason finish() {
+    public GenerationEnd finish() {
         return finish;
     }
 
@@ -183,7 +183,7 @@ public final class SequenceProgress {
             return false;
         }
         if (endOfGeneration.test(token)) {
-            finish = FinishReason.STOP;
+            finish = GenerationEnd.STOP;
             return false;
         }
         if (generatedCount == generated.length) {
@@ -192,15 +192,15 @@ public final class SequenceProgress {
         generated[generatedCount++] = token;
         lastToken = token;
         if (generatedCount >= maxTokens) {
-            finish = FinishReason.LENGTH;
+            finish = GenerationEnd.LENGTH;
         } else if (position >= context) {
-            finish = FinishReason.CONTEXT;
+            finish = GenerationEnd.CONTEXT;
         }
         return true;
     }
 
     /** Ends the sequence early (cancelled, or failed elsewhere). */
-    public void stop(FinishReason reason) {
+    public void stop(GenerationEnd reason) {
         if (finish == null) {
             finish = reason;
         }

@@ -6,7 +6,7 @@ public interface TokenListener {
     void onToken(int index, int tokenId);
 
     /** The sequence ended; no more calls follow. */
-    default void onFinish(FinishReason reason, GenerationStats stats) {
+    default void onFinish(GenerationEnd reason, GenerationStats stats) {
     }
 
     TokenListener NONE = (index, tokenId) -> { };

@@ -60,7 +60,7 @@ class GeneratorTest {
                 GenerationResult r = new Generator(p, t -> t == 2, 1).generate(new GenerationRequest(
                         PROMPT, 32, SamplingParams.greedy(), (i, t) -> streamed.add(t)));
                 assertArrayEquals(expected, r.tokens());
-                assertEquals(FinishReason.LENGTH, r.finishReason());
+                assertEquals(GenerationEnd.LENGTH, r.end());
                 assertArrayEquals(expected, streamed.stream().mapToInt(Integer::intValue).toArray());
                 assertEquals(5, r.stats().promptTokens());
             }

@@ -37,7 +37,7 @@ class SequenceProgressTest {
         assertEquals(22, batch.token(0));
         assertEquals(5, batch.position(0));
         assertTrue(s.accept(23, t -> t == EOS));
-        assertEquals(FinishReason.LENGTH, s.finish(), "max tokens count from the original start");
+        assertEquals(GenerationEnd.LENGTH, s.finish(), "max tokens count from the original start");
         assertArrayEquals(new int[] {20, 21, 22, 23}, s.generated());
         assertArrayEquals(new int[] {1, 10, 11}, s.prompt());
     }
@@ -60,7 +60,7 @@ class SequenceProgressTest {
                 whole.addDecodeEntry(batch);
             }
         }
-        assertEquals(FinishReason.CONTEXT, whole.finish());
+        assertEquals(GenerationEnd.CONTEXT, whole.finish());
         int[] all = whole.generated();
         for (int k = 1; k < all.length; k++) {
             SequenceProgress resumed = new SequenceProgress(prompt, Arrays.copyOf(all, k), 100, context);
@@ -77,11 +77,11 @@ class SequenceProgressTest {
                     resumed.addDecodeEntry(batch);
                 }
             }
-            assertEquals(FinishReason.CONTEXT, resumed.finish());
+            assertEquals(GenerationEnd.CONTEXT, resumed.finish());
             assertArrayEquals(all, resumed.generated(), "resumed after " + k);
         }
         SequenceProgress done = new SequenceProgress(prompt, all, 100, context);
-        assertEquals(FinishReason.CONTEXT, done.finish(), "every token was generated before");
-        assertEquals(FinishReason.LENGTH, new SequenceProgress(prompt, new int[] {5, 6}, 2, 64).finish());
+        assertEquals(GenerationEnd.CONTEXT, done.finish(), "every token was generated before");
+        assertEquals(GenerationEnd.LENGTH, new SequenceProgress(prompt, new int[] {5, 6}, 2, 64).finish());
     }
 }

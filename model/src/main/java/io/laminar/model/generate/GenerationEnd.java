@@ -1,7 +1,7 @@
 package io.laminar.model.generate;
 
-/** Why a sequence stopped generating. */
-public enum FinishReason {
+/** Why generation of a sequence ended. */
+public enum GenerationEnd {
     /** It produced an end-of-generation token (not reported as a token). */
     STOP,
     /** It reached its {@code maxTokens}. */
