@@ -75,7 +75,7 @@ class ClusterMembershipTest {
                         refused.ref));
                 SequenceEvent.Failed f = assertInstanceOf(SequenceEvent.Failed.class,
                         refused.end.get(30, TimeUnit.SECONDS));
-                assertEquals(SequenceEvent.ErrorCode.PIPELINE_NOT_READY, f.code());
+                assertEquals(SequenceEvent.FailureKind.PIPELINE_NOT_READY, f.kind());
                 assertTrue(f.message().contains("stands by"), f.message());
 
                 PipelineClient found = PipelineClient.find(second.system(), joining.modelId(), Duration.ofSeconds(10))

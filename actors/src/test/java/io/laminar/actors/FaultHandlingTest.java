@@ -47,7 +47,7 @@ class FaultHandlingTest {
                     SamplingParams.greedy(), poisoned.ref));
             SequenceEvent.Failed f = assertInstanceOf(SequenceEvent.Failed.class,
                     poisoned.end.get(30, TimeUnit.SECONDS));
-            assertEquals(SequenceEvent.ErrorCode.STAGE_FAILED, f.code());
+            assertEquals(SequenceEvent.FailureKind.STAGE_FAILED, f.kind());
             assertTrue(f.message().contains("[0-2]") && f.message().contains("injected fault"), f.message());
 
             EventCollector after = new EventCollector(host.system());
@@ -73,7 +73,7 @@ class FaultHandlingTest {
             host.scheduler().tell(new PipelineScheduler.Submit("early", new int[] {1, 403}, 5,
                     SamplingParams.greedy(), early.ref));
             SequenceEvent.Failed f = assertInstanceOf(SequenceEvent.Failed.class, early.end.get(30, TimeUnit.SECONDS));
-            assertEquals(SequenceEvent.ErrorCode.PIPELINE_NOT_READY, f.code());
+            assertEquals(SequenceEvent.FailureKind.PIPELINE_NOT_READY, f.kind());
             assertTrue(f.message().contains("layers 3-4 (of 0-4) are not hosted"), f.message());
             PipelineScheduler.Status status = client.status().toCompletableFuture().get(5, TimeUnit.SECONDS);
             assertTrue(!status.ready() && status.detail().contains("layers 3-4"), status.toString());
@@ -142,7 +142,7 @@ class FaultHandlingTest {
             }
             SequenceEvent.Failed f = assertInstanceOf(SequenceEvent.Failed.class,
                     running.end.get(60, TimeUnit.SECONDS));
-            assertEquals(SequenceEvent.ErrorCode.STAGE_LOST, f.code());
+            assertEquals(SequenceEvent.FailureKind.STAGE_LOST, f.kind());
             assertTrue(f.message().contains("[3-4]") && f.message().contains("left"), f.message());
             PipelineScheduler.Status status = client.status().toCompletableFuture().get(5, TimeUnit.SECONDS);
             assertTrue(!status.ready() && status.detail().contains("layers 3-4"), status.toString());

@@ -84,10 +84,10 @@ class InProcessPipelineTest {
             host.scheduler().tell(new PipelineScheduler.Submit("ok", PROMPTS[0], 8, SamplingParams.greedy(), ok.ref));
 
             SequenceEvent.Failed f = assertInstanceOf(SequenceEvent.Failed.class, tooLong.end.get(30, TimeUnit.SECONDS));
-            assertEquals(SequenceEvent.ErrorCode.PROMPT_TOO_LONG, f.code());
+            assertEquals(SequenceEvent.FailureKind.PROMPT_TOO_LONG, f.kind());
             assertTrue(f.message().contains("100 tokens") && f.message().contains("64"), f.message());
-            assertEquals(SequenceEvent.ErrorCode.INVALID_REQUEST,
-                    assertInstanceOf(SequenceEvent.Failed.class, empty.end.get(30, TimeUnit.SECONDS)).code());
+            assertEquals(SequenceEvent.FailureKind.INVALID_REQUEST,
+                    assertInstanceOf(SequenceEvent.Failed.class, empty.end.get(30, TimeUnit.SECONDS)).kind());
             assertInstanceOf(SequenceEvent.Finished.class, ok.end.get(30, TimeUnit.SECONDS));
             assertEquals(8, ok.tokens().length);
         }

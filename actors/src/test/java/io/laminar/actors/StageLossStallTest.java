@@ -209,7 +209,7 @@ class StageLossStallTest {
                                 }
                             }
                         }
-                        case SequenceEvent.Failed f when f.code() == SequenceEvent.ErrorCode.STAGE_LOST
+                        case SequenceEvent.Failed f when f.kind() == SequenceEvent.FailureKind.STAGE_LOST
                                 && failedNanos == 0 -> {
                             failedNanos = System.nanoTime();
                             countAtFailure = count;

@@ -115,7 +115,7 @@ public final class ClusterCommand implements Callable<Integer> {
 
             @Override
             public void onFailed(SequenceEvent.Failed failed) {
-                done.complete(text + " [failed: " + failed.code() + ": " + failed.message() + "]");
+                done.complete(text + " [failed: " + failed.kind() + ": " + failed.message() + "]");
             }
         });
         return done;

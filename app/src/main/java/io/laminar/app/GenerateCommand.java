@@ -146,7 +146,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 }, attention != null);
                 SequenceEvent result = end.get();
                 if (result instanceof SequenceEvent.Failed f) {
-                    throw new IllegalStateException(f.code() + ": " + f.message());
+                    throw new IllegalStateException(f.kind() + ": " + f.message());
                 }
                 SequenceEvent.Finished r = (SequenceEvent.Finished) result;
                 GenerationStats stats = new GenerationStats(r.promptTokens(), r.generatedTokens(), r.promptNanos(),

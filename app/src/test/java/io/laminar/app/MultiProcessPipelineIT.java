@@ -106,7 +106,7 @@ class MultiProcessPipelineIT {
             doomed.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             SequenceEvent end = running.end.get(90, TimeUnit.SECONDS);
             SequenceEvent.Failed failed = assertInstanceOf(SequenceEvent.Failed.class, end, end.toString());
-            assertEquals(SequenceEvent.ErrorCode.STAGE_LOST, failed.code());
+            assertEquals(SequenceEvent.FailureKind.STAGE_LOST, failed.kind());
             assertTrue(failed.message().contains(":" + ports[0] + "[3-4]"), failed.message());
 
             // The resolver acts once the unreachable member has been stable for 20 s (Akka's default).

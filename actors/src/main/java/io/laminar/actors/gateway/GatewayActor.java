@@ -352,7 +352,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 s.endedBy = f.reason();
                 finish(s, f.promptNanos(), f.generateNanos());
             }
-            case SequenceEvent.Failed f when f.code() == SequenceEvent.ErrorCode.STAGE_LOST
+            case SequenceEvent.Failed f when f.kind() == SequenceEvent.FailureKind.STAGE_LOST
                     && s.retries < MAX_RETRIES_AFTER_STAGE_LOST && s.stopReason == null && !s.filter.stopped() -> {
                 // The request ran on a stage that left. It is submitted again with the tokens received
                 // so far: the scheduler reads them with the prompt and the sampler starts where it
@@ -366,7 +366,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 s.resumedAfter = s.receivedCount;
                 scheduler.tell(s.submit.resumingAfter(java.util.Arrays.copyOf(s.received, s.receivedCount)));
             }
-            case SequenceEvent.Failed f when f.code() == SequenceEvent.ErrorCode.PIPELINE_NOT_READY && s.interrupted
+            case SequenceEvent.Failed f when f.kind() == SequenceEvent.FailureKind.PIPELINE_NOT_READY && s.interrupted
                     && s.stopReason == null && !s.filter.stopped() -> {
                 // The admission timeout is for new requests, which a client may send elsewhere. One
                 // already streaming waits for the pipeline to be whole again (a paused or cut-off
@@ -378,8 +378,8 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
                 s.finalQueued = true;
                 s.failed = true;
                 timers.cancel(s.id);
-                metrics.requestFailed(Session.errorCode(f.code()));
-                write(s, ResponseEvents.error(s.requestId, s.metadata, Session.errorCode(f.code()), f.message(),
+                metrics.requestFailed(Session.errorCode(f.kind()));
+                write(s, ResponseEvents.error(s.requestId, s.metadata, Session.errorCode(f.kind()), f.message(),
                         System.currentTimeMillis()));
             }
         }

@@ -149,8 +149,8 @@ final class Session {
     }
 
     /** The error code the client sees for a pipeline failure. */
-    static ErrorCode errorCode(SequenceEvent.ErrorCode code) {
-        return switch (code) {
+    static ErrorCode errorCode(SequenceEvent.FailureKind kind) {
+        return switch (kind) {
             case INVALID_REQUEST -> ErrorCode.INVALID_REQUEST;
             case PROMPT_TOO_LONG -> ErrorCode.PROMPT_TOO_LONG;
             case PIPELINE_NOT_READY -> ErrorCode.PIPELINE_NOT_READY;

@@ -2,7 +2,7 @@ package io.laminar.actors.scheduler;
 
 import io.laminar.actors.metrics.LaminarMetrics;
 import io.laminar.actors.scheduler.PipelineScheduler.Submit;
-import io.laminar.actors.scheduler.SequenceEvent.ErrorCode;
+import io.laminar.actors.scheduler.SequenceEvent.FailureKind;
 import io.laminar.model.generate.GenerationEnd;
 import io.laminar.model.generate.SequenceProgress;
 
@@ -47,14 +47,14 @@ final class Admission {
     /** Fails a request that no pipeline could run ({@code INVALID_REQUEST}); returns whether it is valid. */
     boolean validate(Submit m) {
         if (m.promptIds().length == 0) {
-            fail(m, ErrorCode.INVALID_REQUEST, "the prompt is empty");
+            fail(m, FailureKind.INVALID_REQUEST, "the prompt is empty");
         } else if (m.maxTokens() < 0) {
-            fail(m, ErrorCode.INVALID_REQUEST, "max_tokens=" + m.maxTokens() + " must be >= 0");
+            fail(m, FailureKind.INVALID_REQUEST, "max_tokens=" + m.maxTokens() + " must be >= 0");
         } else if (m.resumeFrom().length > m.maxTokens()) {
-            fail(m, ErrorCode.INVALID_REQUEST, "resuming after " + m.resumeFrom().length
+            fail(m, FailureKind.INVALID_REQUEST, "resuming after " + m.resumeFrom().length
                     + " tokens, more than max_tokens=" + m.maxTokens());
         } else if (inProgress.contains(m.requestId())) {
-            fail(m, ErrorCode.INVALID_REQUEST, "request id '" + m.requestId() + "' is already in progress");
+            fail(m, FailureKind.INVALID_REQUEST, "request id '" + m.requestId() + "' is already in progress");
         } else {
             return true;
         }
@@ -71,13 +71,13 @@ final class Admission {
     /** Refuses ({@code PROMPT_TOO_LONG}) a request the served pipeline can never hold; returns whether it did. */
     boolean refuseIfImpossible(Submit m) {
         if (m.promptIds().length >= context) {
-            fail(m, ErrorCode.PROMPT_TOO_LONG, "the prompt has " + m.promptIds().length
+            fail(m, FailureKind.PROMPT_TOO_LONG, "the prompt has " + m.promptIds().length
                     + " tokens but the context holds " + context + " (the prompt and at least one generated token)");
             return true;
         }
         int blocks = blocksFor(m);
         if (blocks > totalBlocks) {
-            fail(m, ErrorCode.PROMPT_TOO_LONG, "the request needs " + blocks * blockSize
+            fail(m, FailureKind.PROMPT_TOO_LONG, "the request needs " + blocks * blockSize
                     + " positions of KV cache but the smallest stage cache holds " + totalBlocks * blockSize);
             return true;
         }
@@ -189,7 +189,7 @@ final class Admission {
             if (nowNanos - s.arrivedNanos > timeout.toNanos()) {
                 it.remove();
                 inProgress.remove(s.id());
-                fail(s.request, ErrorCode.PIPELINE_NOT_READY, "the pipeline was not ready within "
+                fail(s.request, FailureKind.PIPELINE_NOT_READY, "the pipeline was not ready within "
                         + timeout.toSeconds() + " s: " + why.get());
             }
         }
@@ -231,7 +231,7 @@ final class Admission {
         return -1;
     }
 
-    private static void fail(Submit m, ErrorCode code, String message) {
-        m.replyTo().tell(new SequenceEvent.Failed(m.requestId(), code, message));
+    private static void fail(Submit m, FailureKind kind, String message) {
+        m.replyTo().tell(new SequenceEvent.Failed(m.requestId(), kind, message));
     }
 }

@@ -4,7 +4,7 @@ import akka.actor.typed.ActorRef;
 import io.laminar.actors.scheduler.PipelineScheduler.Command;
 import io.laminar.actors.scheduler.PipelineScheduler.StepCompleted;
 import io.laminar.actors.scheduler.PipelineScheduler.StepFailed;
-import io.laminar.actors.scheduler.SequenceEvent.ErrorCode;
+import io.laminar.actors.scheduler.SequenceEvent.FailureKind;
 import io.laminar.actors.stage.StageActor;
 import io.laminar.actors.stage.StageInfo;
 import io.laminar.actors.stage.SequenceOpening;
@@ -206,7 +206,7 @@ final class Pipeline {
         for (int slot : lane.inFlightSlots) {
             Sequence s = admission.running(slot);
             if (s != null) {
-                failRunning(s, ErrorCode.STAGE_FAILED, "stage " + m.stage() + " failed: " + m.message());
+                failRunning(s, FailureKind.STAGE_FAILED, "stage " + m.stage() + " failed: " + m.message());
             }
         }
         launch(m.lane());
@@ -214,10 +214,10 @@ final class Pipeline {
     }
 
     /** Fails every running sequence: the pipeline is given up. */
-    void failAll(ErrorCode code, String message) {
+    void failAll(FailureKind kind, String message) {
         for (Lane lane : lanes) {
             for (Sequence s : lane.sequences) {
-                s.request.replyTo().tell(new SequenceEvent.Failed(s.id(), code, message));
+                s.request.replyTo().tell(new SequenceEvent.Failed(s.id(), kind, message));
                 admission.forget(s);
             }
             lane.sequences.clear();
@@ -302,10 +302,10 @@ final class Pipeline {
     }
 
     /** Fails a running sequence; it leaves its lane at the lane's next launch. */
-    private static void failRunning(Sequence s, ErrorCode code, String message) {
+    private static void failRunning(Sequence s, FailureKind kind, String message) {
         s.failed = true;
         s.progress.stop(GenerationEnd.CANCELLED);
-        s.request.replyTo().tell(new SequenceEvent.Failed(s.id(), code, message));
+        s.request.replyTo().tell(new SequenceEvent.Failed(s.id(), kind, message));
     }
 
     private static List<ActorRef<StageActor.Command>> routeOf(List<StageInfo> chain) {

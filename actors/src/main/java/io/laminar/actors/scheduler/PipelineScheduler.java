@@ -15,7 +15,7 @@ import io.laminar.actors.placement.PlacementAgent;
 import io.laminar.actors.scheduler.Listings.AgentsListed;
 import io.laminar.actors.scheduler.Listings.SchedulersListed;
 import io.laminar.actors.scheduler.Listings.StagesListed;
-import io.laminar.actors.scheduler.SequenceEvent.ErrorCode;
+import io.laminar.actors.scheduler.SequenceEvent.FailureKind;
 import io.laminar.actors.stage.StageActor;
 import io.laminar.actors.stage.StageInfo;
 import io.laminar.model.sampling.SamplingParams;
@@ -244,7 +244,7 @@ public final class PipelineScheduler {
                         pipeline.admit();
                         return Behaviors.same();
                     }
-                    pipeline.failAll(ErrorCode.STAGE_LOST, "stage " + String.join(", ", left) + " left the pipeline "
+                    pipeline.failAll(FailureKind.STAGE_LOST, "stage " + String.join(", ", left) + " left the pipeline "
                             + pipeline.description() + " (stopped or unreachable) while the request was running;"
                             + " resubmit it once the pipeline is ready again");
                     return serveIfCovered(notReady());
@@ -254,7 +254,7 @@ public final class PipelineScheduler {
                     return Behaviors.same();
                 })
                 .onMessage(SchedulersListed.class, m -> servingElsewhere(m).map(other -> {
-                    pipeline.failAll(ErrorCode.PIPELINE_NOT_READY, standbyDetail(other));
+                    pipeline.failAll(FailureKind.PIPELINE_NOT_READY, standbyDetail(other));
                     return standBy(other);
                 }).orElseGet(Behaviors::same))
                 .onMessage(GetStatus.class, m -> reply(m, new Status(true, pipeline.description(), pipeline.active(),

@@ -19,14 +19,14 @@ public sealed interface SequenceEvent extends PipelineMessage {
     /**
      * The sequence could not be (fully) generated; tokens sent before stay valid.
      *
-     * @param code    a stable machine-readable cause, one of {@link ErrorCode}
+     * @param kind    a stable machine-readable cause
      * @param message what happened, for people
      */
-    record Failed(String requestId, ErrorCode code, String message) implements SequenceEvent {
+    record Failed(String requestId, FailureKind kind, String message) implements SequenceEvent {
     }
 
-    /** Why a sequence failed. */
-    enum ErrorCode {
+    /** What kind of failure ended a sequence; the gateway maps it to a wire {@code ErrorCode}. */
+    enum FailureKind {
         /** The request itself is invalid (empty prompt, impossible values). */
         INVALID_REQUEST,
         /** The prompt, or prompt plus requested tokens, can never fit the context or the KV cache. */

@@ -171,7 +171,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
             }
             case SequenceEvent.Failed m -> {
                 w.string(m.requestId());
-                w.string(m.code().name());
+                w.string(m.kind().name());
                 w.string(m.message());
             }
             case PlacementAgent.GetOffer m -> w.ref(m.replyTo());
@@ -212,7 +212,7 @@ public final class PipelineSerializer extends SerializerWithStringManifest {
                 case EVENT_FINISHED -> new SequenceEvent.Finished(r.string(), generationEnd(r.u8()),
                         r.i32(), r.i32(), r.i64(), r.i64());
                 case EVENT_FAILED -> new SequenceEvent.Failed(r.string(),
-                        SequenceEvent.ErrorCode.valueOf(r.string()), r.string());
+                        SequenceEvent.FailureKind.valueOf(r.string()), r.string());
                 case GET_OFFER -> new PlacementAgent.GetOffer(r.ref());
                 case OFFER -> new PlacementAgent.Offer(r.ref(), r.string(), r.i64());
                 case ASSIGN -> new PlacementAgent.Assign(r.i32(), r.i32());

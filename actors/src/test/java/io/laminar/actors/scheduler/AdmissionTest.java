@@ -2,7 +2,7 @@ package io.laminar.actors.scheduler;
 
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import io.laminar.actors.scheduler.PipelineScheduler.Submit;
-import io.laminar.actors.scheduler.SequenceEvent.ErrorCode;
+import io.laminar.actors.scheduler.SequenceEvent.FailureKind;
 import io.laminar.model.generate.GenerationEnd;
 import io.laminar.model.sampling.SamplingParams;
 import org.junit.jupiter.api.BeforeEach;
@@ -72,10 +72,10 @@ class AdmissionTest extends ActorTestKitPerClass {
         admission.open(4, 2, 16, 64);
         Submit tooLong = submit("too-long", 64, 1);
         assertTrue(admission.refuseIfImpossible(tooLong));
-        expectFailed("too-long", ErrorCode.PROMPT_TOO_LONG, "context holds 64");
+        expectFailed("too-long", FailureKind.PROMPT_TOO_LONG, "context holds 64");
         Submit tooBig = submit("too-big", 10, 30);
         assertTrue(admission.refuseIfImpossible(tooBig));
-        expectFailed("too-big", ErrorCode.PROMPT_TOO_LONG,
+        expectFailed("too-big", FailureKind.PROMPT_TOO_LONG,
                 "needs 48 positions of KV cache but the smallest stage cache holds 32");
         assertFalse(admission.refuseIfImpossible(submit("fits", 10, 22)));
     }
@@ -85,7 +85,7 @@ class AdmissionTest extends ActorTestKitPerClass {
         admission.enqueue(submit("big", 10, 100), 0);
         admission.enqueue(submit("small", 10, 5), 0);
         admission.open(4, 2, 16, 64);
-        expectFailed("big", ErrorCode.PROMPT_TOO_LONG, "positions of KV cache");
+        expectFailed("big", FailureKind.PROMPT_TOO_LONG, "positions of KV cache");
         assertEquals(1, admission.waiting());
         assertTrue(admission.validate(submit("big", 1, 1)), "the refused request's id is free again");
         assertEquals("small", admission.admitNext().id());
@@ -94,14 +94,14 @@ class AdmissionTest extends ActorTestKitPerClass {
     @Test
     void invalidRequestsAreRefusedAndIdsAreFreedWhenTheyFinish() {
         assertFalse(admission.validate(submit("empty", 0, 5)));
-        expectFailed("empty", ErrorCode.INVALID_REQUEST, "empty");
+        expectFailed("empty", FailureKind.INVALID_REQUEST, "empty");
         assertFalse(admission.validate(submit("negative", 2, -1)));
-        expectFailed("negative", ErrorCode.INVALID_REQUEST, "max_tokens=-1");
+        expectFailed("negative", FailureKind.INVALID_REQUEST, "max_tokens=-1");
 
         admission.open(2, 8, 16, 64);
         Sequence s = admit(submit("r", 2, 5));
         assertFalse(admission.validate(submit("r", 2, 5)));
-        expectFailed("r", ErrorCode.INVALID_REQUEST, "already in progress");
+        expectFailed("r", FailureKind.INVALID_REQUEST, "already in progress");
         admission.release(s);
         assertTrue(admission.validate(submit("r", 2, 5)));
     }
@@ -113,7 +113,7 @@ class AdmissionTest extends ActorTestKitPerClass {
         admission.enqueue(submit("new", 2, 5), timeout.toNanos());
         admission.enqueue(submit("cancelled", 2, 5), timeout.toNanos());
         admission.expire(timeout.toNanos() + 1, timeout, () -> "layers 3-4 are missing");
-        expectFailed("old", ErrorCode.PIPELINE_NOT_READY, "not ready within 30 s: layers 3-4 are missing");
+        expectFailed("old", FailureKind.PIPELINE_NOT_READY, "not ready within 30 s: layers 3-4 are missing");
 
         assertTrue(admission.cancelWaiting("cancelled"));
         assertEquals(new SequenceEvent.Finished("cancelled", GenerationEnd.CANCELLED, 2, 0, 0, 0),
@@ -136,10 +136,10 @@ class AdmissionTest extends ActorTestKitPerClass {
         return new Submit(id, prompt, maxTokens, SamplingParams.greedy(), events.getRef());
     }
 
-    private void expectFailed(String id, ErrorCode code, String says) {
+    private void expectFailed(String id, FailureKind kind, String says) {
         SequenceEvent.Failed f = events.expectMessageClass(SequenceEvent.Failed.class);
         assertEquals(id, f.requestId());
-        assertEquals(code, f.code());
+        assertEquals(kind, f.kind());
         assertTrue(f.message().contains(says), f.message());
     }
 }

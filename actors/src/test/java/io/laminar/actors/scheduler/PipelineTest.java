@@ -4,7 +4,7 @@ import akka.actor.testkit.typed.javadsl.TestProbe;
 import io.laminar.actors.scheduler.PipelineScheduler.StepCompleted;
 import io.laminar.actors.scheduler.PipelineScheduler.StepFailed;
 import io.laminar.actors.scheduler.PipelineScheduler.Submit;
-import io.laminar.actors.scheduler.SequenceEvent.ErrorCode;
+import io.laminar.actors.scheduler.SequenceEvent.FailureKind;
 import io.laminar.actors.stage.StageActor;
 import io.laminar.actors.stage.StageInfo;
 import io.laminar.model.generate.GenerationEnd;
@@ -79,14 +79,14 @@ class PipelineTest extends ActorTestKitPerClass {
         pipeline.failed(new StepFailed(100, 0, "node[0-4]", "boom"));
         SequenceEvent.Failed a = events.expectMessageClass(SequenceEvent.Failed.class);
         assertEquals("a", a.requestId());
-        assertEquals(ErrorCode.STAGE_FAILED, a.code());
+        assertEquals(FailureKind.STAGE_FAILED, a.kind());
         assertTrue(a.message().contains("node[0-4] failed: boom"), a.message());
         assertArrayEquals(new int[] {0}, stage.expectMessageClass(StageActor.ReleaseSlots.class).slots());
         assertEquals(101, stage.expectMessageClass(StageActor.RunStep.class).header().stepId());
         assertEquals(1, pipeline.active());
 
-        pipeline.failAll(ErrorCode.STAGE_LOST, "gone");
-        assertEquals(new SequenceEvent.Failed("b", ErrorCode.STAGE_LOST, "gone"), events.receiveMessage());
+        pipeline.failAll(FailureKind.STAGE_LOST, "gone");
+        assertEquals(new SequenceEvent.Failed("b", FailureKind.STAGE_LOST, "gone"), events.receiveMessage());
         assertEquals(0, admission.slots());
         assertTrue(admission.validate(new Submit("b", new int[] {1}, 1, SamplingParams.greedy(), events.getRef())),
                 "the failed request's id is free again");

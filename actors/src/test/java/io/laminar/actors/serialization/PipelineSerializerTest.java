@@ -142,7 +142,7 @@ class PipelineSerializerTest {
         assertEquals(new SequenceEvent.Token("r", 3, 99), roundTrip(f32, new SequenceEvent.Token("r", 3, 99)));
         SequenceEvent.Finished fin = new SequenceEvent.Finished("r", GenerationEnd.STOP, 5, 7, 100L, 200L);
         assertEquals(fin, roundTrip(f32, fin));
-        SequenceEvent.Failed failed = new SequenceEvent.Failed("r", SequenceEvent.ErrorCode.STAGE_FAILED, "boom");
+        SequenceEvent.Failed failed = new SequenceEvent.Failed("r", SequenceEvent.FailureKind.STAGE_FAILED, "boom");
         assertEquals(failed, roundTrip(f32, failed));
         PipelineScheduler.StepCompleted done = roundTrip(f32,
                 new PipelineScheduler.StepCompleted(3, 1, new int[] {0, 4}, new int[] {17, 18}));
