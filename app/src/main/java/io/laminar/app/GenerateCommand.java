@@ -11,7 +11,7 @@ import io.laminar.actors.scheduler.SchedulerSettings;
 import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.app.inspect.AttentionJson;
 import io.laminar.model.LoadedModel;
-import io.laminar.model.chat.ChatMessage;
+import io.laminar.model.chat.ChatTurn;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.StageBackend;
 import io.laminar.model.generate.GenerationStats;
@@ -193,11 +193,11 @@ public final class GenerateCommand implements Callable<Integer> {
         if (!chat && system == null) {
             return m.tokenizer().encode(prompt, true, false);
         }
-        List<ChatMessage> messages = new ArrayList<>();
+        List<ChatTurn> messages = new ArrayList<>();
         if (system != null) {
-            messages.add(new ChatMessage("system", system));
+            messages.add(new ChatTurn("system", system));
         }
-        messages.add(new ChatMessage("user", prompt));
+        messages.add(new ChatTurn("user", prompt));
         return m.encodeChat(messages);
     }
 }

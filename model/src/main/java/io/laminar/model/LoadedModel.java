@@ -1,9 +1,9 @@
 package io.laminar.model;
 
 import io.laminar.model.arch.ModelConfig;
-import io.laminar.model.chat.ChatMessage;
 import io.laminar.model.chat.ChatPrompt;
 import io.laminar.model.chat.ChatTemplate;
+import io.laminar.model.chat.ChatTurn;
 import io.laminar.model.gguf.GgufFile;
 import io.laminar.model.tokenizer.Tokenizer;
 import io.laminar.model.tokenizer.Tokenizers;
@@ -58,7 +58,7 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     /** Chat messages to prompt ids with the model's template (see {@link ChatPrompt}). */
-    public int[] encodeChat(java.util.List<ChatMessage> messages) {
+    public int[] encodeChat(java.util.List<ChatTurn> messages) {
         return ChatPrompt.encode(tokenizer, chatTemplate(), messages);
     }
 

@@ -1,8 +1,8 @@
 package io.laminar.actors.gateway;
 
-import io.laminar.model.chat.ChatMessage;
 import io.laminar.model.chat.ChatPrompt;
 import io.laminar.model.chat.ChatTemplate;
+import io.laminar.model.chat.ChatTurn;
 import io.laminar.model.tokenizer.Tokenizer;
 import io.laminar.schemas.InferenceRequest;
 
@@ -53,9 +53,9 @@ public final class PromptEncoder {
         if (request.getPrompt() != null) {
             return tokenizer.encode(request.getPrompt(), tokenizer.addBos(), true);
         }
-        List<ChatMessage> messages = new ArrayList<>();
+        List<ChatTurn> messages = new ArrayList<>();
         for (io.laminar.schemas.ChatMessage m : request.getMessages()) {
-            messages.add(new ChatMessage(m.getRole(), m.getContent()));
+            messages.add(new ChatTurn(m.getRole(), m.getContent()));
         }
         return ChatPrompt.encode(tokenizer, template, messages);
     }

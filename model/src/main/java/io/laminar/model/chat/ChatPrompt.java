@@ -14,7 +14,7 @@ public final class ChatPrompt {
     private ChatPrompt() {
     }
 
-    public static int[] encode(Tokenizer tokenizer, ChatTemplate template, List<ChatMessage> messages) {
+    public static int[] encode(Tokenizer tokenizer, ChatTemplate template, List<ChatTurn> messages) {
         int[] ids = tokenizer.encode(template.render(messages, true), tokenizer.addBos(), true);
         if (ids.length >= 2 && ids[0] == tokenizer.bos() && ids[1] == tokenizer.bos()) {
             return Arrays.copyOfRange(ids, 1, ids.length);

@@ -94,13 +94,13 @@ public final class ChatTemplate {
      * @param addGenerationPrompt end with the header of an assistant turn, so the model writes the reply
      * @throws ChatTemplateException when the template raises (e.g. roles do not alternate) or fails
      */
-    public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+    public String render(List<ChatTurn> messages, boolean addGenerationPrompt) {
         if (fallback && !FALLBACK_SAID.getAndSet(true)) {
             LOG.log(System.Logger.Level.WARNING, "the model''s metadata has no {0}: chats use ChatML, as llama.cpp does",
                     GGUF_KEY);
         }
         List<Map<String, Object>> turns = new ArrayList<>(messages.size());
-        for (ChatMessage m : messages) {
+        for (ChatTurn m : messages) {
             Map<String, Object> turn = new LinkedHashMap<>();
             turn.put("role", m.role());
             turn.put("content", m.content());

@@ -4,7 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
-import static io.laminar.model.chat.ChatMessage.user;
+import static io.laminar.model.chat.ChatTurn.user;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The Python-isms Hugging Face templates use work under Jinjava. */

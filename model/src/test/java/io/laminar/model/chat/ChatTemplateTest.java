@@ -13,9 +13,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 
-import static io.laminar.model.chat.ChatMessage.assistant;
-import static io.laminar.model.chat.ChatMessage.system;
-import static io.laminar.model.chat.ChatMessage.user;
+import static io.laminar.model.chat.ChatTurn.assistant;
+import static io.laminar.model.chat.ChatTurn.system;
+import static io.laminar.model.chat.ChatTurn.user;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Real models' templates render exactly the prompts those models expect. */
 class ChatTemplateTest {
     private static final Clock DEC_5_2024 = Clock.fixed(Instant.parse("2024-12-05T10:00:00Z"), ZoneOffset.UTC);
-    private static final List<ChatMessage> SYSTEM_AND_USER =
+    private static final List<ChatTurn> SYSTEM_AND_USER =
             List.of(system("You are a helpful assistant."), user("What is 2+2?"));
 
     @Test
@@ -65,7 +65,7 @@ class ChatTemplateTest {
         assertEquals("<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
                         + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
                         + "<|im_start|>user\n<tool_response>\n42\n</tool_response><|im_end|>\n<|im_start|>assistant\n",
-                t.render(List.of(user("Hi"), assistant("Hello!"), new ChatMessage("tool", "42")), true));
+                t.render(List.of(user("Hi"), assistant("Hello!"), new ChatTurn("tool", "42")), true));
     }
 
     @Test

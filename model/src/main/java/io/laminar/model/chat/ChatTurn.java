@@ -9,21 +9,21 @@ import java.util.Objects;
  * @param role    "system", "user", "assistant" or whatever role the template understands
  * @param content the text of the turn
  */
-public record ChatMessage(String role, String content) {
-    public ChatMessage {
+public record ChatTurn(String role, String content) {
+    public ChatTurn {
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(content, "content");
     }
 
-    public static ChatMessage system(String content) {
-        return new ChatMessage("system", content);
+    public static ChatTurn system(String content) {
+        return new ChatTurn("system", content);
     }
 
-    public static ChatMessage user(String content) {
-        return new ChatMessage("user", content);
+    public static ChatTurn user(String content) {
+        return new ChatTurn("user", content);
     }
 
-    public static ChatMessage assistant(String content) {
-        return new ChatMessage("assistant", content);
+    public static ChatTurn assistant(String content) {
+        return new ChatTurn("assistant", content);
     }
 }
