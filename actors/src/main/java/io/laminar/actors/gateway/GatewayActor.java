@@ -10,10 +10,10 @@ import akka.actor.typed.javadsl.TimerScheduler;
 import io.laminar.actors.metrics.LaminarMetrics;
 import io.laminar.actors.scheduler.PipelineScheduler;
 import io.laminar.actors.scheduler.SequenceEvent;
-import io.laminar.model.generate.GenerationEnd;
 import io.laminar.model.sampling.SamplingParams;
 import io.laminar.model.tokenizer.StreamingDecoder;
 import io.laminar.schemas.ErrorCode;
+import io.laminar.schemas.FinishReason;
 import io.laminar.schemas.InferenceRequest;
 import io.laminar.schemas.ResponseEvent;
 import io.laminar.schemas.codec.RequestDecodeResult;
@@ -196,7 +196,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         String requestId = new String(r.key(), StandardCharsets.UTF_8); // a cancel always has a key
         for (Session s : sessions.values()) {
             if (requestId.equals(s.requestId) && s.holdsId && !s.finalQueued && s.stopReason == null) {
-                s.stopReason = io.laminar.schemas.FinishReason.CANCELLED;
+                s.stopReason = FinishReason.CANCELLED;
                 timers.cancel(s.id);
                 if (s.submitted) { // else its prompt is being encoded: it finishes once it is
                     scheduler.tell(new PipelineScheduler.Cancel(s.id));
@@ -283,7 +283,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         if (deadline != Long.MAX_VALUE) {
             long wait = deadline - System.currentTimeMillis();
             if (wait <= 0) {
-                s.stopReason = io.laminar.schemas.FinishReason.DEADLINE;
+                s.stopReason = FinishReason.DEADLINE;
                 finish(s, 0, 0);
                 return;
             }
@@ -345,7 +345,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
             case SequenceEvent.Token t -> onToken(s, t);
             case SequenceEvent.Finished f -> {
                 if (s.filter.stopped()) {
-                    s.stopReason = io.laminar.schemas.FinishReason.STOP_STRING;
+                    s.stopReason = FinishReason.STOP_STRING;
                 } else {
                     releaseText(s, s.filter.flush());
                 }
@@ -430,7 +430,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
     private Behavior<Command> onDeadline(DeadlinePassed m) {
         Session s = sessions.get(m.session());
         if (s != null && !s.finalQueued && s.stopReason == null) {
-            s.stopReason = io.laminar.schemas.FinishReason.DEADLINE;
+            s.stopReason = FinishReason.DEADLINE;
             scheduler.tell(new PipelineScheduler.Cancel(s.id));
         }
         return this;

@@ -4,6 +4,7 @@ import io.laminar.model.chat.ChatPrompt;
 import io.laminar.model.chat.ChatTemplate;
 import io.laminar.model.chat.ChatTurn;
 import io.laminar.model.tokenizer.Tokenizer;
+import io.laminar.schemas.ChatMessage;
 import io.laminar.schemas.InferenceRequest;
 
 import java.util.ArrayList;
@@ -54,7 +55,7 @@ public final class PromptEncoder {
             return tokenizer.encode(request.getPrompt(), tokenizer.addBos(), true);
         }
         List<ChatTurn> messages = new ArrayList<>();
-        for (io.laminar.schemas.ChatMessage m : request.getMessages()) {
+        for (ChatMessage m : request.getMessages()) {
             messages.add(new ChatTurn(m.getRole(), m.getContent()));
         }
         return ChatPrompt.encode(tokenizer, template, messages);

@@ -5,6 +5,7 @@ import io.laminar.actors.scheduler.SequenceEvent;
 import io.laminar.model.generate.GenerationEnd;
 import io.laminar.model.tokenizer.StreamingDecoder;
 import io.laminar.schemas.ErrorCode;
+import io.laminar.schemas.FinishReason;
 import io.laminar.schemas.ResponseEvent;
 import io.laminar.schemas.codec.ResponseEvents;
 import org.apache.kafka.common.TopicPartition;
@@ -55,7 +56,7 @@ final class Session {
     GenerationEnd endedBy;
     /** Where its attention weights are kept when it asked for inspection, else null. */
     io.laminar.actors.inspect.Inspection inspection;
-    io.laminar.schemas.FinishReason stopReason;
+    FinishReason stopReason;
 
     Session(String id, TopicPartition partition, long offset, long receivedAtMs) {
         this.id = id;
@@ -115,15 +116,15 @@ final class Session {
     }
 
     /** The finish reason its FINISH event carries: a stop the gateway decided, else the pipeline's. */
-    io.laminar.schemas.FinishReason finishReason() {
+    FinishReason finishReason() {
         if (stopReason != null) {
             return stopReason;
         }
         return switch (endedBy) {
-            case STOP -> io.laminar.schemas.FinishReason.STOP;
-            case LENGTH -> io.laminar.schemas.FinishReason.LENGTH;
-            case CONTEXT -> io.laminar.schemas.FinishReason.CONTEXT;
-            case CANCELLED -> io.laminar.schemas.FinishReason.CANCELLED;
+            case STOP -> FinishReason.STOP;
+            case LENGTH -> FinishReason.LENGTH;
+            case CONTEXT -> FinishReason.CONTEXT;
+            case CANCELLED -> FinishReason.CANCELLED;
         };
     }
 

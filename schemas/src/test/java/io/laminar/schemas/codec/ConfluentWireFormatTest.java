@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.laminar.schemas.ErrorCode;
+import io.laminar.schemas.FinishReason;
 import io.laminar.schemas.InferenceRequest;
 import io.laminar.schemas.ResponseEvent;
 import io.laminar.schemas.kafka.RequestDeserializer;
@@ -283,7 +284,7 @@ class ConfluentWireFormatTest {
         Map<String, String> metadata = Map.of("tenant", "acme");
         return List.of(
                 ResponseEvents.token("r1", metadata, 0, 9038, "Once", -0.25f, 1_700_000_000_000L),
-                ResponseEvents.finish("r1", metadata, io.laminar.schemas.FinishReason.STOP_STRING,
+                ResponseEvents.finish("r1", metadata, FinishReason.STOP_STRING,
                         ResponseEvents.usage(5, 2), ResponseEvents.timings(3, 40L, 55, 66.5), 1_700_000_000_002L),
                 ResponseEvents.error(null, Map.of(), ErrorCode.UNDECODABLE, "bad", 1_700_000_000_003L));
     }

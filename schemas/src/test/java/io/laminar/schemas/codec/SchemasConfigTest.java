@@ -3,6 +3,8 @@ package io.laminar.schemas.codec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.laminar.schemas.ErrorCode;
+import io.laminar.schemas.FinishReason;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,10 +45,10 @@ class SchemasConfigTest {
     @Test
     void everyErrorCodeAndFinishReasonIsDocumented() throws IOException {
         String docs = Files.readString(DOCS);
-        for (io.laminar.schemas.ErrorCode code : io.laminar.schemas.ErrorCode.values()) {
+        for (ErrorCode code : ErrorCode.values()) {
             assertTrue(docs.contains("| `" + code + "` |"), code + " has no row in docs/schemas.md");
         }
-        for (io.laminar.schemas.FinishReason reason : io.laminar.schemas.FinishReason.values()) {
+        for (FinishReason reason : FinishReason.values()) {
             assertTrue(docs.contains("| `" + reason + "` |"), reason + " has no row in docs/schemas.md");
         }
         for (String schema : new String[] {WireSchemas.request().toString(), WireSchemas.response().toString()}) {
