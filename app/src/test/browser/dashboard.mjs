@@ -28,7 +28,7 @@ try {
         { subtree: true, childList: true, characterData: true });
   });
   await page.fill("#prompt", "ab cd e fg hi jk");
-  await page.fill("#max", "48");
+  await page.fill("#max", "96");
   await page.check("#inspect");
   await page.click("#send button");
   await page.waitForSelector("body[data-attention]", { timeout: 60000 });

@@ -1,11 +1,14 @@
 package io.laminar.actors;
 
 import akka.actor.CoordinatedShutdown;
+import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.ClusterEvent;
 import akka.cluster.Member;
 import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Subscribe;
 
 import java.time.Duration;
 
@@ -30,8 +33,12 @@ final class SchedulerWatch {
         INSTANCE
     }
 
-    private enum Check {
-        INSTANCE
+    /**
+     * A tick of the check, or a membership event about a scheduler: a scheduler that joined and left
+     * between two ticks (a quick stop just after this member joined) still counts as seen.
+     */
+    private enum Signal {
+        CHECK, SCHEDULER_EVENT
     }
 
     private static final Duration CHECK_EVERY = Duration.ofMillis(500);
@@ -40,11 +47,14 @@ final class SchedulerWatch {
     private SchedulerWatch() {
     }
 
-    static Behavior<Check> create(Duration orphanAfter) {
+    static Behavior<Signal> create(Duration orphanAfter) {
         return Behaviors.setup(context -> {
             context.setLoggerName(SchedulerWatch.class);
+            ActorRef<ClusterEvent.MemberEvent> events = context.messageAdapter(ClusterEvent.MemberEvent.class,
+                    e -> e.member().hasRole(PipelineHost.SCHEDULER_ROLE) ? Signal.SCHEDULER_EVENT : Signal.CHECK);
+            Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(events, ClusterEvent.MemberEvent.class));
             return Behaviors.withTimers(timers -> {
-                timers.startTimerWithFixedDelay(Check.INSTANCE, CHECK_EVERY);
+                timers.startTimerWithFixedDelay(Signal.CHECK, CHECK_EVERY);
                 return watching(orphanAfter, 0L, 0L);
             });
         });
@@ -56,13 +66,13 @@ final class SchedulerWatch {
      *                   this member is up), 0 before that
      * @param aloneSince {@link System#nanoTime} since when no scheduler has been there, 0 while one is
      */
-    private static Behavior<Check> watching(Duration orphanAfter, long seenSince, long aloneSince) {
-        return Behaviors.receive((context, check) -> {
+    private static Behavior<Signal> watching(Duration orphanAfter, long seenSince, long aloneSince) {
+        return Behaviors.receive((context, signal) -> {
             Cluster cluster = Cluster.get(context.getSystem());
             long now = System.nanoTime();
             boolean present = hasScheduler(cluster);
             if (seenSince == 0L) {
-                return present ? watching(orphanAfter, now, 0L) : Behaviors.same();
+                return present || signal == Signal.SCHEDULER_EVENT ? watching(orphanAfter, now, 0L) : Behaviors.same();
             }
             if (present && !stuckJoining(cluster, now - seenSince)) {
                 return aloneSince == 0L ? Behaviors.same() : watching(orphanAfter, seenSince, 0L);
