@@ -265,23 +265,11 @@ final class AvroJson {
                 return node.asText();
             }
             case INT -> {
-                if (!node.isIntegralNumber()) {
-                    throw type(path, "an integer", node);
-                }
-                if (!node.canConvertToInt()) {
-                    throw new MappingException(MappingException.Kind.RANGE, path,
-                            node.asText() + " is out of range for a 32-bit int");
-                }
+                requireIntegral(node, path, node.canConvertToInt(), "a 32-bit int");
                 return node.intValue();
             }
             case LONG -> {
-                if (!node.isIntegralNumber()) {
-                    throw type(path, "an integer", node);
-                }
-                if (!node.canConvertToLong()) {
-                    throw new MappingException(MappingException.Kind.RANGE, path,
-                            node.asText() + " is out of range for a 64-bit long");
-                }
+                requireIntegral(node, path, node.canConvertToLong(), "a 64-bit long");
                 return node.longValue();
             }
             case FLOAT -> {
@@ -326,6 +314,18 @@ final class AvroJson {
             }
             default -> throw new MappingException(MappingException.Kind.TYPE, path,
                     "JSON form of " + schema.getType() + " is not defined");
+        }
+    }
+
+    /** An integral number that {@code fits} the Avro type named {@code range}, or the mapping error that says why not. */
+    private static void requireIntegral(JsonNode node, String path, boolean fits, String range)
+            throws MappingException {
+        if (!node.isIntegralNumber()) {
+            throw type(path, "an integer", node);
+        }
+        if (!fits) {
+            throw new MappingException(MappingException.Kind.RANGE, path,
+                    node.asText() + " is out of range for " + range);
         }
     }
 

@@ -7,7 +7,6 @@ import io.laminar.schemas.ErrorCode;
 import io.laminar.schemas.InferenceRequest;
 import io.laminar.schemas.registry.SchemaRegistryClient;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
@@ -97,18 +96,7 @@ public final class RequestCodec {
     /** The request in the given format; throws IllegalArgumentException when it does not fit the schema. */
     public byte[] encode(InferenceRequest request, WireFormat format) {
         return switch (format) {
-            case AVRO -> {
-                try {
-                    ByteBuffer buffer = avroEncoder.encode(request);
-                    byte[] bytes = new byte[buffer.remaining()];
-                    buffer.get(bytes);
-                    yield bytes;
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                } catch (RuntimeException e) {
-                    throw new IllegalArgumentException("request does not fit the schema: " + e.getMessage(), e);
-                }
-            }
+            case AVRO -> RecordEncoding.singleObject(avroEncoder, request, "request");
             case JSON -> json.write(request, WireSchemas.request());
         };
     }
@@ -118,11 +106,7 @@ public final class RequestCodec {
      * {@link WireSchemas#request()}; throws IllegalArgumentException when it does not fit the schema.
      */
     public byte[] encodeConfluent(InferenceRequest request, int schemaId) {
-        try {
-            return confluent.write(request, schemaId);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("request does not fit the schema: " + e.getMessage(), e);
-        }
+        return RecordEncoding.confluent(confluent, request, schemaId, "request");
     }
 
     /** The schema registry this codec reads (and its serializer writes) against; empty when none. */

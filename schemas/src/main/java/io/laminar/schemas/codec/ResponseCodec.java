@@ -5,8 +5,6 @@ import io.laminar.schemas.ErrorCode;
 import io.laminar.schemas.ResponseEvent;
 import io.laminar.schemas.registry.SchemaRegistryClient;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.Optional;
 import org.apache.avro.Schema;
 import org.apache.avro.message.BinaryMessageDecoder;
@@ -65,18 +63,7 @@ public final class ResponseCodec {
     /** The event in the given format; throws IllegalArgumentException when it does not fit the schema. */
     public byte[] encode(ResponseEvent event, WireFormat format) {
         return switch (format) {
-            case AVRO -> {
-                try {
-                    ByteBuffer buffer = avroEncoder.encode(event);
-                    byte[] bytes = new byte[buffer.remaining()];
-                    buffer.get(bytes);
-                    yield bytes;
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                } catch (RuntimeException e) {
-                    throw new IllegalArgumentException("event does not fit the schema: " + e.getMessage(), e);
-                }
-            }
+            case AVRO -> RecordEncoding.singleObject(avroEncoder, event, "event");
             case JSON -> json.write(event, WireSchemas.response());
         };
     }
@@ -86,11 +73,7 @@ public final class ResponseCodec {
      * {@link WireSchemas#response()}; throws IllegalArgumentException when it does not fit the schema.
      */
     public byte[] encodeConfluent(ResponseEvent event, int schemaId) {
-        try {
-            return confluent.write(event, schemaId);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("event does not fit the schema: " + e.getMessage(), e);
-        }
+        return RecordEncoding.confluent(confluent, event, schemaId, "event");
     }
 
     /** The schema registry this codec reads (and its serializer writes) against; empty when none. */
