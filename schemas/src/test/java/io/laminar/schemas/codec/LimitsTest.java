@@ -46,9 +46,7 @@ class LimitsTest {
     @Test
     void stopArrayClaimingTwoBillionItems() throws IOException {
         for (long claimed : new long[] {1L << 31, Integer.MAX_VALUE - 8L, 100_000L}) {
-            RequestDecodeResult.Rejected rejected = rejectedQuickly(stopArrayClaiming(claimed));
-            assertEquals(ErrorCode.UNDECODABLE, rejected.code(), rejected.message());
-            assertEquals("liar", rejected.requestId(), "the id is still read");
+            assertUndecodable(stopArrayClaiming(claimed), "liar");
         }
         // Under the JVM's array limit but over ours: Avro's SystemLimitException names the count.
         String message = rejectedQuickly(stopArrayClaiming(100_000L)).message();
@@ -57,67 +55,59 @@ class LimitsTest {
 
     @Test
     void mapClaimingTwoBillionEntries() throws IOException {
-        ByteArrayOutputStream out = header(WireSchemas.request());
-        BinaryEncoder e = EncoderFactory.get().directBinaryEncoder(out, null);
-        e.writeString("liar");
-        e.writeIndex(1);
-        e.writeString("Hello");
-        for (int i = 0; i < NULLS_BEFORE_STOP; i++) {
-            e.writeIndex(0);
-        }
-        e.writeArrayStart();
-        e.setItemCount(0); // stop: empty (writes the 0 that ends the array)
-        e.writeIndex(0); // deadline_epoch_ms
-        e.writeIndex(0); // timeout_ms
-        e.writeLong(1L << 31); // metadata: a block claiming 2^31 entries
-        e.flush();
-        RequestDecodeResult.Rejected rejected = rejectedQuickly(out.toByteArray());
-        assertEquals(ErrorCode.UNDECODABLE, rejected.code(), rejected.message());
-        assertEquals("liar", rejected.requestId());
+        byte[] value = avro(WireSchemas.request(), e -> {
+            e.writeString("liar");
+            e.writeIndex(1);
+            e.writeString("Hello");
+            for (int i = 0; i < NULLS_BEFORE_STOP; i++) {
+                e.writeIndex(0);
+            }
+            e.writeArrayStart();
+            e.setItemCount(0); // stop: empty (writes the 0 that ends the array)
+            e.writeIndex(0); // deadline_epoch_ms
+            e.writeIndex(0); // timeout_ms
+            e.writeLong(1L << 31); // metadata: a block claiming 2^31 entries
+        });
+        assertUndecodable(value, "liar");
     }
 
     @Test
     void messagesClaimingTwoBillionRecords() throws IOException {
-        ByteArrayOutputStream out = header(WireSchemas.request());
-        BinaryEncoder e = EncoderFactory.get().directBinaryEncoder(out, null);
-        e.writeString("liar");
-        e.writeIndex(0); // prompt: null
-        e.writeIndex(1); // messages: the array branch
-        e.writeLong(1L << 31);
-        e.writeString("user");
-        e.writeString("hi");
-        e.flush();
-        RequestDecodeResult.Rejected rejected = rejectedQuickly(out.toByteArray());
+        byte[] value = avro(WireSchemas.request(), e -> {
+            e.writeString("liar");
+            e.writeIndex(0); // prompt: null
+            e.writeIndex(1); // messages: the array branch
+            e.writeLong(1L << 31);
+            e.writeString("user");
+            e.writeString("hi");
+        });
+        RequestDecodeResult.Rejected rejected = rejectedQuickly(value);
         assertEquals(ErrorCode.UNDECODABLE, rejected.code(), rejected.message());
     }
 
     @Test
     void stringClaimingTwoGigabytes() throws IOException {
-        ByteArrayOutputStream out = header(WireSchemas.request());
-        BinaryEncoder e = EncoderFactory.get().directBinaryEncoder(out, null);
-        e.writeString("liar");
-        e.writeIndex(1);
-        e.writeLong(Integer.MAX_VALUE - 8L); // prompt length
-        e.writeFixed(new byte[] {'a', 'b'});
-        e.flush();
-        RequestDecodeResult.Rejected rejected = rejectedQuickly(out.toByteArray());
-        assertEquals(ErrorCode.UNDECODABLE, rejected.code(), rejected.message());
-        assertEquals("liar", rejected.requestId());
+        byte[] value = avro(WireSchemas.request(), e -> {
+            e.writeString("liar");
+            e.writeIndex(1);
+            e.writeLong(Integer.MAX_VALUE - 8L); // prompt length
+            e.writeFixed(new byte[] {'a', 'b'});
+        });
+        assertUndecodable(value, "liar");
     }
 
     @Test
     void responseEventWithLyingMetadataIsUndecodable() throws IOException {
-        ByteArrayOutputStream out = header(WireSchemas.response());
-        BinaryEncoder e = EncoderFactory.get().directBinaryEncoder(out, null);
-        e.writeIndex(1);
-        e.writeString("r");
-        e.writeEnum(1); // TOKEN
-        e.writeLong(1L);
-        e.writeLong(1L << 31); // metadata
-        e.flush();
+        byte[] value = avro(WireSchemas.response(), e -> {
+            e.writeIndex(1);
+            e.writeString("r");
+            e.writeEnum(1); // TOKEN
+            e.writeLong(1L);
+            e.writeLong(1L << 31); // metadata
+        });
         ResponseCodec responses = new ResponseCodec();
         WireDecodeException thrown = assertTimeoutPreemptively(QUICKLY,
-                () -> assertThrows(WireDecodeException.class, () -> responses.decode(out.toByteArray())));
+                () -> assertThrows(WireDecodeException.class, () -> responses.decode(value)));
         assertEquals(ErrorCode.UNDECODABLE, thrown.code());
     }
 
@@ -144,18 +134,30 @@ class LimitsTest {
 
     /** A request "liar" with a prompt and a stop array whose first block claims {@code claimed} items. */
     private static byte[] stopArrayClaiming(long claimed) throws IOException {
-        ByteArrayOutputStream out = header(WireSchemas.request());
+        return avro(WireSchemas.request(), e -> {
+            e.writeString("liar");
+            e.writeIndex(1);
+            e.writeString("Hello");
+            for (int i = 0; i < NULLS_BEFORE_STOP; i++) {
+                e.writeIndex(0);
+            }
+            e.writeLong(claimed);
+            e.writeString("a");
+        });
+    }
+
+    /** A single-object Avro value of {@code schema} whose body is what {@code fields} writes, lies included. */
+    private static byte[] avro(Schema schema, Fields fields) throws IOException {
+        ByteArrayOutputStream out = header(schema);
         BinaryEncoder e = EncoderFactory.get().directBinaryEncoder(out, null);
-        e.writeString("liar");
-        e.writeIndex(1);
-        e.writeString("Hello");
-        for (int i = 0; i < NULLS_BEFORE_STOP; i++) {
-            e.writeIndex(0);
-        }
-        e.writeLong(claimed);
-        e.writeString("a");
+        fields.write(e);
         e.flush();
         return out.toByteArray();
+    }
+
+    @FunctionalInterface
+    private interface Fields {
+        void write(BinaryEncoder e) throws IOException;
     }
 
     private static ByteArrayOutputStream header(Schema schema) {
@@ -164,6 +166,13 @@ class LimitsTest {
         out.write(0x01);
         out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(WireSchemas.fingerprint(schema)).array());
         return out;
+    }
+
+    /** The value is rejected quickly as UNDECODABLE, and the request id before the lie is still read. */
+    private void assertUndecodable(byte[] value, String requestId) {
+        RequestDecodeResult.Rejected rejected = rejectedQuickly(value);
+        assertEquals(ErrorCode.UNDECODABLE, rejected.code(), rejected.message());
+        assertEquals(requestId, rejected.requestId());
     }
 
     private RequestDecodeResult.Rejected rejectedQuickly(byte[] value) {
