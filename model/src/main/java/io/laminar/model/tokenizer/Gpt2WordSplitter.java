@@ -6,25 +6,14 @@ package io.laminar.model.tokenizer;
  * llama.cpp does (its {@code unicode_regex_split_custom_gpt2}), which is both faster than a regex
  * engine and what the reference token ids were produced with.
  */
-final class Gpt2WordSplitter implements WordSplitter {
+final class Gpt2WordSplitter extends HandCodedSplitter {
     static final Gpt2WordSplitter INSTANCE = new Gpt2WordSplitter();
 
     private Gpt2WordSplitter() {
     }
 
     @Override
-    public IntList split(CodepointText text, IntList segments) {
-        IntList out = new IntList(segments.size() * 4);
-        int start = 0;
-        for (int s = 0; s < segments.size(); s++) {
-            int end = start + segments.get(s);
-            splitSegment(text.codepoints(), start, end, out);
-            start = end;
-        }
-        return out;
-    }
-
-    private static void splitSegment(int[] cps, int begin, int end, IntList out) {
+    void splitSegment(int[] cps, int begin, int end, IntList out) {
         int pos = begin;
         while (pos < end) {
             int start = pos;

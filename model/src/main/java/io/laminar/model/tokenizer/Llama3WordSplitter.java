@@ -6,7 +6,7 @@ package io.laminar.model.tokenizer;
  * hand-coded as llama.cpp's {@code unicode_regex_split_custom_llama3}. Qwen2 uses the same regex with
  * {@code \p{N}} (one digit per word) in place of {@code \p{N}{1,3}}, hence {@link #maxDigits}.
  */
-final class Llama3WordSplitter implements WordSplitter {
+final class Llama3WordSplitter extends HandCodedSplitter {
     static final Llama3WordSplitter LLAMA3 = new Llama3WordSplitter(3);
     static final Llama3WordSplitter QWEN2 = new Llama3WordSplitter(1);
 
@@ -18,18 +18,7 @@ final class Llama3WordSplitter implements WordSplitter {
     }
 
     @Override
-    public IntList split(CodepointText text, IntList segments) {
-        IntList out = new IntList(segments.size() * 4);
-        int start = 0;
-        for (int s = 0; s < segments.size(); s++) {
-            int end = start + segments.get(s);
-            splitSegment(text.codepoints(), start, end, out);
-            start = end;
-        }
-        return out;
-    }
-
-    private void splitSegment(int[] cps, int begin, int end, IntList out) {
+    void splitSegment(int[] cps, int begin, int end, IntList out) {
         int pos = begin;
         while (pos < end) {
             int start = pos;
