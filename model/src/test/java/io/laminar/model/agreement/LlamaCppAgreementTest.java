@@ -1,6 +1,7 @@
 package io.laminar.model.agreement;
 
 import io.laminar.kernels.GgmlType;
+import io.laminar.kernels.VectorOps;
 import io.laminar.model.arch.ModelConfig;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.LocalPipeline;
@@ -177,7 +178,7 @@ class LlamaCppAgreementTest {
                 assertTrue(maxDiff / std <= tolerance(type), String.format(
                         "step %d: logits differ by %.4f (%.4f std), tolerance %.3f std", step, maxDiff, maxDiff / std,
                         tolerance(type)));
-                if (argmax(o) != trajectory.tokens()[step]) {
+                if (VectorOps.argmax(o, 0, o.length) != trajectory.tokens()[step]) {
                     flipped++;
                 }
             }
@@ -228,16 +229,6 @@ class LlamaCppAgreementTest {
             m = Math.max(m, Math.abs(a[i] - b[i]));
         }
         return m;
-    }
-
-    static int argmax(float[] x) {
-        int best = 0;
-        for (int i = 1; i < x.length; i++) {
-            if (x[i] > x[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     static int[] concat(int[] a, int[] b) {

@@ -1,6 +1,7 @@
 package io.laminar.model.testing;
 
 import io.laminar.kernels.GgmlType;
+import io.laminar.kernels.VectorOps;
 import io.laminar.model.gguf.GgufFile;
 import io.laminar.model.gguf.GgufTensor;
 import io.laminar.model.synth.ModelShape;
@@ -76,7 +77,7 @@ class LlamaCppReferenceTest {
     void lastLogitsPickTheFirstGeneratedToken() {
         float[] logits = ref.lastLogits(PROMPT, 1);
         assertEquals(512, logits.length);
-        assertEquals(EXPECTED[0], argmax(logits));
+        assertEquals(EXPECTED[0], VectorOps.argmax(logits, 0, logits.length));
         float[][] all = ref.logits(PROMPT, 1);
         assertEquals(PROMPT.length, all.length);
         assertArrayEquals(logits, all[PROMPT.length - 1], 1e-4f);
@@ -152,7 +153,7 @@ class LlamaCppReferenceTest {
             for (int i = 0; i < g.tokens().length; i++) {
                 int pos = prompt.length - 1 + i;
                 float[] fresh = r.lastLogits(Arrays.copyOf(seq, pos + 1), 1);
-                assertEquals(g.tokens()[i], argmax(fresh), "step " + i);
+                assertEquals(g.tokens()[i], VectorOps.argmax(fresh, 0, fresh.length), "step " + i);
                 assertArrayEquals(fresh, all[pos], 1e-3f, "position " + pos);
             }
             assertEquals(256, r.finalHidden(prompt, 1).length);
@@ -162,15 +163,5 @@ class LlamaCppReferenceTest {
         assertThrows(IllegalStateException.class, () -> r.greedy(prompt, 1, 1));
         assertThrows(IllegalStateException.class, () -> r.tokenize("a"));
         r.close(); // a second close is harmless
-    }
-
-    static int argmax(float[] x) {
-        int best = 0;
-        for (int i = 1; i < x.length; i++) {
-            if (x[i] > x[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }
