@@ -46,10 +46,7 @@ final class WireReader {
     }
 
     int[] intsRaw(int n) {
-        if (n < 0 || (long) n * 4 > buffer.remaining()) {
-            throw new IllegalArgumentException("array of " + n + " ints in " + buffer.remaining() + " bytes");
-        }
-        int[] a = new int[n];
+        int[] a = new int[fourByteValues(n, "ints")];
         buffer.asIntBuffer().get(a);
         buffer.position(buffer.position() + n * 4);
         return a;
@@ -78,13 +75,18 @@ final class WireReader {
     }
 
     float[] floatsRaw(int n) {
-        if (n < 0 || (long) n * 4 > buffer.remaining()) {
-            throw new IllegalArgumentException("array of " + n + " floats in " + buffer.remaining() + " bytes");
-        }
-        float[] a = new float[n];
+        float[] a = new float[fourByteValues(n, "floats")];
         buffer.asFloatBuffer().get(a);
         buffer.position(buffer.position() + n * 4);
         return a;
+    }
+
+    /** {@code n}, checked to be a count of 4-byte values that fits in the bytes left; {@code what} names them. */
+    private int fourByteValues(int n, String what) {
+        if (n < 0 || (long) n * 4 > buffer.remaining()) {
+            throw new IllegalArgumentException("array of " + n + " " + what + " in " + buffer.remaining() + " bytes");
+        }
+        return n;
     }
 
     <T> List<ActorRef<T>> refs() {
