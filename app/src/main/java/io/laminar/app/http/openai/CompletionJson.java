@@ -43,26 +43,20 @@ record CompletionJson(Endpoint endpoint, String id, long created, String model) 
      */
     byte[] chunk(String text, String finishReason, boolean first, boolean usageField) {
         return write(g -> {
-            head(g, endpoint.chunkObject);
-            g.writeArrayFieldStart("choices");
-            g.writeStartObject();
-            g.writeNumberField("index", 0);
-            if (endpoint == Endpoint.CHAT) {
-                g.writeObjectFieldStart("delta");
-                if (first) {
-                    g.writeStringField("role", "assistant");
+            oneChoice(g, endpoint.chunkObject, finishReason, c -> {
+                if (endpoint == Endpoint.CHAT) {
+                    c.writeObjectFieldStart("delta");
+                    if (first) {
+                        c.writeStringField("role", "assistant");
+                    }
+                    if (text != null) {
+                        c.writeStringField("content", text);
+                    }
+                    c.writeEndObject();
+                } else {
+                    c.writeStringField("text", text == null ? "" : text);
                 }
-                if (text != null) {
-                    g.writeStringField("content", text);
-                }
-                g.writeEndObject();
-            } else {
-                g.writeStringField("text", text == null ? "" : text);
-            }
-            g.writeNullField("logprobs");
-            g.writeStringField("finish_reason", finishReason);
-            g.writeEndObject();
-            g.writeEndArray();
+            });
             if (usageField) {
                 g.writeNullField("usage");
             }
@@ -82,23 +76,17 @@ record CompletionJson(Endpoint endpoint, String id, long created, String model) 
     /** The whole answer of a request that did not stream. */
     byte[] complete(String text, String finishReason, Usage usage) {
         return write(g -> {
-            head(g, endpoint.object);
-            g.writeArrayFieldStart("choices");
-            g.writeStartObject();
-            g.writeNumberField("index", 0);
-            if (endpoint == Endpoint.CHAT) {
-                g.writeObjectFieldStart("message");
-                g.writeStringField("role", "assistant");
-                g.writeStringField("content", text);
-                g.writeNullField("refusal");
-                g.writeEndObject();
-            } else {
-                g.writeStringField("text", text);
-            }
-            g.writeNullField("logprobs");
-            g.writeStringField("finish_reason", finishReason);
-            g.writeEndObject();
-            g.writeEndArray();
+            oneChoice(g, endpoint.object, finishReason, c -> {
+                if (endpoint == Endpoint.CHAT) {
+                    c.writeObjectFieldStart("message");
+                    c.writeStringField("role", "assistant");
+                    c.writeStringField("content", text);
+                    c.writeNullField("refusal");
+                    c.writeEndObject();
+                } else {
+                    c.writeStringField("text", text);
+                }
+            });
             usage(g, usage);
         });
     }
@@ -133,6 +121,19 @@ record CompletionJson(Endpoint endpoint, String id, long created, String model) 
         g.writeNumberField("created", created);
         g.writeStringField("model", model);
         g.writeNullField("system_fingerprint");
+    }
+
+    /** The head of an answer whose {@code choices} hold one choice, with what {@code content} writes in it. */
+    private void oneChoice(JsonGenerator g, String object, String finishReason, Fields content) throws IOException {
+        head(g, object);
+        g.writeArrayFieldStart("choices");
+        g.writeStartObject();
+        g.writeNumberField("index", 0);
+        content.write(g);
+        g.writeNullField("logprobs");
+        g.writeStringField("finish_reason", finishReason);
+        g.writeEndObject();
+        g.writeEndArray();
     }
 
     private static void usage(JsonGenerator g, Usage usage) throws IOException {

@@ -427,14 +427,11 @@ final class CompletionParser {
     }
 
     private static Integer integer(JsonNode o, String field) {
-        JsonNode v = o.get(field);
-        if (v == null || v.isNull()) {
+        Long v = longValue(o, field);
+        if (v == null) {
             return null;
         }
-        if (!v.isIntegralNumber()) {
-            throw invalidType(field, "an integer", v);
-        }
-        if (!v.canConvertToInt()) {
+        if (v != v.intValue()) {
             throw invalidValue(field, "is out of range");
         }
         return v.intValue();
