@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.laminar.actors.HostSettings;
 import io.laminar.app.http.HttpAddress;
 import io.laminar.app.http.HttpFront;
+import io.laminar.app.http.LoopbackServing;
 import io.laminar.app.http.openai.ApiKeys;
 import io.laminar.app.http.openai.OpenAiDoor;
 import io.laminar.app.http.openai.OpenAiSettings;
@@ -14,9 +15,6 @@ import io.laminar.model.exec.LayerRange;
 import io.laminar.model.exec.WarmUpBudget;
 import io.laminar.model.testing.TestModels;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,19 +25,13 @@ import java.util.List;
  * broker, the synthetic stories-sized model (5 layers) in two stages, the OpenAI door and the
  * dashboard's routes on one loopback port.
  */
-final class DashboardServing implements AutoCloseable {
+final class DashboardServing extends LoopbackServing {
     static final String MODEL_NAME = "stories-sized";
     static final ObjectMapper JSON = new ObjectMapper();
 
-    final LaminarServer server;
-    final HttpFront front;
-    final OpenAiDoor door;
-    final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private DashboardServing(LaminarServer server, HttpFront front, OpenAiDoor door) {
-        this.server = server;
-        this.front = front;
-        this.door = door;
+        super(server, front, door);
     }
 
     static DashboardServing start() throws Exception {
@@ -52,21 +44,6 @@ final class DashboardServing implements AutoCloseable {
         OpenAiDoor door = OpenAiDoor.open(front, OpenAiSettings.defaults(MODEL_NAME), server.kafka());
         Dashboard.addTo(front, server.pipeline(), server.kafka(), ApiKeys.NONE);
         return new DashboardServing(server, front, door);
-    }
-
-    URI uri(String path) {
-        return URI.create("http://" + front.address() + path);
-    }
-
-    HttpResponse<String> post(String path, String body) throws Exception {
-        return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    HttpResponse<String> get(String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
     }
 
     /** Sends a greedy completion and returns its id, which is also its Laminar request id. */
@@ -112,12 +89,5 @@ final class DashboardServing implements AutoCloseable {
             }
         }
         return a.get("attention").size() == a.get("layers").asInt();
-    }
-
-    @Override
-    public void close() {
-        front.close();
-        door.close();
-        server.close();
     }
 }

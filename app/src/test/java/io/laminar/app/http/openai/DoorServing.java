@@ -6,6 +6,7 @@ import io.laminar.actors.HostSettings;
 import io.laminar.app.Main;
 import io.laminar.app.http.HttpAddress;
 import io.laminar.app.http.HttpFront;
+import io.laminar.app.http.LoopbackServing;
 import io.laminar.app.kafka.KafkaSettings;
 import io.laminar.app.serve.LaminarServer;
 import io.laminar.model.exec.LayerRange;
@@ -14,34 +15,23 @@ import io.laminar.model.testing.TestModels;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 /**
  * Test helper: {@code serve --http} in-process, on an embedded broker and the synthetic
  * stories-sized model (5 layers, context 512), with the OpenAI door on a loopback port.
  */
-final class DoorServing implements AutoCloseable {
+final class DoorServing extends LoopbackServing {
     static final String MODEL_NAME = "stories-sized";
     static final ObjectMapper JSON = new ObjectMapper();
 
     final Path model;
-    final LaminarServer server;
-    final HttpFront front;
-    final OpenAiDoor door;
-    final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private DoorServing(Path model, LaminarServer server, HttpFront front, OpenAiDoor door) {
+        super(server, front, door);
         this.model = model;
-        this.server = server;
-        this.front = front;
-        this.door = door;
     }
 
     static DoorServing start(int maxSequences) throws Exception {
@@ -54,21 +44,6 @@ final class DoorServing implements AutoCloseable {
         HttpFront front = HttpFront.bind(HttpAddress.parse("0")).start();
         OpenAiDoor door = OpenAiDoor.open(front, OpenAiSettings.defaults(MODEL_NAME), server.kafka());
         return new DoorServing(model, server, front, door);
-    }
-
-    URI uri(String path) {
-        return URI.create("http://" + front.address() + path);
-    }
-
-    HttpResponse<String> post(String path, String body) throws Exception {
-        return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    HttpResponse<String> get(String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
     }
 
     /**
@@ -96,12 +71,5 @@ final class DoorServing implements AutoCloseable {
         }
         JsonNode json = JSON.readTree(out.substring(out.lastIndexOf('\n') + 1));
         return json.get("text").asText();
-    }
-
-    @Override
-    public void close() {
-        front.close();
-        door.close();
-        server.close();
     }
 }
