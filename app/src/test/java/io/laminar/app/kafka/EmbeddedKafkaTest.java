@@ -3,11 +3,9 @@ package io.laminar.app.kafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,7 +15,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -89,17 +86,8 @@ class EmbeddedKafkaTest {
                         Duration.ofSeconds(20));
                 assertEquals(List.of(topic), again.existing());
             }
-            List<String> values = new ArrayList<>();
-            try (var consumer = new KafkaConsumer<>(settings.consumerConfig("restart-test"), new StringDeserializer(),
-                    new StringDeserializer())) {
-                consumer.subscribe(List.of(topic));
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (values.size() < 3 && System.nanoTime() < deadline) {
-                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                        values.add(r.value());
-                    }
-                }
-            }
+            List<String> values = TopicRecords.first(settings, "restart-test", topic, 3, Duration.ofSeconds(20),
+                    ConsumerRecord::value);
             assertEquals(List.of("before restart 0", "before restart 1", "before restart 2"), values);
         }
     }

@@ -1,10 +1,7 @@
 package io.laminar.app.kafka;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.junit.jupiter.Container;
@@ -12,7 +9,6 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.kafka.KafkaContainer;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -40,17 +36,8 @@ class KafkaContainerTest {
             producer.send(new ProducerRecord<>(settings.requestsTopic(), "req-1", "{\"prompt\":\"Hello\"}"))
                     .get(30, TimeUnit.SECONDS);
         }
-        List<String> seen = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(settings.consumerConfig("container-test"), new StringDeserializer(),
-                new StringDeserializer())) {
-            consumer.subscribe(List.of(settings.requestsTopic()));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (seen.isEmpty() && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                    seen.add(r.key() + "=" + r.value());
-                }
-            }
-        }
+        List<String> seen = TopicRecords.first(settings, "container-test", settings.requestsTopic(), 1,
+                Duration.ofSeconds(30), r -> r.key() + "=" + r.value());
         assertEquals(List.of("req-1={\"prompt\":\"Hello\"}"), seen);
     }
 }

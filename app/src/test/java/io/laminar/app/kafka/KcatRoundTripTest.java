@@ -1,9 +1,6 @@
 package io.laminar.app.kafka;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -13,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -62,17 +58,8 @@ class KcatRoundTripTest {
         assertEquals(0, produced.exit(), "kcat -P failed: " + produced.output());
 
         KafkaSettings settings = KafkaSettings.defaults().withBootstrapServers(kafka.bootstrapServers());
-        List<String> seen = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(settings.consumerConfig("kcat-test"), new StringDeserializer(),
-                new StringDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (seen.size() < 2 && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                    seen.add(r.key() + "=" + r.value());
-                }
-            }
-        }
+        List<String> seen = TopicRecords.first(settings, "kcat-test", topic, 2, Duration.ofSeconds(20),
+                r -> r.key() + "=" + r.value());
         assertEquals(List.of("a=one", "b=two"), seen);
     }
 
