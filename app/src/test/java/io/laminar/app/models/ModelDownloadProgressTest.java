@@ -23,15 +23,20 @@ class ModelDownloadProgressTest {
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
-    @Test
-    void aTerminalGetsOneLineRedrawnInPlace() {
-        DownloadProgress progress = new DownloadProgress(out, true, () -> now);
-        progress.start(0, 100 * MIB);
-        for (int i = 0; i < 50; i++) {
-            now += SECOND / 10;
+    /** A fresh download of a {@code totalMiB} file, one MiB every {@code nanosPerMiB}, finished after {@code mibs}. */
+    private void downloadMiBs(boolean terminal, long totalMiB, int mibs, long nanosPerMiB) {
+        DownloadProgress progress = new DownloadProgress(out, terminal, () -> now);
+        progress.start(0, totalMiB * MIB);
+        for (int i = 0; i < mibs; i++) {
+            now += nanosPerMiB;
             progress.advance(MIB);
         }
         progress.finish();
+    }
+
+    @Test
+    void aTerminalGetsOneLineRedrawnInPlace() {
+        downloadMiBs(true, 100, 50, SECOND / 10);
 
         String[] frames = text().split("\r", -1);
         assertEquals("", frames[0]);
@@ -57,13 +62,7 @@ class ModelDownloadProgressTest {
 
     @Test
     void elsewhereItWritesALineAtEachQuarterAndAtTheEnd() {
-        DownloadProgress progress = new DownloadProgress(out, false, () -> now);
-        progress.start(0, 400 * MIB);
-        for (int i = 0; i < 400; i++) {
-            now += SECOND / 100;
-            progress.advance(MIB);
-        }
-        progress.finish();
+        downloadMiBs(false, 400, 400, SECOND / 100);
 
         List<String> lines = text().lines().toList();
         assertEquals(List.of(

@@ -191,14 +191,19 @@ class ModelResolverTest {
         assertTrue(Files.size(partialPath()) > 0);
     }
 
+    /** Resolves the reference to the hub's file, the hub having been asked for its resolve URL and nothing else. */
+    private Path resolvedAskingOnlyTheResolveUrl() throws IOException {
+        Path model = resolver().resolve(FakeHub.REFERENCE);
+        assertArrayEquals(hub.content, Files.readAllBytes(model));
+        assertEquals(List.of(FakeHub.RESOLVE_PATH), paths());
+        return model;
+    }
+
     @Test
     void aWholePartialFileIsVerifiedWithoutDownloadingIt() throws IOException {
         write(partialPath(), hub.content);
 
-        Path model = resolver().resolve(FakeHub.REFERENCE);
-
-        assertArrayEquals(hub.content, Files.readAllBytes(model));
-        assertEquals(List.of(FakeHub.RESOLVE_PATH), paths());
+        resolvedAskingOnlyTheResolveUrl();
     }
 
     @Test
@@ -227,10 +232,7 @@ class ModelResolverTest {
     void aSmallFileWithoutRedirectIsCheckedAgainstItsETag() throws IOException {
         hub.lfs = false;
 
-        Path model = resolver().resolve(FakeHub.REFERENCE);
-
-        assertArrayEquals(hub.content, Files.readAllBytes(model));
-        assertEquals(List.of(FakeHub.RESOLVE_PATH), paths());
+        resolvedAskingOnlyTheResolveUrl();
 
         hub.announcedSha256 = "0".repeat(64);
         ModelResolveException e = assertThrows(ModelResolveException.class,
@@ -391,10 +393,7 @@ class ModelResolverTest {
     void aModelFileWithoutChecksumRecordIsVerifiedBeforeUse() throws IOException {
         write(modelPath(), hub.content);
 
-        Path model = resolver().resolve(FakeHub.REFERENCE);
-
-        assertArrayEquals(hub.content, Files.readAllBytes(model));
-        assertEquals(List.of(FakeHub.RESOLVE_PATH), paths());
+        Path model = resolvedAskingOnlyTheResolveUrl();
         assertTrue(ChecksumFile.read(model).isPresent());
     }
 
