@@ -1,46 +1,38 @@
 package io.laminar.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The layout constants are derived from field sizes; here they must agree with ggml's block sizes. */
 class BlockLayoutTest {
+    static Stream<Arguments> blocks() {
+        return Stream.of(
+                arguments(GgmlType.Q8_0, BlockQ8_0.BYTES, BlockQ8_0.QK, BlockQ8_0.BITS_PER_WEIGHT, 8.5),
+                arguments(GgmlType.Q4_0, BlockQ4_0.BYTES, BlockQ4_0.QK, BlockQ4_0.BITS_PER_WEIGHT, 4.5),
+                arguments(GgmlType.Q4_K, BlockQ4_K.BYTES, BlockQ4_K.QK, BlockQ4_K.BITS_PER_WEIGHT, 4.5),
+                arguments(GgmlType.Q6_K, BlockQ6_K.BYTES, BlockQ6_K.QK, BlockQ6_K.BITS_PER_WEIGHT, 6.5625),
+                arguments(GgmlType.Q8_K, BlockQ8_K.BYTES, BlockQ8_K.QK, BlockQ8_K.BITS_PER_WEIGHT, 9.125));
+    }
+
+    @ParameterizedTest
+    @MethodSource("blocks")
+    void blockSizesMatchGgml(GgmlType type, int bytes, int qk, double bitsPerWeight, double expectedBitsPerWeight) {
+        assertEquals(type.blockBytes(), bytes);
+        assertEquals(type.blockSize(), qk);
+        assertEquals(expectedBitsPerWeight, bitsPerWeight);
+    }
+
     @Test
-    void q8_0MatchesGgml() {
-        assertEquals(GgmlType.Q8_0.blockBytes(), BlockQ8_0.BYTES);
-        assertEquals(GgmlType.Q8_0.blockSize(), BlockQ8_0.QK);
+    void fieldOffsets() {
         assertEquals(2, BlockQ8_0.QS_OFFSET);
-        assertEquals(8.5, BlockQ8_0.BITS_PER_WEIGHT);
-    }
-
-    @Test
-    void q4_0MatchesGgml() {
-        assertEquals(GgmlType.Q4_0.blockBytes(), BlockQ4_0.BYTES);
-        assertEquals(GgmlType.Q4_0.blockSize(), BlockQ4_0.QK);
-        assertEquals(4.5, BlockQ4_0.BITS_PER_WEIGHT);
-    }
-
-    @Test
-    void q4_KMatchesGgml() {
-        assertEquals(GgmlType.Q4_K.blockBytes(), BlockQ4_K.BYTES);
-        assertEquals(GgmlType.Q4_K.blockSize(), BlockQ4_K.QK);
         assertEquals(16, BlockQ4_K.QS_OFFSET);
-        assertEquals(4.5, BlockQ4_K.BITS_PER_WEIGHT);
-    }
-
-    @Test
-    void q6_KMatchesGgml() {
-        assertEquals(GgmlType.Q6_K.blockBytes(), BlockQ6_K.BYTES);
-        assertEquals(GgmlType.Q6_K.blockSize(), BlockQ6_K.QK);
         assertEquals(208, BlockQ6_K.D_OFFSET);
-        assertEquals(6.5625, BlockQ6_K.BITS_PER_WEIGHT);
-    }
-
-    @Test
-    void q8_KMatchesGgml() {
-        assertEquals(GgmlType.Q8_K.blockBytes(), BlockQ8_K.BYTES);
-        assertEquals(GgmlType.Q8_K.blockSize(), BlockQ8_K.QK);
         assertEquals(260, BlockQ8_K.BSUMS_OFFSET);
     }
 }
