@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -115,23 +114,12 @@ class InspectedRequestTest {
     }
 
     /** Records a request's tokens and end. */
-    private static final class Tokens implements SequenceListener {
+    private static final class Tokens extends CompletingListener {
         final List<Integer> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
-        final CompletableFuture<SequenceEvent> end = new CompletableFuture<>();
 
         @Override
         public void onToken(int index, int tokenId) {
             ids.add(tokenId);
-        }
-
-        @Override
-        public void onFinished(SequenceEvent.Finished finished) {
-            end.complete(finished);
-        }
-
-        @Override
-        public void onFailed(SequenceEvent.Failed failed) {
-            end.complete(failed);
         }
 
         int[] ids() {

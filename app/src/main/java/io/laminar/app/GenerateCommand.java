@@ -1,10 +1,10 @@
 package io.laminar.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.laminar.actors.CompletingListener;
 import io.laminar.actors.HostSettings;
 import io.laminar.actors.PipelineClient;
 import io.laminar.actors.PipelineHost;
-import io.laminar.actors.SequenceListener;
 import io.laminar.actors.inspect.Inspection;
 import io.laminar.actors.metrics.LaminarMetrics;
 import io.laminar.actors.scheduler.SchedulerSettings;
@@ -34,7 +34,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 
 /** {@code laminar generate}: completes a prompt, streaming the text as it is produced. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -126,25 +125,16 @@ public final class GenerateCommand implements Callable<Integer> {
                 PipelineClient client = new PipelineClient(host.system(), host.scheduler());
                 client.awaitReady(Duration.ofSeconds(30));
                 List<Integer> ids = new ArrayList<>();
-                CompletableFuture<SequenceEvent> end = new CompletableFuture<>();
-                Inspection inspection = client.submit("generate", promptIds, maxTokens, sampling, new SequenceListener() {
+                CompletingListener request = new CompletingListener() {
                     @Override
                     public void onToken(int index, int tokenId) {
                         ids.add(tokenId);
                         listener.onToken(index, tokenId);
                     }
-
-                    @Override
-                    public void onFinished(SequenceEvent.Finished finished) {
-                        end.complete(finished);
-                    }
-
-                    @Override
-                    public void onFailed(SequenceEvent.Failed failed) {
-                        end.complete(failed);
-                    }
-                }, attention != null);
-                SequenceEvent result = end.get();
+                };
+                Inspection inspection = client.submit("generate", promptIds, maxTokens, sampling, request,
+                        attention != null);
+                SequenceEvent result = request.end.get();
                 if (result instanceof SequenceEvent.Failed f) {
                     throw new IllegalStateException(f.kind() + ": " + f.message());
                 }
