@@ -69,9 +69,7 @@ class InProcessPipelineTest {
 
     @Test
     void impossibleRequestsFailClearlyWhileOthersComplete() throws Exception {
-        Path model = TestModels.storiesSized();
-        HostSettings s = HostSettings.local(model, List.of(new LayerRange(0, 5)), 1).withBatch(8, 2, 64);
-        try (PipelineHost host = PipelineHost.start(s)) {
+        try (PipelineHost host = oneStage(64)) {
             EventCollector tooLong = new EventCollector(host.system());
             int[] longPrompt = new int[100];
             Arrays.fill(longPrompt, 300);
@@ -95,9 +93,7 @@ class InProcessPipelineTest {
 
     @Test
     void cancelStopsARequestAndLeavesOthersAlone() throws Exception {
-        Path model = TestModels.storiesSized();
-        HostSettings s = HostSettings.local(model, List.of(new LayerRange(0, 5)), 1).withBatch(8, 2, 512);
-        try (PipelineHost host = PipelineHost.start(s)) {
+        try (PipelineHost host = oneStage(512)) {
             EventCollector cancelled = new EventCollector(host.system());
             EventCollector other = new EventCollector(host.system());
             host.scheduler().tell(new PipelineScheduler.Submit("c", PROMPTS[0], 400, SamplingParams.greedy(),
@@ -114,5 +110,11 @@ class InProcessPipelineTest {
             assertInstanceOf(SequenceEvent.Finished.class, other.end.get(30, TimeUnit.SECONDS));
             assertEquals(30, other.tokens().length);
         }
+    }
+
+    /** The stories-sized model in one in-process stage, for two sequences of up to {@code context} tokens. */
+    private static PipelineHost oneStage(int context) throws Exception {
+        return PipelineHost.start(HostSettings.local(TestModels.storiesSized(), List.of(new LayerRange(0, 5)), 1)
+                .withBatch(8, 2, context));
     }
 }
