@@ -5,6 +5,7 @@ import io.laminar.model.exec.TokenBatch;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.function.LongSupplier;
 
 /**
  * Measures prompt processing and generation speed the way llama-bench does: {@code ppN} runs one
@@ -29,8 +30,7 @@ public final class ThroughputBenchmark {
                     + pipeline.maxBatch());
         }
         TokenBatch batch = new TokenBatch(tokens);
-        double[] rates = new double[repetitions];
-        for (int r = -1; r < repetitions; r++) {
+        return rates(repetitions, tokens, () -> {
             batch.clear();
             for (int i = 0; i < tokens; i++) {
                 batch.add(randomToken(), 0, i, i == tokens - 1);
@@ -40,18 +40,14 @@ public final class ThroughputBenchmark {
             pipeline.step(batch, logits);
             long nanos = System.nanoTime() - start;
             pipeline.release(0);
-            if (r >= 0) {
-                rates[r] = tokens * 1e9 / nanos;
-            }
-        }
-        return rates;
+            return nanos;
+        });
     }
 
     /** Tokens per second of each repetition of {@code tgN}. */
     public double[] generation(int tokens, int repetitions) {
         TokenBatch batch = new TokenBatch(1);
-        double[] rates = new double[repetitions];
-        for (int r = -1; r < repetitions; r++) {
+        return rates(repetitions, tokens, () -> {
             pipeline.reserve(0, tokens);
             long start = System.nanoTime();
             for (int i = 0; i < tokens; i++) {
@@ -61,11 +57,8 @@ public final class ThroughputBenchmark {
             }
             long nanos = System.nanoTime() - start;
             pipeline.release(0);
-            if (r >= 0) {
-                rates[r] = tokens * 1e9 / nanos;
-            }
-        }
-        return rates;
+            return nanos;
+        });
     }
 
     /**
@@ -80,8 +73,7 @@ public final class ThroughputBenchmark {
         }
         TokenBatch batch = new TokenBatch(streams);
         float[] all = new float[streams * pipeline.config().vocabSize()];
-        double[] rates = new double[repetitions];
-        for (int r = -1; r < repetitions; r++) {
+        return rates(repetitions, (double) streams * tokens, () -> {
             for (int s = 0; s < streams; s++) {
                 if (!pipeline.reserve(s, tokens)) {
                     throw new IllegalStateException("the KV cache cannot hold " + streams + " sequences of " + tokens
@@ -100,8 +92,20 @@ public final class ThroughputBenchmark {
             for (int s = 0; s < streams; s++) {
                 pipeline.release(s);
             }
+            return nanos;
+        });
+    }
+
+    /**
+     * Tokens per second of each of {@code repetitions} rounds, after one more first that warms the JIT
+     * up and is not counted; {@code round} runs one and returns the nanoseconds of its timed part.
+     */
+    private static double[] rates(int repetitions, double tokensPerRound, LongSupplier round) {
+        double[] rates = new double[repetitions];
+        for (int r = -1; r < repetitions; r++) {
+            long nanos = round.getAsLong();
             if (r >= 0) {
-                rates[r] = (double) streams * tokens * 1e9 / nanos;
+                rates[r] = tokensPerRound * 1e9 / nanos;
             }
         }
         return rates;
