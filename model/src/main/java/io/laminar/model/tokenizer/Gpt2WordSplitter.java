@@ -10,78 +10,55 @@ final class Gpt2WordSplitter extends HandCodedSplitter {
     static final Gpt2WordSplitter INSTANCE = new Gpt2WordSplitter();
 
     private Gpt2WordSplitter() {
+        super(false);
     }
 
     @Override
-    void splitSegment(int[] cps, int begin, int end, IntList out) {
-        int pos = begin;
-        while (pos < end) {
-            int start = pos;
-            int cpt = cps[pos];
-            if (cpt == '\'' && pos + 1 < end) {
-                int next = cps[pos + 1];
-                if (next == 's' || next == 't' || next == 'm' || next == 'd') {
-                    out.add(2);
-                    pos += 2;
-                    continue;
+    int words(int[] cps, int pos, int end, IntList out) {
+        int start = pos;
+        int cpt = cps[pos];
+        // " ?X+" branches: an optional leading space, then a run of one class.
+        int first = cpt == ' ' ? pos + 1 : pos;
+        if (first < end) {
+            int c = cps[first];
+            if (CodepointClass.isLetter(c)) {
+                pos = first + 1;
+                while (pos < end && CodepointClass.isLetter(cps[pos])) {
+                    pos++;
                 }
-                if (pos + 2 < end) {
-                    int nextNext = cps[pos + 2];
-                    if ((next == 'r' && nextNext == 'e') || (next == 'v' && nextNext == 'e')
-                            || (next == 'l' && nextNext == 'l')) {
-                        out.add(3);
-                        pos += 3;
-                        continue;
-                    }
-                }
+                out.add(pos - start);
+                return pos;
             }
-            // " ?X+" branches: an optional leading space, then a run of one class.
-            int first = cpt == ' ' ? pos + 1 : pos;
-            if (first < end) {
-                int c = cps[first];
-                if (CodepointClass.isLetter(c)) {
-                    pos = first + 1;
-                    while (pos < end && CodepointClass.isLetter(cps[pos])) {
-                        pos++;
-                    }
-                    out.add(pos - start);
-                    continue;
+            if (CodepointClass.isNumber(c)) {
+                pos = first + 1;
+                while (pos < end && CodepointClass.isNumber(cps[pos])) {
+                    pos++;
                 }
-                if (CodepointClass.isNumber(c)) {
-                    pos = first + 1;
-                    while (pos < end && CodepointClass.isNumber(cps[pos])) {
-                        pos++;
-                    }
-                    out.add(pos - start);
-                    continue;
+                out.add(pos - start);
+                return pos;
+            }
+            if (isOther(c)) {
+                pos = first + 1;
+                while (pos < end && isOther(cps[pos])) {
+                    pos++;
                 }
-                if (isOther(c)) {
-                    pos = first + 1;
-                    while (pos < end && isOther(cps[pos])) {
-                        pos++;
-                    }
-                    out.add(pos - start);
-                    continue;
-                }
+                out.add(pos - start);
+                return pos;
             }
-            int spaces = 0;
-            while (pos + spaces < end && CodepointClass.isWhitespace(cps[pos + spaces])) {
-                spaces++;
-            }
-            if (spaces > 1 && pos + spaces < end) {
-                // \s+(?!\S): leave the last space to prefix the word that follows.
-                pos += spaces - 1;
-            } else if (spaces > 0) {
-                pos += spaces;
-            } else {
-                pos++;
-            }
-            out.add(pos - start);
         }
-    }
-
-    /** {@code [^\s\p{L}\p{N}]} */
-    private static boolean isOther(int cp) {
-        return !CodepointClass.isWhitespace(cp) && !CodepointClass.isLetter(cp) && !CodepointClass.isNumber(cp);
+        int spaces = 0;
+        while (pos + spaces < end && CodepointClass.isWhitespace(cps[pos + spaces])) {
+            spaces++;
+        }
+        if (spaces > 1 && pos + spaces < end) {
+            // \s+(?!\S): leave the last space to prefix the word that follows.
+            pos += spaces - 1;
+        } else if (spaces > 0) {
+            pos += spaces;
+        } else {
+            pos++;
+        }
+        out.add(pos - start);
+        return pos;
     }
 }

@@ -14,98 +14,75 @@ final class Llama3WordSplitter extends HandCodedSplitter {
     private final int maxDigits;
 
     private Llama3WordSplitter(int maxDigits) {
+        super(true);
         this.maxDigits = maxDigits;
     }
 
     @Override
-    void splitSegment(int[] cps, int begin, int end, IntList out) {
-        int pos = begin;
-        while (pos < end) {
-            int start = pos;
-            int cpt = cps[pos];
-            if (cpt == '\'' && pos + 1 < end) {
-                int next = Character.toLowerCase(cps[pos + 1]);
-                if (next == 's' || next == 't' || next == 'm' || next == 'd') {
-                    out.add(2);
-                    pos += 2;
-                    continue;
-                }
-                if (pos + 2 < end) {
-                    int nextNext = Character.toLowerCase(cps[pos + 2]);
-                    if ((next == 'r' && nextNext == 'e') || (next == 'v' && nextNext == 'e')
-                            || (next == 'l' && nextNext == 'l')) {
-                        out.add(3);
-                        pos += 3;
-                        continue;
-                    }
-                }
-            }
-            boolean isNewline = cpt == '\r' || cpt == '\n';
-            // [^\r\n\p{L}\p{N}]?\p{L}+
-            if (!isNewline && !CodepointClass.isNumber(cpt)) {
-                if (CodepointClass.isLetter(cpt) || (pos + 1 < end && CodepointClass.isLetter(cps[pos + 1]))) {
-                    pos++;
-                    while (pos < end && CodepointClass.isLetter(cps[pos])) {
-                        pos++;
-                    }
-                    out.add(pos - start);
-                    continue;
-                }
-            }
-            // \p{N}{1,maxDigits}
-            if (CodepointClass.isNumber(cpt)) {
-                int wordStart = pos;
-                while (pos < end && CodepointClass.isNumber(cps[pos])) {
-                    pos++;
-                    if (pos - wordStart >= maxDigits) {
-                        out.add(pos - wordStart);
-                        wordStart = pos;
-                    }
-                }
-                if (pos > wordStart) {
-                    out.add(pos - wordStart);
-                }
-                continue;
-            }
-            // " ?[^\s\p{L}\p{N}]+[\r\n]*". A lone trailing space also lands here (llama.cpp tests the
-            // class of the character after the space, and past the end that class is empty); it ends
-            // up as the same one-space word the whitespace branches would give.
-            int first = cpt == ' ' ? pos + 1 : pos;
-            if (first >= end || isOther(cps[first])) {
-                pos = first;
-                while (pos < end && isOther(cps[pos])) {
-                    pos++;
-                }
-                while (pos < end && (cps[pos] == '\r' || cps[pos] == '\n')) {
+    int words(int[] cps, int pos, int end, IntList out) {
+        int start = pos;
+        int cpt = cps[pos];
+        boolean isNewline = cpt == '\r' || cpt == '\n';
+        // [^\r\n\p{L}\p{N}]?\p{L}+
+        if (!isNewline && !CodepointClass.isNumber(cpt)) {
+            if (CodepointClass.isLetter(cpt) || (pos + 1 < end && CodepointClass.isLetter(cps[pos + 1]))) {
+                pos++;
+                while (pos < end && CodepointClass.isLetter(cps[pos])) {
                     pos++;
                 }
                 out.add(pos - start);
-                continue;
+                return pos;
             }
-            int spaces = 0;
-            int afterLastNewline = -1;
-            while (pos + spaces < end && CodepointClass.isWhitespace(cps[pos + spaces])) {
-                int c = cps[pos + spaces];
-                if (c == '\r' || c == '\n') {
-                    afterLastNewline = pos + spaces + 1;
+        }
+        // \p{N}{1,maxDigits}
+        if (CodepointClass.isNumber(cpt)) {
+            int wordStart = pos;
+            while (pos < end && CodepointClass.isNumber(cps[pos])) {
+                pos++;
+                if (pos - wordStart >= maxDigits) {
+                    out.add(pos - wordStart);
+                    wordStart = pos;
                 }
-                spaces++;
             }
-            if (afterLastNewline >= 0) {
-                pos = afterLastNewline; // \s*[\r\n]+
-            } else if (spaces > 1 && pos + spaces < end) {
-                pos += spaces - 1; // \s+(?!\S)
-            } else if (spaces > 0) {
-                pos += spaces; // \s+
-            } else {
+            if (pos > wordStart) {
+                out.add(pos - wordStart);
+            }
+            return pos;
+        }
+        // " ?[^\s\p{L}\p{N}]+[\r\n]*". A lone trailing space also lands here (llama.cpp tests the
+        // class of the character after the space, and past the end that class is empty); it ends
+        // up as the same one-space word the whitespace branches would give.
+        int first = cpt == ' ' ? pos + 1 : pos;
+        if (first >= end || isOther(cps[first])) {
+            pos = first;
+            while (pos < end && isOther(cps[pos])) {
+                pos++;
+            }
+            while (pos < end && (cps[pos] == '\r' || cps[pos] == '\n')) {
                 pos++;
             }
             out.add(pos - start);
+            return pos;
         }
-    }
-
-    /** {@code [^\s\p{L}\p{N}]} */
-    private static boolean isOther(int cp) {
-        return !CodepointClass.isWhitespace(cp) && !CodepointClass.isLetter(cp) && !CodepointClass.isNumber(cp);
+        int spaces = 0;
+        int afterLastNewline = -1;
+        while (pos + spaces < end && CodepointClass.isWhitespace(cps[pos + spaces])) {
+            int c = cps[pos + spaces];
+            if (c == '\r' || c == '\n') {
+                afterLastNewline = pos + spaces + 1;
+            }
+            spaces++;
+        }
+        if (afterLastNewline >= 0) {
+            pos = afterLastNewline; // \s*[\r\n]+
+        } else if (spaces > 1 && pos + spaces < end) {
+            pos += spaces - 1; // \s+(?!\S)
+        } else if (spaces > 0) {
+            pos += spaces; // \s+
+        } else {
+            pos++;
+        }
+        out.add(pos - start);
+        return pos;
     }
 }
