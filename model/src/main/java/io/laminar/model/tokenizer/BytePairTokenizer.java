@@ -107,12 +107,7 @@ final class BytePairTokenizer extends VocabularyTokenizer {
                     continue;
                 }
                 symbol[left] = merges.mergedSymbol(rank);
-                length[left] += length[right];
-                length[right] = 0;
-                next[left] = next[right];
-                if (next[right] >= 0) {
-                    prev[next[right]] = left;
-                }
+                PieceChain.absorbNext(left, length, prev, next);
                 offer(prev[left], left);
                 offer(left, next[left]);
             }

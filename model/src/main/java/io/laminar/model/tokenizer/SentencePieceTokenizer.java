@@ -82,12 +82,7 @@ final class SentencePieceTokenizer extends VocabularyTokenizer {
                 if (length[left] == 0 || right < 0 || length[left] + length[right] != size) {
                     continue;
                 }
-                length[left] += length[right];
-                length[right] = 0;
-                next[left] = next[right];
-                if (next[right] >= 0) {
-                    prev[next[right]] = left;
-                }
+                PieceChain.absorbNext(left, length, prev, next);
                 offer(prev[left], left);
                 offer(left, next[left]);
             }
