@@ -72,7 +72,7 @@ class DeployManifestsTest {
     void composeStagesJoinServeUnderTheNameItAdvertises() {
         JsonNode services = compose().path("services");
         JsonNode serveService = services.path("serve");
-        ParseResult serve = parse(composeCommand(serveService), "serve");
+        ParseResult serve = composeMember(serveService, "serve");
         String serveHost = serve.matchedOptionValue("--host", "");
         int servePort = serve.matchedOptionValue("--port", 0);
         assertEquals("serve", serveHost, "serve advertises its service name, which the others resolve");
@@ -85,7 +85,7 @@ class DeployManifestsTest {
         assertEquals(2, stages.size(), "two stage nodes: " + stages);
         for (String name : stages) {
             JsonNode service = services.path(name);
-            ParseResult stage = parse(composeCommand(service), "node");
+            ParseResult stage = composeMember(service, name);
             assertEquals(List.of("stage"), stage.matchedOptionValue("--role", List.of()).stream().map(String::valueOf).toList());
             assertEquals(name, stage.matchedOptionValue("--host", ""), name + " advertises its service name");
             assertEquals(name, service.path("hostname").asText());
@@ -106,7 +106,7 @@ class DeployManifestsTest {
         JsonNode first = null;
         for (String name : laminarServices()) {
             JsonNode service = services.path(name);
-            String model = parse(composeCommand(service), name.equals("serve") ? "serve" : "node").matchedOptionValue("-m", "");
+            String model = composeMember(service, name).matchedOptionValue("-m", "");
             JsonNode mount = null;
             for (JsonNode volume : service.path("volumes")) {
                 if (volume.path("target").asText().equals(model)) {
@@ -132,7 +132,7 @@ class DeployManifestsTest {
         Set<String> keyStores = new HashSet<>();
         for (String name : laminarServices()) {
             JsonNode service = services.path(name);
-            ParseResult member = parse(composeCommand(service), name.equals("serve") ? "serve" : "node");
+            ParseResult member = composeMember(service, name);
             assertSpeaksTls(member, name);
             // The script writes NAME.p12 per member named, and cluster-trust.p12 (certScriptMakesTheStoresComposeReads).
             String keyStore = member.matchedOptionValue("--cluster-key-store", Path.of("")).toString();
@@ -161,13 +161,12 @@ class DeployManifestsTest {
     @Test
     void composeServeReadsTheBrokerAndHostsTheFirstLayers() {
         JsonNode services = compose().path("services");
-        JsonNode serveService = services.path("serve");
-        ParseResult serve = parse(composeCommand(serveService), "serve");
+        ParseResult serve = composeMember(services.path("serve"), "serve");
         String bootstrap = serve.matchedOptionValue("--bootstrap-servers", "");
         String advertised = services.path("kafka").path("environment").path("KAFKA_ADVERTISED_LISTENERS").asText();
         assertTrue(List.of(advertised.split(",")).stream().anyMatch(l -> l.endsWith("://" + bootstrap)),
                 bootstrap + " is one of the broker's advertised listeners: " + advertised);
-        assertEquals("service_healthy", serveService.path("depends_on").path("kafka").path("condition").asText());
+        assertEquals("service_healthy", services.path("serve").path("depends_on").path("kafka").path("condition").asText());
         assertEquals(serveLayersInDocs(), serveLayers(serve), "the documented default of LAMINAR_SERVE_LAYERS");
     }
 
@@ -364,7 +363,7 @@ class DeployManifestsTest {
         JsonNode services = compose().path("services");
         for (String name : laminarServices()) {
             JsonNode service = services.path(name);
-            HttpAddress http = httpAddress(parse(composeCommand(service), name.equals("serve") ? "serve" : "node"), name);
+            HttpAddress http = httpAddress(composeMember(service, name), name);
             assertEquals("0.0.0.0", http.host(), name + " opens HTTP beyond its container");
             assertTrue(exposed(service).contains(http.port()), name + " exposes its --http port");
             List<String> test = new ArrayList<>();
@@ -411,7 +410,7 @@ class DeployManifestsTest {
         Path certs = deploy.resolve(defaultOf(COMPOSE_CERTS)).normalize();
         for (String name : members) {
             JsonNode service = compose().path("services").path(name);
-            ParseResult member = parse(composeCommand(service), name.equals("serve") ? "serve" : "node");
+            ParseResult member = composeMember(service, name);
             assertSpeaksTls(member, name);
             Path keyStore = composeHostFile(service, member.matchedOptionValue("--cluster-key-store", Path.of("")), certs);
             Path trustStore = composeHostFile(service, member.matchedOptionValue("--cluster-trust-store", Path.of("")), certs);
@@ -529,7 +528,12 @@ class DeployManifestsTest {
     }
 
     private static String composeModelPath() {
-        return parse(composeCommand(compose().path("services").path("serve")), "serve").matchedOptionValue("-m", "");
+        return composeMember(compose().path("services").path("serve"), "serve").matchedOptionValue("-m", "");
+    }
+
+    /** The command line of compose service {@code name}: serve's is {@code serve}, every other member's {@code node}. */
+    private static ParseResult composeMember(JsonNode service, String name) {
+        return parse(composeCommand(service), name.equals("serve") ? "serve" : "node");
     }
 
     /** A compose service's command with {@code ${VAR:-default}} as its default and {@code ${VAR:?...}} refused. */
