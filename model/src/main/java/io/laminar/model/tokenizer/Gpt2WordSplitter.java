@@ -9,6 +9,11 @@ package io.laminar.model.tokenizer;
 final class Gpt2WordSplitter extends HandCodedSplitter {
     static final Gpt2WordSplitter INSTANCE = new Gpt2WordSplitter();
 
+    private static final int LETTER = 0;
+    private static final int NUMBER = 1;
+    private static final int OTHER = 2;
+    private static final int SPACE = 3;
+
     private Gpt2WordSplitter() {
         super(false);
     }
@@ -20,26 +25,10 @@ final class Gpt2WordSplitter extends HandCodedSplitter {
         // " ?X+" branches: an optional leading space, then a run of one class.
         int first = cpt == ' ' ? pos + 1 : pos;
         if (first < end) {
-            int c = cps[first];
-            if (CodepointClass.isLetter(c)) {
+            int run = runClass(cps[first]);
+            if (run != SPACE) {
                 pos = first + 1;
-                while (pos < end && CodepointClass.isLetter(cps[pos])) {
-                    pos++;
-                }
-                out.add(pos - start);
-                return pos;
-            }
-            if (CodepointClass.isNumber(c)) {
-                pos = first + 1;
-                while (pos < end && CodepointClass.isNumber(cps[pos])) {
-                    pos++;
-                }
-                out.add(pos - start);
-                return pos;
-            }
-            if (isOther(c)) {
-                pos = first + 1;
-                while (pos < end && isOther(cps[pos])) {
+                while (pos < end && runClass(cps[pos]) == run) {
                     pos++;
                 }
                 out.add(pos - start);
@@ -60,5 +49,19 @@ final class Gpt2WordSplitter extends HandCodedSplitter {
         }
         out.add(pos - start);
         return pos;
+    }
+
+    /**
+     * The class whose run {@code cp} belongs in: {@code \p{L}}, {@code \p{N}}, {@code [^\s\p{L}\p{N}]}
+     * (OTHER), or SPACE for whitespace, which no {@code " ?X+"} branch takes.
+     */
+    private static int runClass(int cp) {
+        if (CodepointClass.isLetter(cp)) {
+            return LETTER;
+        }
+        if (CodepointClass.isNumber(cp)) {
+            return NUMBER;
+        }
+        return CodepointClass.isWhitespace(cp) ? SPACE : OTHER;
     }
 }

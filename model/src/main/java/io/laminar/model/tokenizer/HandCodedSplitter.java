@@ -68,9 +68,4 @@ abstract class HandCodedSplitter implements WordSplitter {
      * returns where it ends.
      */
     abstract int words(int[] cps, int pos, int end, IntList out);
-
-    /** {@code [^\s\p{L}\p{N}]} */
-    static boolean isOther(int cp) {
-        return !CodepointClass.isWhitespace(cp) && !CodepointClass.isLetter(cp) && !CodepointClass.isNumber(cp);
-    }
 }

@@ -85,4 +85,9 @@ final class Llama3WordSplitter extends HandCodedSplitter {
         out.add(pos - start);
         return pos;
     }
+
+    /** {@code [^\s\p{L}\p{N}]} */
+    private static boolean isOther(int cp) {
+        return !CodepointClass.isWhitespace(cp) && !CodepointClass.isLetter(cp) && !CodepointClass.isNumber(cp);
+    }
 }
