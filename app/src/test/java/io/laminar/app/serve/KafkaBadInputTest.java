@@ -2,6 +2,7 @@ package io.laminar.app.serve;
 
 import io.laminar.app.client.RequestProducer;
 import io.laminar.app.client.ResponseStream;
+import io.laminar.model.testing.Bytes;
 import io.laminar.model.testing.TestModels;
 import io.laminar.schemas.ErrorCode;
 import io.laminar.schemas.EventType;
@@ -78,26 +79,16 @@ class KafkaBadInputTest {
         InferenceRequest r = InferenceRequest.newBuilder(KafkaServing.greedy("h1", "hi", 4)).setStop(List.of("x")).build();
         byte[] withStop = new RequestCodec().encode(r, WireFormat.AVRO);
         // The stop array's count (zig-zag varint 2 = one item) precedes "x": make it 2^31 items.
-        int at = indexOf(withStop, new byte[] {2, 2, 'x'});
+        int at = Bytes.indexOf(withStop, new byte[] {2, 2, 'x'}, 10); // past the single-object header
+        if (at < 0) {
+            throw new IllegalStateException("pattern not found");
+        }
         byte[] out = new byte[withStop.length + 4];
         System.arraycopy(withStop, 0, out, 0, at);
         byte[] count = {(byte) 0xfe, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f}; // zig-zag 2^31 - 1
         System.arraycopy(count, 0, out, at, count.length);
         System.arraycopy(withStop, at + 1, out, at + count.length, withStop.length - at - 1);
         return out;
-    }
-
-    static int indexOf(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 10; i <= hay.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        throw new IllegalStateException("pattern not found");
     }
 
     static Stream<Arguments> badInputs() {

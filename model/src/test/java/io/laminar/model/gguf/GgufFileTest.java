@@ -1,6 +1,7 @@
 package io.laminar.model.gguf;
 
 import io.laminar.kernels.GgmlType;
+import io.laminar.model.testing.Bytes;
 import io.laminar.model.testing.TestData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -109,24 +110,12 @@ class GgufFileTest {
         Path p = tmp.resolve("u.gguf");
         new GgufWriter().addTensor("w", GgmlType.F32, new long[] {4}, out -> { }).write(p);
         byte[] b = Files.readAllBytes(p);
-        // The type id is the u32 after name, dims and shape: locate it by the name's position.
-        int at = indexOf(b, "w".getBytes()) + 1 + 4 + 8;
+        // The type id is the u32 after name, dims and shape: locate it by the name's position (past the
+        // 24-byte header).
+        int at = Bytes.indexOf(b, "w".getBytes(), 24) + 1 + 4 + 8;
         b[at] = 99;
         Files.write(p, b);
         GgufFormatException e = assertThrows(GgufFormatException.class, () -> GgufFile.open(p).close());
         assertTrue(e.getMessage().contains("unknown type id 99") && e.getMessage().contains("w"), e.getMessage());
-    }
-
-    private static int indexOf(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 24; i <= hay.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }
