@@ -28,7 +28,7 @@
 #   --restart-delay S   a process that exits is started again after this long, as a supervisor
 #                       (systemd, Kubernetes) would; it is how kill -9 gets its replacement [3]
 #   --threads T         kernel threads per node [1]
-#   --warm-up S         nodes' --warm-up [5]
+#   --warm-up S         nodes' --warm-up [20, as laminar's own default]
 #   --timeout S         most time a scenario's requests may take [240]
 #   --out DIR           logs, results.jsonl, reference [/tmp/lmn-chaos]
 #   --keep-up           leave the hosts up at the end (hosts.sh down removes them)
@@ -48,7 +48,7 @@ root="$(cd "$here/../.." && pwd)"
 hosts_sh="$here/hosts.sh"
 
 model="" split="0-1,2-3,4-5" requests=8 tokens=300 streams="1,8,32" tput_tokens=128
-spare=0 replicas=0 rate=none delay=none fault_after=3 hold=30 restart_delay=3 threads=1 warm_up=5 timeout=240
+spare=0 replicas=0 rate=none delay=none fault_after=3 hold=30 restart_delay=3 threads=1 warm_up=20 timeout=240
 out=/tmp/lmn-chaos keep_up=0
 scenarios=()
 while [ $# -gt 0 ]; do
