@@ -20,6 +20,7 @@ import io.laminar.schemas.codec.RequestDecodeResult;
 import io.laminar.schemas.codec.RequestDefaults;
 import io.laminar.schemas.codec.ResponseEvents;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -464,7 +465,10 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
         if (m.failure() != null) {
             // The producer gave up after its retries: the record's offset is never committed, so it is
             // served again after a restart (at least once), and the gateway stops committing past it.
-            if (!s.writeFailed) { // once per request: a fenced or aborted transaction fails all its events
+            if (m.failure() instanceof ProducerFencedException) {
+                // Its partition went to another gateway, which resumes it; said once per partition.
+                getContext().getLog().debug("{}: not written, its partition has another owner", s.id);
+            } else if (!s.writeFailed) { // once per request: an aborted transaction fails all its events
                 getContext().getLog().error("writing an event of {} failed: {}", s.id, m.failure().toString());
             }
             s.writeFailed = true;

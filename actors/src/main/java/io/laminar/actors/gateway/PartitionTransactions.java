@@ -6,6 +6,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -41,12 +42,11 @@ final class PartitionTransactions implements AutoCloseable {
     /** How often open transactions are committed: the latency a committed reader adds to each event. */
     static final Duration COMMIT_EVERY = Duration.ofMillis(100);
     /**
-     * How long the broker keeps a transaction of a silent producer open before aborting it. An open
-     * transaction holds back committed readers of the responses partitions it wrote to (all of
-     * them, for every gateway), so a crashed gateway's must not last Kafka's default minute; twice
-     * the group's session (10 s by default) leaves a live gateway's 100 ms commits a wide margin.
+     * Least time the broker keeps a transaction of a silent producer open before aborting it. An open
+     * transaction holds back committed readers of the responses partitions it wrote to (all of them,
+     * for every gateway), so a crashed gateway's must not last Kafka's default minute.
      */
-    static final Duration TRANSACTION_TIMEOUT = Duration.ofSeconds(20);
+    static final Duration MIN_TRANSACTION_TIMEOUT = Duration.ofSeconds(20);
 
     private final Map<String, Object> config;
     private final String idPrefix;
@@ -70,13 +70,18 @@ final class PartitionTransactions implements AutoCloseable {
     /**
      * @param producerConfig the gateway's producer settings (bootstrap servers, security...)
      * @param groupId        the gateways' consumer group: gateways of one deployment fence each other
+     * @param groupSession   the requests consumer's {@code session.timeout.ms}
      */
-    PartitionTransactions(Map<String, Object> producerConfig, String groupId) {
+    PartitionTransactions(Map<String, Object> producerConfig, String groupId, Duration groupSession) {
         this.config = new HashMap<>(producerConfig);
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
-        config.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) TRANSACTION_TIMEOUT.toMillis());
+        // At least twice the group session: a gateway paused long enough for the broker to abort its
+        // transaction (which fences its producer for good) has lost its partitions too, so no
+        // gateway is ever left owning a partition whose producer is fenced.
+        long timeout = Math.max(MIN_TRANSACTION_TIMEOUT.toMillis(), 2 * groupSession.toMillis());
+        config.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) Math.min(Integer.MAX_VALUE, timeout));
         this.idPrefix = "laminar-" + groupId + "-";
     }
 
@@ -206,7 +211,8 @@ final class PartitionTransactions implements AutoCloseable {
             LOG.warn("requests partition {}: another gateway owns it now (this one's producer is fenced: {});"
                     + " this gateway writes nothing more for it", tp, e.toString());
             owned.remove(tp);
-            fail(o, e);
+            fail(o, e instanceof ProducerFencedException f ? f
+                    : new ProducerFencedException("requests partition " + tp + " has another owner: " + e));
             o.producer.close(Duration.ZERO);
             return;
         }
@@ -223,9 +229,15 @@ final class PartitionTransactions implements AutoCloseable {
         fail(o, e);
     }
 
+    /**
+     * Whether {@code e} says another producer took the transactional id over. A transaction the
+     * broker aborted for its timeout (InvalidTxnState) counts too: the timeout is twice the group
+     * session, so a gateway silent that long has lost its partitions.
+     */
     private static boolean fenced(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException) {
+            if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException
+                    || t instanceof InvalidTxnStateException) {
                 return true;
             }
         }

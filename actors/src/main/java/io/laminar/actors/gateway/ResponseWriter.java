@@ -3,6 +3,7 @@ package io.laminar.actors.gateway;
 import io.laminar.schemas.ErrorCode;
 import io.laminar.schemas.ResponseEvent;
 import io.laminar.schemas.kafka.ResponseSerializer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -35,6 +36,8 @@ import java.util.function.BiConsumer;
  */
 final class ResponseWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ResponseWriter.class);
+    /** Kafka's default {@code session.timeout.ms}. */
+    private static final long KAFKA_DEFAULT_SESSION_MS = 45_000;
     /** Kafka's default {@code max.request.size}. */
     private static final int DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
 
@@ -63,13 +66,20 @@ final class ResponseWriter implements AutoCloseable {
         this.deadLetters = settings.deadLetterTopic();
         Object max = config.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
         this.maxRequestBytes = max == null ? DEFAULT_MAX_REQUEST_BYTES : Integer.parseInt(max.toString().strip());
-        this.transactions = new PartitionTransactions(settings.producerConfig(), settings.groupId());
+        this.transactions = new PartitionTransactions(settings.producerConfig(), settings.groupId(),
+                groupSession(settings.consumerConfig()));
         long every = PartitionTransactions.COMMIT_EVERY.toMillis();
         sender.scheduleWithFixedDelay(() -> {
             if (transactions != null) {
                 transactions.commitAll();
             }
         }, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** The consumer's {@code session.timeout.ms}, or Kafka's default (45 s) when it sets none. */
+    private static Duration groupSession(Map<String, Object> consumerConfig) {
+        Object ms = consumerConfig.get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+        return Duration.ofMillis(ms == null ? KAFKA_DEFAULT_SESSION_MS : Long.parseLong(ms.toString().strip()));
     }
 
     /** See {@link RequestPoller.Ownership#owned}: opens the new partitions' producers, closes those of partitions gone. */
