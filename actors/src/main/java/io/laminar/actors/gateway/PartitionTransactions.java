@@ -208,8 +208,9 @@ final class PartitionTransactions implements AutoCloseable {
      */
     private void ended(TopicPartition tp, Owned o, RuntimeException e) {
         if (fenced(e)) {
-            LOG.warn("requests partition {}: another gateway owns it now (this one's producer is fenced: {});"
-                    + " this gateway writes nothing more for it", tp, e.toString());
+            LOG.warn("requests partition {}: this gateway's producer is fenced (another gateway took the partition"
+                    + " over, or the broker ended its transaction after a silence): it writes nothing more for it"
+                    + " until the group gives the partition back ({})", tp, e.toString());
             owned.remove(tp);
             fail(o, e instanceof ProducerFencedException f ? f
                     : new ProducerFencedException("requests partition " + tp + " has another owner: " + e));
