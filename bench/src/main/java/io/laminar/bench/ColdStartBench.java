@@ -35,10 +35,7 @@ public final class ColdStartBench {
         int threads = Integer.parseInt(args[1]);
         boolean fixed = args.length > 3 && args[3].equals("fixed");
         Duration warmUp = Duration.ofMillis(Math.round(Double.parseDouble(args[2]) * 1000));
-        int layers;
-        try (var f = io.laminar.model.gguf.GgufFile.open(model)) {
-            layers = io.laminar.model.arch.ModelConfig.fromGguf(f).layers();
-        }
+        int layers = StreamBenchArgs.layersOf(model);
         WarmUpBudget budget = fixed ? WarmUpBudget.exactly(warmUp) : WarmUpBudget.upTo(warmUp);
         HostSettings settings = HostSettings.local(model, List.of(new LayerRange(0, layers)), threads)
                 .withBatch(128, 8, PROMPT + TOKENS + 8).withWarmUp(budget);

@@ -58,10 +58,7 @@ public final class HttpDoorBench {
         Path model = Path.of(args[0]);
         int pairs = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         int tokens = args.length > 2 ? Integer.parseInt(args[2]) : 32;
-        int layers;
-        try (var f = io.laminar.model.gguf.GgufFile.open(model)) {
-            layers = io.laminar.model.arch.ModelConfig.fromGguf(f).layers();
-        }
+        int layers = StreamBenchArgs.layersOf(model);
         HostSettings host = HostSettings.local(model, List.of(new LayerRange(0, layers)), 1).withBatch(256, 16, 512);
         try (LaminarServer server = LaminarServer.start(new LaminarServer.Options(model, host,
                 KafkaSettings.defaults(), 0, null, 64, "http-door-bench"));

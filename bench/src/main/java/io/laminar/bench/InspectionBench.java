@@ -30,14 +30,12 @@ public final class InspectionBench {
     private static final int STREAMS = 4;
 
     public static void main(String[] args) throws Exception {
-        Path model = Path.of(args[0]);
-        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;
-        int tokens = args.length > 2 ? Integer.parseInt(args[2]) : 64;
-        int reps = args.length > 3 ? Integer.parseInt(args[3]) : 5;
-        int layers;
-        try (var f = io.laminar.model.gguf.GgufFile.open(model)) {
-            layers = io.laminar.model.arch.ModelConfig.fromGguf(f).layers();
-        }
+        StreamBenchArgs parsed = StreamBenchArgs.parse(args);
+        Path model = parsed.model();
+        int threads = parsed.threads();
+        int tokens = parsed.tokens();
+        int reps = parsed.repetitions();
+        int layers = parsed.layers();
         System.out.printf(Locale.ROOT, "model %s, %d thread(s), 2 stages, %d unmarked streams of %d tokens, %d repetitions%n",
                 model.getFileName(), threads, STREAMS, tokens, reps);
         HostSettings settings = HostSettings.local(model, List.of(LayerRange.split(layers, 2)), threads)

@@ -41,10 +41,7 @@ public final class KafkaOverheadBench {
     public static void main(String[] args) throws Exception {
         Path model = Path.of(args[0]);
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 40;
-        int layers;
-        try (var f = io.laminar.model.gguf.GgufFile.open(model)) {
-            layers = io.laminar.model.arch.ModelConfig.fromGguf(f).layers();
-        }
+        int layers = StreamBenchArgs.layersOf(model);
         HostSettings host = HostSettings.local(model, List.of(new LayerRange(0, layers)), 1).withBatch(256, 16, 512);
         KafkaSettings kafka = KafkaSettings.defaults();
         try (LaminarServer server = LaminarServer.start(new LaminarServer.Options(model, host, kafka, 0, null, 64,

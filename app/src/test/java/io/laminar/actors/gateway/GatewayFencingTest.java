@@ -25,9 +25,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A gateway that lost a requests partition (paused past its group session, say) and wakes up still
@@ -56,9 +55,7 @@ class GatewayFencingTest {
 
                 next.owned(List.of(p0)); // the group gave the partition to another gateway
                 Throwable refused = write(first, p0, 1, "first");
-                assertNotNull(refused, "the earlier owner's write is refused");
-                assertTrue(causedBy(refused, ProducerFencedException.class)
-                        || refused.toString().contains("Fenced") || refused.toString().contains("epoch"), refused.toString());
+                assertInstanceOf(ProducerFencedException.class, refused, "the earlier owner's write is refused");
                 assertNull(write(next, p0, 1, "next"), "the new owner writes");
             }
             assertEquals(List.of("0 first", "1 next"), tokensOn(kafka, "read_uncommitted"),
@@ -96,14 +93,5 @@ class GatewayFencingTest {
             }
         }
         return tokens;
-    }
-
-    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return true;
-            }
-        }
-        return false;
     }
 }
