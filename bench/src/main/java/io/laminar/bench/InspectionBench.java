@@ -8,7 +8,6 @@ import io.laminar.model.bench.ThroughputBenchmark;
 import io.laminar.model.exec.LayerRange;
 import io.laminar.model.sampling.SamplingParams;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,14 +30,12 @@ public final class InspectionBench {
 
     public static void main(String[] args) throws Exception {
         StreamBenchArgs parsed = StreamBenchArgs.parse(args);
-        Path model = parsed.model();
-        int threads = parsed.threads();
         int tokens = parsed.tokens();
         int reps = parsed.repetitions();
-        int layers = parsed.layers();
         System.out.printf(Locale.ROOT, "model %s, %d thread(s), 2 stages, %d unmarked streams of %d tokens, %d repetitions%n",
-                model.getFileName(), threads, STREAMS, tokens, reps);
-        HostSettings settings = HostSettings.local(model, List.of(LayerRange.split(layers, 2)), threads)
+                parsed.model().getFileName(), parsed.threads(), STREAMS, tokens, reps);
+        HostSettings settings = HostSettings.local(parsed.model(), List.of(LayerRange.split(parsed.layers(), 2)),
+                        parsed.threads())
                 .withBatch(128, STREAMS + 1, tokens + 64);
         double[] besidePlain = new double[reps];
         double[] besideInspected = new double[reps];
