@@ -91,7 +91,8 @@ class ServeRestartIT {
         try (EmbeddedKafka broker = EmbeddedKafka.start()) {
             KafkaSettings kafka = KafkaSettings.defaults().withBootstrapServers(broker.bootstrapServers());
             TopicSetup.ensure(kafka);
-            // A short session lets the group notice the killed member in seconds, not the default 45.
+            // A short session lets the group notice the killed member in seconds: Laminar's default,
+            // written out so that the test keeps it whatever the defaults become.
             Path config = tmp.resolve("kafka.properties");
             Files.writeString(config, "consumer.session.timeout.ms=6000\nconsumer.heartbeat.interval.ms=1000\n");
             Path firstLog = tmp.resolve("first.log");

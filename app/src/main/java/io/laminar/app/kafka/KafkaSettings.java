@@ -111,7 +111,7 @@ public final class KafkaSettings {
      * Client properties Laminar sets unless the file does: the producer is idempotent and waits for
      * every in-sync replica (no duplicate or lost response events); the consumer commits by hand,
      * only for finished requests, a new group starts from the oldest request, and a session ends
-     * after 10 s without heartbeats.
+     * after 6 s without heartbeats.
      */
     private static final Map<String, String> PRODUCER_DEFAULTS = Map.of(
             ProducerConfig.ACKS_CONFIG, "all",
@@ -120,11 +120,13 @@ public final class KafkaSettings {
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
             ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
             // A crashed gateway's requests wait for its session to time out before another gateway
-            // takes them over (and resumes them): Kafka's 45 s is most of such a stall. 10 s: a
-            // gateway frozen longer (a long GC, a paused VM) loses its partitions, and whoever takes
-            // them resumes its requests after the tokens already written.
-            ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000",
-            ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "3000");
+            // takes them over (and resumes them): Kafka's 45 s is most of such a stall. 6 s is the
+            // shortest a broker accepts by default (group.min.session.timeout.ms). A gateway frozen
+            // longer (a long GC, a paused VM) loses its partitions, is fenced, and whoever takes them
+            // resumes its requests after the tokens already written. A survivor learns of the
+            // rebalance at its next heartbeat: every second, not Kafka's 3 s.
+            ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000",
+            ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "1000");
 
     private final Map<String, String> clientProperties;
     private final Map<String, String> topicProperties;
