@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Generates the token-tile methods of GemmQ8_0 and GemmQ4_0: x16t1, x16t2, ... (256-bit vectors)
-and x16t1w128, ... (128-bit vectors).
+"""Generates the token-tile methods of GemmQ8_0 and GemmQ4_0: x16t1, x16t2, ... (256-bit vectors),
+x16t1w128, ... (128-bit vectors) and, for Q8_0, x32t1, ... (512-bit vectors).
 
 The kernels are written out in full because C2 does not unroll them well by itself, and kept to
 one loop step of 1-4 column pairs (q8) or 2-4 byte columns (q4) because bigger bodies exceed C2's
@@ -8,11 +8,11 @@ inlining budget or spill accumulators (see the GemmQ8_0 class comment). Paste th
 the class's generated-code markers, whose first line names the arguments (GeneratedTilesTest
 checks that the two agree):
 
-    python3 kernels/tools/gen_interleaved_kernels.py q8 1:4,2:2,3:1,4:1 1:2f,2:2,3:1,4:1   # GemmQ8_0
+    python3 kernels/tools/gen_interleaved_kernels.py q8 1:4,2:2,3:1,4:1 1:2f,2:2,3:1,4:1 1:4,2:2,3:1,4:1  # GemmQ8_0
     python3 kernels/tools/gen_interleaved_kernels.py q4 1:4,2:4,4:2 1:2f,2:4,4:2           # GemmQ4_0
 
-The first list is for 256 bits, the second for 128. Each spec is TOKENS:COLUMNS_PER_STEP (column
-pairs for q8, byte columns for q4).
+The first list is for 256 bits, the second for 128, the third (q8 only) for 512 bits over groups of
+32 rows (x32t1, ...). Each spec is TOKENS:COLUMNS_PER_STEP (column pairs for q8, byte columns for q4).
 
 At 128 bits a vector holds 8 of the group's 16 rows (the low or high 8 bytes of each 16-byte
 column). A spec ending in f does both halves in each step, so that each activation broadcast
@@ -26,7 +26,7 @@ import sys
 
 def store(ind, t, bits=256):
     lines = []
-    h = "" if bits == 256 else "h + "
+    h = "h + " if bits == 128 else ""
     for j in range(bits // 32):
         lines.append(f"{ind}y[y{t} + {h}{2*j}] = accE{t}.lane({j});")
         lines.append(f"{ind}y[y{t} + {h}{2*j+1}] = accO{t}.lane({j});")
@@ -112,6 +112,53 @@ def q8_sep(T, P=4, bits=256):
     for t in ts:
         body += store("        ", t, bits).split("\n")
     out += with_passes(w, head, body)
+    out.append("    }")
+    return "\n".join(out)
+
+
+def q8_x32(T, P=4):
+    """512 bits over a BlockQ8_0x32 group: one vector holds a column of all 32 rows, so each
+    activation broadcast serves 32 rows; each row's integer sums and float steps are the 256-bit
+    kernel's, so the widths give the same bits. AVX-512's 32 registers hold the accumulators of up
+    to 4 tokens with room to spare."""
+    ts = range(T)
+    per = 16 // P
+    params = ", ".join([f"int tb{t}" for t in ts] + ["float[] d"] + [f"int d{t}" for t in ts] + ["float[] y"] + [f"int y{t}" for t in ts])
+    out = [f"    /** {T} token(s) x 32 rows at 512 bits: group at {{@code go}}, {P} column pair{'s' if P > 1 else ''} per step. */",
+           f"    private static void x32t{T}(MemorySegment w, long go, int nb, int[] tb, {params}) {{",
+           "        ShortVector evenBias = IntVector.broadcast(I512, 0x8000).reinterpretAsShorts();"]
+    for t in ts:
+        out += [f"        FloatVector accE{t} = FloatVector.zero(F512);", f"        FloatVector accO{t} = FloatVector.zero(F512);",
+                f"        IntVector iX{t} = IntVector.zero(I512);", f"        IntVector iO{t} = IntVector.zero(I512);"]
+    out += ["        long q0 = go + (long) BlockQ8_0x32.SCALES_SIZE * nb;",
+            f"        for (int i = 0; i < {per} * nb; i++) {{",
+            f"            long q = q0 + {64*P}L * i;",
+            f"            int a = {2*P} * i;"]
+    for p in range(P):
+        out.append(f"            ShortVector w{2*p} = (ShortVector) ByteVector.fromMemorySegment(B256, w, q + {64*p}, LE).convertShape(B2S, S512, 0);")
+        out.append(f"            ShortVector w{2*p+1} = (ShortVector) ByteVector.fromMemorySegment(B256, w, q + {64*p+32}, LE).convertShape(B2S, S512, 0);")
+        for t in ts:
+            out.append(f"            int c{t}{p}1 = tb[tb{t} + a + {2*p+1}];")
+            out.append(f"            int c{t}{p}0 = tb[tb{t} + a + {2*p}];")
+            out.append(f"            IntVector x{t}{p} = w{2*p}.mul(IntVector.broadcast(I512, c{t}{p}0).reinterpretAsShorts())"
+                       f".add(w{2*p+1}.mul(IntVector.broadcast(I512, c{t}{p}1).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();")
+            out.append(f"            iX{t} = iX{t}.add(x{t}{p});")
+            out.append(f"            iO{t} = iO{t}.add(x{t}{p}.lanewise(ASHR, 16));")
+    out += [f"            if ((i & {per-1}) == {per-1}) {{",
+            f"                int b = i / {per};",
+            "                long so = go + (long) BlockQ8_0x32.SCALES_SIZE * b;"]
+    out += (SCALES.replace("S128, w, so + 16,", "S256, w, so + 32,").replace("S128, w, so,", "S256, w, so,")
+            .replace("I256", "I512").split("\n"))
+    for t in ts:
+        out += [f"                float da{t} = d[d{t} + b];",
+                f"                IntVector iE{t} = iX{t}.sub(iO{t}.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);",
+                f"                accE{t} = ((FloatVector) iE{t}.convert(I2F, 0)).fma(sE.mul(da{t}), accE{t});",
+                f"                accO{t} = ((FloatVector) iO{t}.convert(I2F, 0)).fma(sO.mul(da{t}), accO{t});",
+                f"                iX{t} = IntVector.zero(I512);",
+                f"                iO{t} = IntVector.zero(I512);"]
+    out += ["            }", "        }"]
+    for t in ts:
+        out += store("        ", t, 512).split("\n")
     out.append("    }")
     return "\n".join(out)
 
@@ -265,10 +312,12 @@ def main():
     gen = q8_sep if which == "q8" else q4_sep
     fused = q8_fused if which == "q8" else q4_fused
     methods = []
-    for bits, arg in zip((256, 128), sys.argv[2:]):
+    for bits, arg in zip((256, 128, 512), sys.argv[2:]):
         for spec in arg.split(","):
             t, c = spec.split(":")
-            if c.endswith("f"):  # 128 bits, both halves per step
+            if bits == 512:  # q8 only: BlockQ8_0x32 groups
+                methods.append(q8_x32(int(t), int(c)))
+            elif c.endswith("f"):  # 128 bits, both halves per step
                 methods.append(fused(int(t), int(c[:-1])))
             else:
                 methods.append(gen(int(t), int(c), bits))

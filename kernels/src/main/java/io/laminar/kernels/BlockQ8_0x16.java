@@ -40,7 +40,7 @@ public final class BlockQ8_0x16 {
 
     /** Where row {@code r} (0..15) of the group puts its scale: even rows first, then odd rows. */
     static int scaleSlot(int r) {
-        return (r & 1) * 8 + r / 2;
+        return scaleSlot(ROWS, r);
     }
 
     static long scalesOffset(int b) {
@@ -53,32 +53,65 @@ public final class BlockQ8_0x16 {
 
     /** Interleaves 16 rows of {@code nb} Q8_0 blocks, row {@code r} at {@code src + r * rowBytes}, into a group at {@code dst}. */
     static void pack(MemorySegment src, long srcOff, long rowBytes, int nb, MemorySegment dst, long dstOff) {
-        for (int b = 0; b < nb; b++) {
-            for (int r = 0; r < ROWS; r++) {
-                long s = srcOff + r * rowBytes + (long) b * BlockQ8_0.BYTES;
-                dst.set(I16, dstOff + scalesOffset(b) + 2L * scaleSlot(r), src.get(I16, s + BlockQ8_0.D_OFFSET));
-                for (int k = 0; k < QK; k++) {
-                    dst.set(I8, dstOff + quantsOffset(nb, b) + 16L * k + r, src.get(I8, s + BlockQ8_0.QS_OFFSET + k));
-                }
-            }
-        }
+        pack(ROWS, src, srcOff, rowBytes, nb, dst, dstOff);
     }
 
     /** The inverse of {@link #pack}. */
     static void unpack(MemorySegment src, long srcOff, int nb, MemorySegment dst, long dstOff, long rowBytes) {
+        unpack(ROWS, src, srcOff, nb, dst, dstOff, rowBytes);
+    }
+
+    /** Scale of row {@code r} in block column {@code b} of the group at {@code go}. */
+    static float scale(MemorySegment w, long go, int b, int r) {
+        return scale(ROWS, w, go, b, r);
+    }
+
+    // The layout for any number of rows per group (16 here, 32 in BlockQ8_0x32): scales of block
+    // column b at rows*2*b, even rows first; its quants at rows*2*nb + rows*32*b, column k of every
+    // row at rows*k.
+
+    static int scaleSlot(int rows, int r) {
+        return (r & 1) * (rows / 2) + r / 2;
+    }
+
+    private static long scaleAt(int rows, int nb, int b, int r) {
+        return (long) rows * Short.BYTES * b + 2L * scaleSlot(rows, r);
+    }
+
+    private static long quantAt(int rows, int nb, int b, int k, int r) {
+        return (long) rows * Short.BYTES * nb + (long) rows * QK * b + (long) rows * k + r;
+    }
+
+    static void pack(int rows, MemorySegment src, long srcOff, long rowBytes, int nb, MemorySegment dst, long dstOff) {
         for (int b = 0; b < nb; b++) {
-            for (int r = 0; r < ROWS; r++) {
-                long s = dstOff + r * rowBytes + (long) b * BlockQ8_0.BYTES;
-                dst.set(I16, s + BlockQ8_0.D_OFFSET, src.get(I16, srcOff + scalesOffset(b) + 2L * scaleSlot(r)));
+            for (int r = 0; r < rows; r++) {
+                long s = srcOff + r * rowBytes + (long) b * BlockQ8_0.BYTES;
+                dst.set(I16, dstOff + scaleAt(rows, nb, b, r), src.get(I16, s + BlockQ8_0.D_OFFSET));
                 for (int k = 0; k < QK; k++) {
-                    dst.set(I8, s + BlockQ8_0.QS_OFFSET + k, src.get(I8, srcOff + quantsOffset(nb, b) + 16L * k + r));
+                    dst.set(I8, dstOff + quantAt(rows, nb, b, k, r), src.get(I8, s + BlockQ8_0.QS_OFFSET + k));
                 }
             }
         }
     }
 
-    /** Scale of row {@code r} in block column {@code b} of the group at {@code go}. */
-    static float scale(MemorySegment w, long go, int b, int r) {
-        return Float.float16ToFloat(w.get(I16, go + scalesOffset(b) + 2L * scaleSlot(r)));
+    static void unpack(int rows, MemorySegment src, long srcOff, int nb, MemorySegment dst, long dstOff, long rowBytes) {
+        for (int b = 0; b < nb; b++) {
+            for (int r = 0; r < rows; r++) {
+                long s = dstOff + r * rowBytes + (long) b * BlockQ8_0.BYTES;
+                dst.set(I16, s + BlockQ8_0.D_OFFSET, src.get(I16, srcOff + scaleAt(rows, nb, b, r)));
+                for (int k = 0; k < QK; k++) {
+                    dst.set(I8, s + BlockQ8_0.QS_OFFSET + k, src.get(I8, srcOff + quantAt(rows, nb, b, k, r)));
+                }
+            }
+        }
+    }
+
+    static float scale(int rows, MemorySegment w, long go, int b, int r) {
+        return Float.float16ToFloat(w.get(I16, go + scaleAt(rows, 0, b, r)));
+    }
+
+    /** Quant {@code k} of row {@code r} in block column {@code b} of a group of {@code rows} rows at {@code go}. */
+    static byte quant(int rows, MemorySegment w, long go, int nb, int b, int k, int r) {
+        return w.get(I8, go + quantAt(rows, nb, b, k, r));
     }
 }

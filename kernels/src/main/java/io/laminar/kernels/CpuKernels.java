@@ -17,9 +17,10 @@ import java.util.Arrays;
  *       from memory once for all tokens of the call. {@link #matmul(WeightMatrix[], float[], int, float[][])}
  *       does the same for up to four matrices that share their input, as one job.</li>
  *   <li>{@link #prepare}: call once per weight at load time. Q8_0 and Q4_0 matrices come back
- *       interleaved ({@link WeightMatrix.Layout#INTERLEAVED_16}), which {@link #matmul} multiplies about
- *       1.5x (Q8_0) to 2x (Q4_0) faster than the file's row layout; other types come back unchanged.
- *       {@link #matmul} accepts both layouts.</li>
+ *       interleaved ({@link WeightMatrix.Layout#INTERLEAVED_16}; Q8_0 in groups of 32 rows,
+ *       {@link WeightMatrix.Layout#INTERLEAVED_32}, where the kernels run at 512 bits), which {@link #matmul}
+ *       multiplies about 1.5x (Q8_0) to 2x (Q4_0) faster than the file's row layout; other types come
+ *       back unchanged. {@link #matmul} accepts every layout.</li>
  *   <li>No allocation per call once constructed; not thread-safe: one caller at a time.</li>
  *   <li>With {@code threads == 1} everything runs on the calling thread.</li>
  * </ul>
@@ -37,8 +38,6 @@ public final class CpuKernels implements AutoCloseable {
     /** The most matrices one {@link #matmul(WeightMatrix[], float[], int, float[][])} call takes. */
     public static final int MAX_MATRICES_PER_CALL = 4;
 
-    /** Rows per unit of work handed to a thread (one interleaved group). */
-    private static final int UNIT_ROWS = WeightMatrix.GROUP_ROWS;
     /** Units of work per thread and call, so that a slow thread (a busy core) delays the others little. */
     private static final int CHUNKS_PER_THREAD = 8;
 
@@ -90,9 +89,21 @@ public final class CpuKernels implements AutoCloseable {
 
     /** As {@link #prepare(WeightMatrix)}, allocating the interleaved copy in {@code arena}. */
     public WeightMatrix prepare(WeightMatrix w, Arena arena) {
+        return prepare(w, arena, Simd.WIDTH == 512 && w.type() == GgmlType.Q8_0
+                ? WeightMatrix.Layout.INTERLEAVED_32 : WeightMatrix.Layout.INTERLEAVED_16);
+    }
+
+    /**
+     * As {@link #prepare(WeightMatrix, Arena)} into {@code layout}: {@link WeightMatrix.Layout#INTERLEAVED_32}
+     * is multiplied at 512 bits whatever the machine's width (tests compare the layouts anywhere).
+     */
+    WeightMatrix prepare(WeightMatrix w, Arena arena, WeightMatrix.Layout layout) {
         if (w.layout() != WeightMatrix.Layout.ROWS || (w.type() != GgmlType.Q8_0 && w.type() != GgmlType.Q4_0)
                 || !finiteScales(w)) {
             return w;
+        }
+        if (layout == WeightMatrix.Layout.INTERLEAVED_32 && w.type() != GgmlType.Q8_0) {
+            layout = WeightMatrix.Layout.INTERLEAVED_16;
         }
         MemorySegment dst;
         try {
@@ -104,18 +115,23 @@ public final class CpuKernels implements AutoCloseable {
         }
         long rowBytes = w.rowBytes();
         int nb = w.cols() / 32;
-        int groups = w.rows() / UNIT_ROWS;
-        long groupBytes = UNIT_ROWS * rowBytes;
-        for (int g = 0; g < groups; g++) {
-            if (w.type() == GgmlType.Q8_0) {
-                BlockQ8_0x16.pack(w.data(), g * groupBytes, rowBytes, nb, dst, g * groupBytes);
-            } else {
-                BlockQ4_0x16.pack(w.data(), g * groupBytes, rowBytes, nb, dst, g * groupBytes);
+        long at = 0;
+        int r = 0;
+        if (layout == WeightMatrix.Layout.INTERLEAVED_32) {
+            for (; r + BlockQ8_0x32.ROWS <= w.rows(); r += BlockQ8_0x32.ROWS, at += BlockQ8_0x32.ROWS * rowBytes) {
+                BlockQ8_0x32.pack(w.data(), at, rowBytes, nb, dst, at);
             }
         }
-        long tail = groups * groupBytes;
+        for (; r + WeightMatrix.GROUP_ROWS <= w.rows(); r += WeightMatrix.GROUP_ROWS, at += WeightMatrix.GROUP_ROWS * rowBytes) {
+            if (w.type() == GgmlType.Q8_0) {
+                BlockQ8_0x16.pack(w.data(), at, rowBytes, nb, dst, at);
+            } else {
+                BlockQ4_0x16.pack(w.data(), at, rowBytes, nb, dst, at);
+            }
+        }
+        long tail = at;
         MemorySegment.copy(w.data(), tail, dst, tail, w.data().byteSize() - tail);
-        return new WeightMatrix(w.name(), w.type(), w.rows(), w.cols(), dst, WeightMatrix.Layout.INTERLEAVED_16);
+        return new WeightMatrix(w.name(), w.type(), w.rows(), w.cols(), dst, layout);
     }
 
     /**
@@ -215,7 +231,7 @@ public final class CpuKernels implements AutoCloseable {
                             + nTokens + ": x.length=" + x.length + " (need " + nTokens * cols + "), y.length="
                             + m.ys[i].length + " (need " + nTokens * rows + ")");
                 }
-                interleaved |= w.layout() == WeightMatrix.Layout.INTERLEAVED_16;
+                interleaved |= w.layout() != WeightMatrix.Layout.ROWS;
                 work += (long) rows * cols * nTokens;
             }
             Activations.Kind kind = Activations.kindFor(first.type());
@@ -355,8 +371,8 @@ public final class CpuKernels implements AutoCloseable {
     }
 
     /**
-     * Multiplies units of 16 rows of the call's matrices, numbered across them in order: part
-     * {@code c} is chunk {@code c} of {@code unitsPerChunk} units.
+     * Multiplies units of the call's matrices (a group of rows each, {@link WeightMatrix.Layout#groupRows}),
+     * numbered across them in order: part {@code c} is chunk {@code c} of {@code unitsPerChunk} units.
      */
     private final class MatmulTask implements WorkerPool.Task {
         final WeightMatrix[] ws = new WeightMatrix[MAX_MATRICES_PER_CALL];
@@ -373,7 +389,8 @@ public final class CpuKernels implements AutoCloseable {
             this.x = x;
             this.nTokens = nTokens;
             for (int i = 0; i < count; i++) {
-                firstUnit[i + 1] = firstUnit[i] + (ws[i].rows() + UNIT_ROWS - 1) / UNIT_ROWS;
+                int unitRows = ws[i].layout().groupRows();
+                firstUnit[i + 1] = firstUnit[i] + (ws[i].rows() + unitRows - 1) / unitRows;
             }
             this.units = firstUnit[count];
             int wanted = pool == null ? 1 : threads * CHUNKS_PER_THREAD;
@@ -406,8 +423,17 @@ public final class CpuKernels implements AutoCloseable {
             int rows = w.rows();
             int cols = w.cols();
             long rowBytes = w.rowBytes();
-            int r0 = u * UNIT_ROWS;
-            if (r0 < w.interleavedRows()) {
+            int r0 = u * w.layout().groupRows();
+            if (w.layout() == WeightMatrix.Layout.INTERLEAVED_32) {
+                if (r0 + BlockQ8_0x32.ROWS <= rows) {
+                    GemmQ8_0.x32(data, r0 * rowBytes, cols, act, 0, nTokens, y, rows, r0);
+                    return;
+                }
+                if (r0 < w.interleavedRows()) {  // the one group of 16 after the groups of 32
+                    GemmQ8_0.x16(data, r0 * rowBytes, cols, act, 0, nTokens, y, rows, r0);
+                    r0 += WeightMatrix.GROUP_ROWS;
+                }
+            } else if (r0 < w.interleavedRows()) {
                 long go = r0 * rowBytes;
                 if (type == GgmlType.Q8_0) {
                     GemmQ8_0.x16(data, go, cols, act, 0, nTokens, y, rows, r0);
@@ -416,7 +442,10 @@ public final class CpuKernels implements AutoCloseable {
                 }
                 return;
             }
-            int n = Math.min(UNIT_ROWS, rows - r0);
+            int n = Math.min(WeightMatrix.GROUP_ROWS, rows - r0);
+            if (n <= 0) {
+                return;
+            }
             long off = r0 * rowBytes;
             switch (type) {
                 case F32, F16, BF16 -> GemmFloat.rows(type, data, off, rowBytes, n, cols, x, act, 0, nTokens, y, rows, r0);

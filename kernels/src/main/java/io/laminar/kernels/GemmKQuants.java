@@ -57,7 +57,7 @@ final class GemmKQuants {
         for (int i = 0; i < n; i++) {
             long ro = off + i * rowBytes;
             for (int t = t0; t < t1; t++) {
-                y[t * ldy + yRow + i] = width == 256 ? dotQ4_K(w, ro, nsb, a, t * cols)
+                y[t * ldy + yRow + i] = width >= 256 ? dotQ4_K(w, ro, nsb, a, t * cols)
                         : width == 128 ? dotQ4_K128(w, ro, nsb, a, t * cols)
                         : dotQ4_KGeneric(w, ro, nsb, a, t * cols);
             }
@@ -76,7 +76,7 @@ final class GemmKQuants {
         for (int i = 0; i < n; i++) {
             long ro = off + i * rowBytes;
             for (int t = t0; t < t1; t++) {
-                y[t * ldy + yRow + i] = width == 256 ? dotQ6_K(w, ro, nsb, a, t * cols)
+                y[t * ldy + yRow + i] = width >= 256 ? dotQ6_K(w, ro, nsb, a, t * cols)
                         : width == 128 ? dotQ6_K128(w, ro, nsb, a, t * cols)
                         : dotQ6_KGeneric(w, ro, nsb, a, t * cols);
             }

@@ -71,7 +71,7 @@ final class GemmQ4_0 {
         for (int i = 0; i < n; i++) {
             long ro = off + i * rowBytes;
             for (int t = t0; t < t1; t++) {
-                y[t * ldy + yRow + i] = width == 256 ? dot(w, ro, nb, a.q, t * cols, a.d, t * nb)
+                y[t * ldy + yRow + i] = width >= 256 ? dot(w, ro, nb, a.q, t * cols, a.d, t * nb)
                         : width == 128 ? dot128(w, ro, nb, a.q, t * cols, a.d, t * nb)
                         : dotGeneric(w, ro, nb, a.q, t * cols, a.d, t * nb);
             }

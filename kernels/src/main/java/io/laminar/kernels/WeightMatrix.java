@@ -14,19 +14,38 @@ import java.lang.foreign.MemorySegment;
  * @param layout how the rows are arranged in {@code data}
  */
 public record WeightMatrix(String name, GgmlType type, int rows, int cols, MemorySegment data, Layout layout) {
-    /** How a matrix's rows are arranged in its segment. Both layouts take the same number of bytes. */
+    /** How a matrix's rows are arranged in its segment. Every layout takes the same number of bytes. */
     public enum Layout {
         /** ggml's layout, what model files store: row after row, each a run of blocks. */
-        ROWS,
+        ROWS(16),
         /**
          * Groups of 16 rows interleaved block column by block column ({@link BlockQ8_0x16},
          * {@link BlockQ4_0x16}), then the last {@code rows % 16} rows as in {@link #ROWS}. Made by
          * {@link CpuKernels#prepare}; Q8_0 and Q4_0 only.
          */
-        INTERLEAVED_16
+        INTERLEAVED_16(16),
+        /**
+         * Groups of 32 rows interleaved the same way ({@link BlockQ8_0x32}); where 16 or more rows are
+         * left, one group of 16 as in {@link #INTERLEAVED_16}; then the last {@code rows % 16} rows as in
+         * {@link #ROWS}. What {@link CpuKernels#prepare} gives Q8_0 where the kernels run at 512 bits,
+         * whose vectors hold a column of 32 rows. Every row is in the same kind of group (or row) as
+         * in {@link #INTERLEAVED_16}, so each gets the same bits from both.
+         */
+        INTERLEAVED_32(32);
+
+        private final int groupRows;
+
+        Layout(int groupRows) {
+            this.groupRows = groupRows;
+        }
+
+        /** Rows per group: the rows one kernel call multiplies together, and so a unit of parallel work. */
+        public int groupRows() {
+            return groupRows;
+        }
     }
 
-    /** Rows per interleaved group. */
+    /** Rows per interleaved group of {@link Layout#INTERLEAVED_16}, and per unit of work in the row layout. */
     public static final int GROUP_ROWS = 16;
 
     public WeightMatrix {
@@ -42,9 +61,10 @@ public record WeightMatrix(String name, GgmlType type, int rows, int cols, Memor
             throw new IllegalArgumentException("tensor=" + name + ": " + data.byteSize() + " bytes, expected "
                     + expected + " for " + rows + "x" + cols + " " + type);
         }
-        if (layout == Layout.INTERLEAVED_16 && type != GgmlType.Q8_0 && type != GgmlType.Q4_0) {
+        if ((layout == Layout.INTERLEAVED_16 && type != GgmlType.Q8_0 && type != GgmlType.Q4_0)
+                || (layout == Layout.INTERLEAVED_32 && type != GgmlType.Q8_0)) {
             throw new IllegalArgumentException("tensor=" + name + " type=" + type + ": layout=" + layout
-                    + " exists for Q8_0 and Q4_0 only");
+                    + " exists for " + (layout == Layout.INTERLEAVED_16 ? "Q8_0 and Q4_0" : "Q8_0") + " only");
         }
     }
 
@@ -58,9 +78,9 @@ public record WeightMatrix(String name, GgmlType type, int rows, int cols, Memor
         return type.bytesFor(cols);
     }
 
-    /** Rows stored in interleaved groups: {@code rows - rows % 16} for {@link Layout#INTERLEAVED_16}, else 0. */
+    /** Rows stored in interleaved groups (of 32 or 16): {@code rows - rows % 16} for an interleaved layout, else 0. */
     public int interleavedRows() {
-        return layout == Layout.INTERLEAVED_16 ? rows - rows % GROUP_ROWS : 0;
+        return layout == Layout.ROWS ? 0 : rows - rows % GROUP_ROWS;
     }
 
     /**

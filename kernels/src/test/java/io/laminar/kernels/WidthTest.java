@@ -23,7 +23,9 @@ class WidthTest {
 
     @Test
     void widthIsChosenFromThePreferredShape() {
+        assertEquals(512, Simd.width(512, false, 512));
         assertEquals(256, Simd.width(512, false, 256));
+        assertEquals(256, Simd.width(256, false, 512));
         assertEquals(256, Simd.width(256, false, 256));
         assertEquals(128, Simd.width(256, false, 128));
         assertEquals(128, Simd.width(128, false, 256));
@@ -85,13 +87,27 @@ class WidthTest {
         }
     }
 
-    /** y[t*rows + r] for tokens [t0, t1) of {@code w} at {@code width}, as {@link CpuKernels} splits it (16-row units). */
+    /**
+     * y[t*rows + r] for tokens [t0, t1) of {@code w} at {@code width}, as {@link CpuKernels} splits it
+     * (units of 16 rows, after any groups of 32). Groups of 32 rows run at 512 bits, or in their scalar
+     * reference at width 0.
+     */
     private static float[] product(WeightMatrix w, float[] x, Activations act, int t0, int t1, int width) {
         int rows = w.rows();
         int cols = w.cols();
         float[] y = new float[act.maxTokens * rows];
         long rb = w.rowBytes();
-        for (int r0 = 0; r0 < rows; r0 += 16) {
+        int first = 0;
+        if (w.layout() == WeightMatrix.Layout.INTERLEAVED_32) {
+            for (; first + 32 <= rows; first += 32) {
+                if (width == 0) {
+                    GemmQ8_0.x32Generic(w.data(), first * rb, cols, act, t0, t1, y, rows, first);
+                } else {
+                    GemmQ8_0.x32(w.data(), first * rb, cols, act, t0, t1, y, rows, first);
+                }
+            }
+        }
+        for (int r0 = first; r0 < rows; r0 += 16) {
             int n = Math.min(16, rows - r0);
             switch (w.type()) {
                 case Q8_0 -> {
@@ -115,6 +131,65 @@ class WidthTest {
             }
         }
         return y;
+    }
+
+    /**
+     * Q8_0 in groups of 32 rows at 512 bits gives every row the bits the 16-row groups give it at 256
+     * (and so at 128), the scalar reference over the same layout agrees within the float bound, a
+     * token alone gets what it gets in a batch, and the layout round-trips. Rows beyond the last
+     * whole group of 32 (83 = 2 x 32 + 19) take one group of 16 and the row kernels, as at 256 bits.
+     */
+    @ParameterizedTest
+    @CsvSource({"83, 256", "64, 64", "32, 768", "96, 1024"})
+    void q8GroupsOf32At512BitsGiveThe256BitKernelsBits(int rows, int cols) {
+        int maxTokens = 9;
+        float[] wf = TestData.gaussian(rows * 17L + cols, rows * cols, 0.05f);
+        MemorySegment data = TestData.quantizeRows(GgmlType.Q8_0, wf, rows, cols);
+        float[] x = TestData.gaussian(cols + 3, maxTokens * cols, 1f);
+        x[7] = -9f;
+        WeightMatrix plain = new WeightMatrix("w", GgmlType.Q8_0, rows, cols, data);
+        WeightMatrix x16;
+        WeightMatrix x32;
+        try (CpuKernels k = new CpuKernels(1, maxTokens, cols, 0); Arena arena = Arena.ofConfined()) {
+            x16 = k.prepare(plain, arena, WeightMatrix.Layout.INTERLEAVED_16);
+            x32 = k.prepare(plain, arena, WeightMatrix.Layout.INTERLEAVED_32);
+            assertEquals(WeightMatrix.Layout.INTERLEAVED_32, x32.layout());
+            assertEquals(rows - rows % 16, x32.interleavedRows());
+            MemorySegment back = arena.allocate(data.byteSize());
+            long rb = plain.rowBytes();
+            int g = 0;
+            for (; g + 32 <= rows; g += 32) {
+                BlockQ8_0x32.unpack(x32.data(), g * rb, cols / 32, back, g * rb, rb);
+            }
+            if (g + 16 <= rows) {
+                BlockQ8_0x16.unpack(x32.data(), g * rb, cols / 32, back, g * rb, rb);
+                g += 16;
+            }
+            long tail = g * rb;
+            MemorySegment.copy(x32.data(), tail, back, tail, data.byteSize() - tail);
+            assertEquals(-1, back.mismatch(data), "unpack gives back the rows");
+
+            Activations act = new Activations(maxTokens, cols);
+            for (int t = 0; t < maxTokens; t++) {
+                act.prepare(Activations.Kind.Q8_0, x, t, cols, true);
+            }
+            float[] at256 = product(x16, x, act, 0, maxTokens, 256);
+            float[] at512 = product(x32, x, act, 0, maxTokens, 512);
+            assertArrayEquals(at256, at512, "512 bits over groups of 32 differ from 256 bits over groups of 16");
+            float[] generic = product(x32, x, act, 0, maxTokens, 0);
+            double[][] ref = new double[maxTokens][rows];
+            double[][] abs = new double[maxTokens][rows];
+            CpuKernelsTest.reference(plain, x, maxTokens, ref, abs);
+            for (int t = 0; t < maxTokens; t++) {
+                for (int r = 0; r < rows; r++) {
+                    double bound = VecDotTest.accumulationBound(cols / 32, abs[t][r]);
+                    assertTrue(Math.abs(generic[t * rows + r] - ref[t][r]) <= bound, "generic t=" + t + " r=" + r);
+                }
+                float[] alone = product(x32, x, act, t, t + 1, 512);
+                assertArrayEquals(Arrays.copyOfRange(alone, t * rows, (t + 1) * rows),
+                        Arrays.copyOfRange(at512, t * rows, (t + 1) * rows), "token " + t + " alone at 512 bits");
+            }
+        }
     }
 
     @ParameterizedTest
