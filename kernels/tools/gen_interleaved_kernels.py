@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generates the token-tile methods of GemmQ8_0 and GemmQ4_0: x16t1, x16t2, ... (256-bit vectors),
-x16t1w128, ... (128-bit vectors) and, for Q8_0, x32t1, ... (512-bit vectors).
+x16t1w128, ... (128-bit vectors) and x32t1, ... (512-bit vectors over groups of 32 rows).
 
 The kernels are written out in full because C2 does not unroll them well by itself, and kept to
 one loop step of 1-4 column pairs (q8) or 2-4 byte columns (q4) because bigger bodies exceed C2's
@@ -9,10 +9,10 @@ the class's generated-code markers, whose first line names the arguments (Genera
 checks that the two agree):
 
     python3 kernels/tools/gen_interleaved_kernels.py q8 1:4,2:2,3:1,4:1 1:2f,2:2,3:1,4:1 1:4,2:2,3:1,4:1  # GemmQ8_0
-    python3 kernels/tools/gen_interleaved_kernels.py q4 1:4,2:4,4:2 1:2f,2:4,4:2           # GemmQ4_0
+    python3 kernels/tools/gen_interleaved_kernels.py q4 1:4,2:4,4:2 1:2f,2:4,4:2 1:4,2:4,4:2  # GemmQ4_0
 
-The first list is for 256 bits, the second for 128, the third (q8 only) for 512 bits over groups of
-32 rows (x32t1, ...). Each spec is TOKENS:COLUMNS_PER_STEP (column pairs for q8, byte columns for q4).
+The first list is for 256 bits, the second for 128, the third for 512 bits over groups of 32 rows
+(x32t1, ...). Each spec is TOKENS:COLUMNS_PER_STEP (column pairs for q8, byte columns for q4).
 
 At 128 bits a vector holds 8 of the group's 16 rows (the low or high 8 bytes of each 16-byte
 column). A spec ending in f does both halves in each step, so that each activation broadcast
@@ -201,6 +201,43 @@ def q4_sep(T, J=4, bits=256):
     return "\n".join(out)
 
 
+def q4_x32(T, J=4):
+    """As q8_x32, for Q4_0 over a BlockQ4_0x32 group."""
+    ts = range(T)
+    per = 16 // J
+    params = ", ".join([f"int tb{t}" for t in ts] + ["float[] d", "short[] bias"] + [f"int d{t}" for t in ts] + ["float[] y"] + [f"int y{t}" for t in ts])
+    out = [f"    /** {T} token(s) x 32 rows at 512 bits: group at {{@code go}}, {J} byte columns per step. */",
+           f"    private static void x32t{T}(MemorySegment w, long go, int nb, int[] tb, {params}) {{"]
+    for t in ts:
+        out += [f"        FloatVector accE{t} = FloatVector.zero(F512);", f"        FloatVector accO{t} = FloatVector.zero(F512);",
+                f"        ShortVector acc{t} = ShortVector.broadcast(S512, bias[d{t}]);"]
+    out += ["        long q0 = go + (long) BlockQ4_0x32.SCALES_SIZE * nb;",
+            f"        for (int i = 0; i < {per} * nb; i++) {{",
+            f"            long q = q0 + {32*J}L * i;",
+            f"            int a = {J} * (i % {per}) + 32 * (i / {per});"]
+    for j in range(J):
+        out.append(f"            ShortVector s{j} = (ShortVector) ByteVector.fromMemorySegment(B256, w, q + {32*j}, LE).convertShape(B2S, S512, 0);")
+        out.append(f"            ShortVector h{j} = s{j}.lanewise(ASHR, 4);")
+        for t in ts:
+            out.append(f"            acc{t} = acc{t}.add(s{j}.mul(IntVector.broadcast(I512, tb[tb{t} + a + {j}]).reinterpretAsShorts()).add(h{j}.mul(IntVector.broadcast(I512, tb[tb{t} + a + {16 + j}]).reinterpretAsShorts())));")
+    out += [f"            if ((i & {per-1}) == {per-1}) {{",
+            f"                int b = i / {per};",
+            "                long so = go + (long) BlockQ4_0x32.SCALES_SIZE * b;"]
+    out += (SCALES.replace("S128, w, so + 16,", "S256, w, so + 32,").replace("S128, w, so,", "S256, w, so,")
+            .replace("I256", "I512").split("\n"))
+    for t in ts:
+        out += [f"                IntVector x{t} = acc{t}.reinterpretAsInts();",
+                f"                float da{t} = d[d{t} + b];",
+                f"                accE{t} = ((FloatVector) x{t}.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da{t}), accE{t});",
+                f"                accO{t} = ((FloatVector) x{t}.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da{t}), accO{t});",
+                f"                acc{t} = ShortVector.broadcast(S512, bias[d{t} + Math.min(b + 1, nb - 1)]);"]
+    out += ["            }", "        }"]
+    for t in ts:
+        out += store("        ", t, 512).split("\n")
+    out.append("    }")
+    return "\n".join(out)
+
+
 def q8_fused(T, P=2):
     """128 bits, both 8-row halves in one step, each activation broadcast serving both: for one
     token 1.5x the two-pass form (same JVM, alternated); for more tokens, whose accumulators then
@@ -315,8 +352,8 @@ def main():
     for bits, arg in zip((256, 128, 512), sys.argv[2:]):
         for spec in arg.split(","):
             t, c = spec.split(":")
-            if bits == 512:  # q8 only: BlockQ8_0x32 groups
-                methods.append(q8_x32(int(t), int(c)))
+            if bits == 512:  # groups of 32 rows: BlockQ8_0x32, BlockQ4_0x32
+                methods.append((q8_x32 if which == "q8" else q4_x32)(int(t), int(c)))
             elif c.endswith("f"):  # 128 bits, both halves per step
                 methods.append(fused(int(t), int(c[:-1])))
             else:

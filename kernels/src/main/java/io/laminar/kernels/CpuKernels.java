@@ -17,7 +17,7 @@ import java.util.Arrays;
  *       from memory once for all tokens of the call. {@link #matmul(WeightMatrix[], float[], int, float[][])}
  *       does the same for up to four matrices that share their input, as one job.</li>
  *   <li>{@link #prepare}: call once per weight at load time. Q8_0 and Q4_0 matrices come back
- *       interleaved ({@link WeightMatrix.Layout#INTERLEAVED_16}; Q8_0 in groups of 32 rows,
+ *       interleaved ({@link WeightMatrix.Layout#INTERLEAVED_16}, or in groups of 32 rows,
  *       {@link WeightMatrix.Layout#INTERLEAVED_32}, where the kernels run at 512 bits), which {@link #matmul}
  *       multiplies about 1.5x (Q8_0) to 2x (Q4_0) faster than the file's row layout; other types come
  *       back unchanged. {@link #matmul} accepts every layout.</li>
@@ -89,8 +89,7 @@ public final class CpuKernels implements AutoCloseable {
 
     /** As {@link #prepare(WeightMatrix)}, allocating the interleaved copy in {@code arena}. */
     public WeightMatrix prepare(WeightMatrix w, Arena arena) {
-        return prepare(w, arena, Simd.WIDTH == 512 && w.type() == GgmlType.Q8_0
-                ? WeightMatrix.Layout.INTERLEAVED_32 : WeightMatrix.Layout.INTERLEAVED_16);
+        return prepare(w, arena, Simd.WIDTH == 512 ? WeightMatrix.Layout.INTERLEAVED_32 : WeightMatrix.Layout.INTERLEAVED_16);
     }
 
     /**
@@ -101,9 +100,6 @@ public final class CpuKernels implements AutoCloseable {
         if (w.layout() != WeightMatrix.Layout.ROWS || (w.type() != GgmlType.Q8_0 && w.type() != GgmlType.Q4_0)
                 || !finiteScales(w)) {
             return w;
-        }
-        if (layout == WeightMatrix.Layout.INTERLEAVED_32 && w.type() != GgmlType.Q8_0) {
-            layout = WeightMatrix.Layout.INTERLEAVED_16;
         }
         MemorySegment dst;
         try {
@@ -119,7 +115,11 @@ public final class CpuKernels implements AutoCloseable {
         int r = 0;
         if (layout == WeightMatrix.Layout.INTERLEAVED_32) {
             for (; r + BlockQ8_0x32.ROWS <= w.rows(); r += BlockQ8_0x32.ROWS, at += BlockQ8_0x32.ROWS * rowBytes) {
-                BlockQ8_0x32.pack(w.data(), at, rowBytes, nb, dst, at);
+                if (w.type() == GgmlType.Q8_0) {
+                    BlockQ8_0x32.pack(w.data(), at, rowBytes, nb, dst, at);
+                } else {
+                    BlockQ4_0x32.pack(w.data(), at, rowBytes, nb, dst, at);
+                }
             }
         }
         for (; r + WeightMatrix.GROUP_ROWS <= w.rows(); r += WeightMatrix.GROUP_ROWS, at += WeightMatrix.GROUP_ROWS * rowBytes) {
@@ -425,12 +425,21 @@ public final class CpuKernels implements AutoCloseable {
             long rowBytes = w.rowBytes();
             int r0 = u * w.layout().groupRows();
             if (w.layout() == WeightMatrix.Layout.INTERLEAVED_32) {
+                boolean q8 = type == GgmlType.Q8_0;
                 if (r0 + BlockQ8_0x32.ROWS <= rows) {
-                    GemmQ8_0.x32(data, r0 * rowBytes, cols, act, 0, nTokens, y, rows, r0);
+                    if (q8) {
+                        GemmQ8_0.x32(data, r0 * rowBytes, cols, act, 0, nTokens, y, rows, r0);
+                    } else {
+                        GemmQ4_0.x32(data, r0 * rowBytes, cols, act, 0, nTokens, y, rows, r0);
+                    }
                     return;
                 }
                 if (r0 < w.interleavedRows()) {  // the one group of 16 after the groups of 32
-                    GemmQ8_0.x16(data, r0 * rowBytes, cols, act, 0, nTokens, y, rows, r0);
+                    if (q8) {
+                        GemmQ8_0.x16(data, r0 * rowBytes, cols, act, 0, nTokens, y, rows, r0);
+                    } else {
+                        GemmQ4_0.x16(data, r0 * rowBytes, cols, act, 0, nTokens, y, rows, r0);
+                    }
                     r0 += WeightMatrix.GROUP_ROWS;
                 }
             } else if (r0 < w.interleavedRows()) {

@@ -25,9 +25,9 @@ public record WeightMatrix(String name, GgmlType type, int rows, int cols, Memor
          */
         INTERLEAVED_16(16),
         /**
-         * Groups of 32 rows interleaved the same way ({@link BlockQ8_0x32}); where 16 or more rows are
-         * left, one group of 16 as in {@link #INTERLEAVED_16}; then the last {@code rows % 16} rows as in
-         * {@link #ROWS}. What {@link CpuKernels#prepare} gives Q8_0 where the kernels run at 512 bits,
+         * Groups of 32 rows interleaved the same way ({@link BlockQ8_0x32}, {@link BlockQ4_0x32}); where 16
+         * or more rows are left, one group of 16 as in {@link #INTERLEAVED_16}; then the last {@code rows % 16}
+         * rows as in {@link #ROWS}. What {@link CpuKernels#prepare} gives Q8_0 and Q4_0 where the kernels run at 512 bits,
          * whose vectors hold a column of 32 rows. Every row is in the same kind of group (or row) as
          * in {@link #INTERLEAVED_16}, so each gets the same bits from both.
          */
@@ -61,10 +61,9 @@ public record WeightMatrix(String name, GgmlType type, int rows, int cols, Memor
             throw new IllegalArgumentException("tensor=" + name + ": " + data.byteSize() + " bytes, expected "
                     + expected + " for " + rows + "x" + cols + " " + type);
         }
-        if ((layout == Layout.INTERLEAVED_16 && type != GgmlType.Q8_0 && type != GgmlType.Q4_0)
-                || (layout == Layout.INTERLEAVED_32 && type != GgmlType.Q8_0)) {
+        if (layout != Layout.ROWS && type != GgmlType.Q8_0 && type != GgmlType.Q4_0) {
             throw new IllegalArgumentException("tensor=" + name + " type=" + type + ": layout=" + layout
-                    + " exists for " + (layout == Layout.INTERLEAVED_16 ? "Q8_0 and Q4_0" : "Q8_0") + " only");
+                    + " exists for Q8_0 and Q4_0 only");
         }
     }
 

@@ -126,7 +126,7 @@ class CpuKernelsTest {
             MemorySegment data = TestData.quantizeRows(type, wf, rows, cols);
             WeightMatrix w = new WeightMatrix("w", type, rows, cols, data);
             try (CpuKernels k = new CpuKernels(1, 1, cols, 0)) {
-                assertEquals(Simd.WIDTH == 512 && type == GgmlType.Q8_0 ? WeightMatrix.Layout.INTERLEAVED_32
+                assertEquals(Simd.WIDTH == 512 ? WeightMatrix.Layout.INTERLEAVED_32
                         : WeightMatrix.Layout.INTERLEAVED_16, k.prepare(w).layout(), "the layout of the machine's width");
                 WeightMatrix p = k.prepare(w, Arena.ofAuto(), WeightMatrix.Layout.INTERLEAVED_16);
                 assertEquals(WeightMatrix.Layout.INTERLEAVED_16, p.layout());

@@ -100,10 +100,17 @@ class WidthTest {
         int first = 0;
         if (w.layout() == WeightMatrix.Layout.INTERLEAVED_32) {
             for (; first + 32 <= rows; first += 32) {
+                boolean q8 = w.type() == GgmlType.Q8_0;
                 if (width == 0) {
-                    GemmQ8_0.x32Generic(w.data(), first * rb, cols, act, t0, t1, y, rows, first);
-                } else {
+                    if (q8) {
+                        GemmQ8_0.x32Generic(w.data(), first * rb, cols, act, t0, t1, y, rows, first);
+                    } else {
+                        GemmQ4_0.x32Generic(w.data(), first * rb, cols, act, t0, t1, y, rows, first);
+                    }
+                } else if (q8) {
                     GemmQ8_0.x32(w.data(), first * rb, cols, act, t0, t1, y, rows, first);
+                } else {
+                    GemmQ4_0.x32(w.data(), first * rb, cols, act, t0, t1, y, rows, first);
                 }
             }
         }
@@ -134,20 +141,21 @@ class WidthTest {
     }
 
     /**
-     * Q8_0 in groups of 32 rows at 512 bits gives every row the bits the 16-row groups give it at 256
+     * Q8_0 and Q4_0 in groups of 32 rows at 512 bits give every row the bits the 16-row groups give it at 256
      * (and so at 128), the scalar reference over the same layout agrees within the float bound, a
      * token alone gets what it gets in a batch, and the layout round-trips. Rows beyond the last
      * whole group of 32 (83 = 2 x 32 + 19) take one group of 16 and the row kernels, as at 256 bits.
      */
     @ParameterizedTest
-    @CsvSource({"83, 256", "64, 64", "32, 768", "96, 1024"})
-    void q8GroupsOf32At512BitsGiveThe256BitKernelsBits(int rows, int cols) {
+    @CsvSource({"Q8_0, 83, 256", "Q8_0, 64, 64", "Q8_0, 32, 768", "Q8_0, 96, 1024",
+            "Q4_0, 83, 256", "Q4_0, 64, 64", "Q4_0, 32, 768", "Q4_0, 112, 1024"})
+    void groupsOf32At512BitsGiveThe256BitKernelsBits(GgmlType type, int rows, int cols) {
         int maxTokens = 9;
         float[] wf = TestData.gaussian(rows * 17L + cols, rows * cols, 0.05f);
-        MemorySegment data = TestData.quantizeRows(GgmlType.Q8_0, wf, rows, cols);
+        MemorySegment data = TestData.quantizeRows(type, wf, rows, cols);
         float[] x = TestData.gaussian(cols + 3, maxTokens * cols, 1f);
         x[7] = -9f;
-        WeightMatrix plain = new WeightMatrix("w", GgmlType.Q8_0, rows, cols, data);
+        WeightMatrix plain = new WeightMatrix("w", type, rows, cols, data);
         WeightMatrix x16;
         WeightMatrix x32;
         try (CpuKernels k = new CpuKernels(1, maxTokens, cols, 0); Arena arena = Arena.ofConfined()) {
@@ -159,10 +167,18 @@ class WidthTest {
             long rb = plain.rowBytes();
             int g = 0;
             for (; g + 32 <= rows; g += 32) {
-                BlockQ8_0x32.unpack(x32.data(), g * rb, cols / 32, back, g * rb, rb);
+                if (type == GgmlType.Q8_0) {
+                    BlockQ8_0x32.unpack(x32.data(), g * rb, cols / 32, back, g * rb, rb);
+                } else {
+                    BlockQ4_0x32.unpack(x32.data(), g * rb, cols / 32, back, g * rb, rb);
+                }
             }
             if (g + 16 <= rows) {
-                BlockQ8_0x16.unpack(x32.data(), g * rb, cols / 32, back, g * rb, rb);
+                if (type == GgmlType.Q8_0) {
+                    BlockQ8_0x16.unpack(x32.data(), g * rb, cols / 32, back, g * rb, rb);
+                } else {
+                    BlockQ4_0x16.unpack(x32.data(), g * rb, cols / 32, back, g * rb, rb);
+                }
                 g += 16;
             }
             long tail = g * rb;
@@ -171,7 +187,7 @@ class WidthTest {
 
             Activations act = new Activations(maxTokens, cols);
             for (int t = 0; t < maxTokens; t++) {
-                act.prepare(Activations.Kind.Q8_0, x, t, cols, true);
+                act.prepare(Activations.kindFor(type), x, t, cols, true);
             }
             float[] at256 = product(x16, x, act, 0, maxTokens, 256);
             float[] at512 = product(x32, x, act, 0, maxTokens, 512);
