@@ -34,25 +34,31 @@ def store(ind, t, bits=256):
 
 
 class Width:
-    """Species and offsets of one vector width. At 128 bits the body runs once per pass h (rows
-    h..h+7): their quants are bytes h..h+7 of each 16-byte column, their even and odd rows' scales
-    slots h/2..h/2+3 and 8+h/2..8+h/2+3, h bytes into each half of the scales."""
+    """Species and offsets of one vector width, over groups of 16 rows (BlockQ8_0x16, BlockQ4_0x16)
+    or, at 512 bits, of 32 (BlockQ8_0x32, BlockQ4_0x32), where one vector holds a column of all 32
+    rows. At 128 bits the body runs once per pass h (rows h..h+7): their quants are bytes h..h+7 of
+    each 16-byte column, their even and odd rows' scales slots h/2..h/2+3 and 8+h/2..8+h/2+3, h bytes
+    into each half of the scales."""
 
-    def __init__(self, bits):
+    def __init__(self, bits, kind):
         self.bits = bits
-        self.suffix = "" if bits == 256 else f"w{bits}"
+        self.rows = 32 if bits == 512 else 16
+        self.block = f"Block{'Q8_0' if kind == 'q8' else 'Q4_0'}x{self.rows}"
+        self.name = f"x{self.rows}t"
+        self.suffix = "w128" if bits == 128 else ""
+        self.at = "" if bits == 256 else f" at {bits} bits"
         self.F, self.I, self.S = f"F{bits}", f"I{bits}", f"S{bits}"
         self.B = f"B{bits // 2}"  # the bytes that widen into one short vector
-        self.h = "" if bits == 256 else " + h"
+        self.h = " + h" if bits == 128 else ""
 
     def scales(self):
         return (SCALES.replace("S128, w, so,", f"S{self.bits // 2}, w, so{self.h},")
-                .replace("S128, w, so + 16,", f"S{self.bits // 2}, w, so + 16{self.h},").replace("I256", self.I))
+                .replace("S128, w, so + 16,", f"S{self.bits // 2}, w, so + {self.rows}{self.h},").replace("I256", self.I))
 
 
 def with_passes(w, head, body):
     """head runs once; at 128 bits body runs once per 8-row pass."""
-    if w.bits == 256:
+    if w.bits != 128:
         return head + body
     return head + ["        for (int h = 0; h < 16; h += 8) {"] + [("    " + line) if line else line for line in body] + ["        }"]
 
@@ -66,26 +72,31 @@ SCALES = '''                IntVector hE = (IntVector) ShortVector.fromMemorySeg
 
 
 def q8_sep(T, P=4, bits=256):
-    w = Width(bits)
+    """At 512 bits (groups of 32 rows) AVX-512's 32 registers hold the accumulators of up to 4
+    tokens with room to spare, and longer steps than at 256 bits pay: on a Zen 5 core one token with
+    8 column pairs per step decoded 1.19x faster than with 4 (A/B, stories110M Q8_0), while 16 (a
+    whole block per step) exceeds C2's inlining budget; 4 tokens with 2 pairs per step ran at 0.9x
+    of 1."""
+    w = Width(bits, "q8")
     ts = range(T)
     per = 16 // P
     params = ", ".join([f"int tb{t}" for t in ts] + ["float[] d"] + [f"int d{t}" for t in ts] + ["float[] y"] + [f"int y{t}" for t in ts])
-    out = [f"    /** {T} token(s) x 16 rows{'' if bits == 256 else f' at {bits} bits'}: group at {{@code go}}, {P} column pair{'s' if P > 1 else ''} per step. */",
-           f"    private static void x16t{T}{w.suffix}(MemorySegment w, long go, int nb, int[] tb, {params}) {{"]
+    out = [f"    /** {T} token(s) x {w.rows} rows{w.at}: group at {{@code go}}, {P} column pair{'s' if P > 1 else ''} per step. */",
+           f"    private static void {w.name}{T}{w.suffix}(MemorySegment w, long go, int nb, int[] tb, {params}) {{"]
     head = [f"        ShortVector evenBias = IntVector.broadcast({w.I}, 0x8000).reinterpretAsShorts();"]
     body = []
     for t in ts:
         body += [f"        FloatVector accE{t} = FloatVector.zero({w.F});", f"        FloatVector accO{t} = FloatVector.zero({w.F});",
                  f"        IntVector iX{t} = IntVector.zero({w.I});", f"        IntVector iO{t} = IntVector.zero({w.I});"]
-    body += ["        long q0 = go + (long) BlockQ8_0x16.SCALES_SIZE * nb;",
+    body += [f"        long q0 = go + (long) {w.block}.SCALES_SIZE * nb;",
              f"        for (int i = 0; i < {per} * nb; i++) {{",
-             f"            long q = q0 + {32*P}L * i{w.h};",
+             f"            long q = q0 + {2*w.rows*P}L * i{w.h};",
              f"            int a = {2*P} * i;"]
     for p in range(P):
-        body.append(f"            ShortVector w{2*p} = (ShortVector) ByteVector.fromMemorySegment({w.B}, w, q + {32*p}, LE).convertShape(B2S, {w.S}, 0);")
-        body.append(f"            ShortVector w{2*p+1} = (ShortVector) ByteVector.fromMemorySegment({w.B}, w, q + {32*p+16}, LE).convertShape(B2S, {w.S}, 0);")
+        body.append(f"            ShortVector w{2*p} = (ShortVector) ByteVector.fromMemorySegment({w.B}, w, q + {2*w.rows*p}, LE).convertShape(B2S, {w.S}, 0);")
+        body.append(f"            ShortVector w{2*p+1} = (ShortVector) ByteVector.fromMemorySegment({w.B}, w, q + {2*w.rows*p+w.rows}, LE).convertShape(B2S, {w.S}, 0);")
         for t in ts:
-            if T == 1:  # the locals below changed nothing for one token: kept as it was
+            if T == 1 and bits != 512:  # the locals below changed nothing for one token at 256 bits: kept as it was
                 body.append(f"            IntVector x{t}{p} = w{2*p}.mul(IntVector.broadcast({w.I}, tb[tb{t} + a + {2*p}]).reinterpretAsShorts())"
                             f".add(w{2*p+1}.mul(IntVector.broadcast({w.I}, tb[tb{t} + a + {2*p+1}]).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();")
             else:
@@ -99,7 +110,7 @@ def q8_sep(T, P=4, bits=256):
             body.append(f"            iO{t} = iO{t}.add(x{t}{p}.lanewise(ASHR, 16));")
     body += [f"            if ((i & {per-1}) == {per-1}) {{",
              f"                int b = i / {per};",
-             "                long so = go + (long) BlockQ8_0x16.SCALES_SIZE * b;"]
+             f"                long so = go + (long) {w.block}.SCALES_SIZE * b;"]
     body += w.scales().split("\n")
     for t in ts:
         body += [f"                float da{t} = d[d{t} + b];",
@@ -116,79 +127,31 @@ def q8_sep(T, P=4, bits=256):
     return "\n".join(out)
 
 
-def q8_x32(T, P=4):
-    """512 bits over a BlockQ8_0x32 group: one vector holds a column of all 32 rows, so each
-    activation broadcast serves 32 rows; each row's integer sums and float steps are the 256-bit
-    kernel's, so the widths give the same bits. AVX-512's 32 registers hold the accumulators of up
-    to 4 tokens with room to spare, and longer steps than at 256 bits pay: on a Zen 5 core one
-    token with 8 column pairs per step decoded 1.19x faster than with 4 (A/B, stories110M Q8_0),
-    while 16 (a whole block per step) exceeds C2's inlining budget; 4 tokens with 2 pairs per step
-    ran at 0.9x of 1."""
-    ts = range(T)
-    per = 16 // P
-    params = ", ".join([f"int tb{t}" for t in ts] + ["float[] d"] + [f"int d{t}" for t in ts] + ["float[] y"] + [f"int y{t}" for t in ts])
-    out = [f"    /** {T} token(s) x 32 rows at 512 bits: group at {{@code go}}, {P} column pair{'s' if P > 1 else ''} per step. */",
-           f"    private static void x32t{T}(MemorySegment w, long go, int nb, int[] tb, {params}) {{",
-           "        ShortVector evenBias = IntVector.broadcast(I512, 0x8000).reinterpretAsShorts();"]
-    for t in ts:
-        out += [f"        FloatVector accE{t} = FloatVector.zero(F512);", f"        FloatVector accO{t} = FloatVector.zero(F512);",
-                f"        IntVector iX{t} = IntVector.zero(I512);", f"        IntVector iO{t} = IntVector.zero(I512);"]
-    out += ["        long q0 = go + (long) BlockQ8_0x32.SCALES_SIZE * nb;",
-            f"        for (int i = 0; i < {per} * nb; i++) {{",
-            f"            long q = q0 + {64*P}L * i;",
-            f"            int a = {2*P} * i;"]
-    for p in range(P):
-        out.append(f"            ShortVector w{2*p} = (ShortVector) ByteVector.fromMemorySegment(B256, w, q + {64*p}, LE).convertShape(B2S, S512, 0);")
-        out.append(f"            ShortVector w{2*p+1} = (ShortVector) ByteVector.fromMemorySegment(B256, w, q + {64*p+32}, LE).convertShape(B2S, S512, 0);")
-        for t in ts:
-            out.append(f"            int c{t}{p}1 = tb[tb{t} + a + {2*p+1}];")
-            out.append(f"            int c{t}{p}0 = tb[tb{t} + a + {2*p}];")
-            out.append(f"            IntVector x{t}{p} = w{2*p}.mul(IntVector.broadcast(I512, c{t}{p}0).reinterpretAsShorts())"
-                       f".add(w{2*p+1}.mul(IntVector.broadcast(I512, c{t}{p}1).reinterpretAsShorts())).add(evenBias).reinterpretAsInts();")
-            out.append(f"            iX{t} = iX{t}.add(x{t}{p});")
-            out.append(f"            iO{t} = iO{t}.add(x{t}{p}.lanewise(ASHR, 16));")
-    out += [f"            if ((i & {per-1}) == {per-1}) {{",
-            f"                int b = i / {per};",
-            "                long so = go + (long) BlockQ8_0x32.SCALES_SIZE * b;"]
-    out += (SCALES.replace("S128, w, so + 16,", "S256, w, so + 32,").replace("S128, w, so,", "S256, w, so,")
-            .replace("I256", "I512").split("\n"))
-    for t in ts:
-        out += [f"                float da{t} = d[d{t} + b];",
-                f"                IntVector iE{t} = iX{t}.sub(iO{t}.lanewise(LSHL, 16)).sub(EVEN_BIAS_TOTAL);",
-                f"                accE{t} = ((FloatVector) iE{t}.convert(I2F, 0)).fma(sE.mul(da{t}), accE{t});",
-                f"                accO{t} = ((FloatVector) iO{t}.convert(I2F, 0)).fma(sO.mul(da{t}), accO{t});",
-                f"                iX{t} = IntVector.zero(I512);",
-                f"                iO{t} = IntVector.zero(I512);"]
-    out += ["            }", "        }"]
-    for t in ts:
-        out += store("        ", t, 512).split("\n")
-    out.append("    }")
-    return "\n".join(out)
-
-
 def q4_sep(T, J=4, bits=256):
-    w = Width(bits)
+    """At 512 bits, on a Zen 5 core, 8 byte columns per step for one token decoded 1.10x faster than
+    4, and 4 for four tokens ran 1.05x faster than 2 (A/B)."""
+    w = Width(bits, "q4")
     ts = range(T)
     per = 16 // J
     params = ", ".join([f"int tb{t}" for t in ts] + ["float[] d", "short[] bias"] + [f"int d{t}" for t in ts] + ["float[] y"] + [f"int y{t}" for t in ts])
-    out = [f"    /** {T} token(s) x 16 rows{'' if bits == 256 else f' at {bits} bits'}: group at {{@code go}}, {J} byte columns per step. */",
-           f"    private static void x16t{T}{w.suffix}(MemorySegment w, long go, int nb, int[] tb, {params}) {{"]
+    out = [f"    /** {T} token(s) x {w.rows} rows{w.at}: group at {{@code go}}, {J} byte columns per step. */",
+           f"    private static void {w.name}{T}{w.suffix}(MemorySegment w, long go, int nb, int[] tb, {params}) {{"]
     body = []
     for t in ts:
         body += [f"        FloatVector accE{t} = FloatVector.zero({w.F});", f"        FloatVector accO{t} = FloatVector.zero({w.F});",
                  f"        ShortVector acc{t} = ShortVector.broadcast({w.S}, bias[d{t}]);"]
-    body += ["        long q0 = go + (long) BlockQ4_0x16.SCALES_SIZE * nb;",
+    body += [f"        long q0 = go + (long) {w.block}.SCALES_SIZE * nb;",
              f"        for (int i = 0; i < {per} * nb; i++) {{",
-             f"            long q = q0 + {16*J}L * i{w.h};",
+             f"            long q = q0 + {w.rows*J}L * i{w.h};",
              f"            int a = {J} * (i % {per}) + 32 * (i / {per});"]
     for j in range(J):
-        body.append(f"            ShortVector s{j} = (ShortVector) ByteVector.fromMemorySegment({w.B}, w, q + {16*j}, LE).convertShape(B2S, {w.S}, 0);")
+        body.append(f"            ShortVector s{j} = (ShortVector) ByteVector.fromMemorySegment({w.B}, w, q + {w.rows*j}, LE).convertShape(B2S, {w.S}, 0);")
         body.append(f"            ShortVector h{j} = s{j}.lanewise(ASHR, 4);")
         for t in ts:
             body.append(f"            acc{t} = acc{t}.add(s{j}.mul(IntVector.broadcast({w.I}, tb[tb{t} + a + {j}]).reinterpretAsShorts()).add(h{j}.mul(IntVector.broadcast({w.I}, tb[tb{t} + a + {16 + j}]).reinterpretAsShorts())));")
     body += [f"            if ((i & {per-1}) == {per-1}) {{",
              f"                int b = i / {per};",
-             "                long so = go + (long) BlockQ4_0x16.SCALES_SIZE * b;"]
+             f"                long so = go + (long) {w.block}.SCALES_SIZE * b;"]
     body += w.scales().split("\n")
     for t in ts:
         body += [f"                IntVector x{t} = acc{t}.reinterpretAsInts();",
@@ -200,44 +163,6 @@ def q4_sep(T, J=4, bits=256):
     for t in ts:
         body += store("        ", t, bits).split("\n")
     out += with_passes(w, [], body)
-    out.append("    }")
-    return "\n".join(out)
-
-
-def q4_x32(T, J=4):
-    """As q8_x32, for Q4_0 over a BlockQ4_0x32 group. On a Zen 5 core, 8 byte columns per step for
-    one token decoded 1.10x faster than 4, and 4 for four tokens ran 1.05x faster than 2 (A/B)."""
-    ts = range(T)
-    per = 16 // J
-    params = ", ".join([f"int tb{t}" for t in ts] + ["float[] d", "short[] bias"] + [f"int d{t}" for t in ts] + ["float[] y"] + [f"int y{t}" for t in ts])
-    out = [f"    /** {T} token(s) x 32 rows at 512 bits: group at {{@code go}}, {J} byte columns per step. */",
-           f"    private static void x32t{T}(MemorySegment w, long go, int nb, int[] tb, {params}) {{"]
-    for t in ts:
-        out += [f"        FloatVector accE{t} = FloatVector.zero(F512);", f"        FloatVector accO{t} = FloatVector.zero(F512);",
-                f"        ShortVector acc{t} = ShortVector.broadcast(S512, bias[d{t}]);"]
-    out += ["        long q0 = go + (long) BlockQ4_0x32.SCALES_SIZE * nb;",
-            f"        for (int i = 0; i < {per} * nb; i++) {{",
-            f"            long q = q0 + {32*J}L * i;",
-            f"            int a = {J} * (i % {per}) + 32 * (i / {per});"]
-    for j in range(J):
-        out.append(f"            ShortVector s{j} = (ShortVector) ByteVector.fromMemorySegment(B256, w, q + {32*j}, LE).convertShape(B2S, S512, 0);")
-        out.append(f"            ShortVector h{j} = s{j}.lanewise(ASHR, 4);")
-        for t in ts:
-            out.append(f"            acc{t} = acc{t}.add(s{j}.mul(IntVector.broadcast(I512, tb[tb{t} + a + {j}]).reinterpretAsShorts()).add(h{j}.mul(IntVector.broadcast(I512, tb[tb{t} + a + {16 + j}]).reinterpretAsShorts())));")
-    out += [f"            if ((i & {per-1}) == {per-1}) {{",
-            f"                int b = i / {per};",
-            "                long so = go + (long) BlockQ4_0x32.SCALES_SIZE * b;"]
-    out += (SCALES.replace("S128, w, so + 16,", "S256, w, so + 32,").replace("S128, w, so,", "S256, w, so,")
-            .replace("I256", "I512").split("\n"))
-    for t in ts:
-        out += [f"                IntVector x{t} = acc{t}.reinterpretAsInts();",
-                f"                float da{t} = d[d{t} + b];",
-                f"                accE{t} = ((FloatVector) x{t}.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0)).fma(sE.mul(da{t}), accE{t});",
-                f"                accO{t} = ((FloatVector) x{t}.lanewise(ASHR, 16).convert(I2F, 0)).fma(sO.mul(da{t}), accO{t});",
-                f"                acc{t} = ShortVector.broadcast(S512, bias[d{t} + Math.min(b + 1, nb - 1)]);"]
-    out += ["            }", "        }"]
-    for t in ts:
-        out += store("        ", t, 512).split("\n")
     out.append("    }")
     return "\n".join(out)
 
@@ -356,9 +281,7 @@ def main():
     for bits, arg in zip((256, 128, 512), sys.argv[2:]):
         for spec in arg.split(","):
             t, c = spec.split(":")
-            if bits == 512:  # groups of 32 rows: BlockQ8_0x32, BlockQ4_0x32
-                methods.append((q8_x32 if which == "q8" else q4_x32)(int(t), int(c)))
-            elif c.endswith("f"):  # 128 bits, both halves per step
+            if c.endswith("f"):  # 128 bits, both halves per step
                 methods.append(fused(int(t), int(c[:-1])))
             else:
                 methods.append(gen(int(t), int(c), bits))

@@ -157,16 +157,8 @@ final class Activations {
         for (int b = 0; b < cols / 256; b++) {
             int xb = off + b * 256;
             int db = off / 256 + b;
-            float max = 0;
-            float amax = 0;
-            for (int j = 0; j < 256; j++) {
-                float ax = Math.abs(x[xb + j]);
-                if (ax > amax) {
-                    amax = ax;
-                    max = x[xb + j];
-                }
-            }
-            if (amax == 0) {
+            float max = QuantMath.largestMagnitude(x, xb, 256);
+            if (max == 0) {
                 d[db] = 0;
                 Arrays.fill(q, xb, xb + 256, (short) 0);
                 Arrays.fill(bsum, xb / 16, xb / 16 + 16, (short) 0);

@@ -124,16 +124,8 @@ public final class BlockQ6_K {
      * to maximise the weighted fit. {@code rmseType} 1 weights by {@code x^2}.
      */
     static float make_qx_quants(int n, int nmax, float[] x, int xOff, byte[] l, int lOff, int rmseType) {
-        float max = 0;
-        float amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xOff + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xOff + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
+        float max = QuantMath.largestMagnitude(x, xOff, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) {
                 l[lOff + i] = 0;
             }

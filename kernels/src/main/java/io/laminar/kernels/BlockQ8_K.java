@@ -50,16 +50,8 @@ public final class BlockQ8_K {
         for (int i = 0; i < k / QK; i++) {
             int xb = xOff + i * QK;
             long yb = yOff + (long) i * BYTES;
-            float max = 0;
-            float amax = 0;
-            for (int j = 0; j < QK; j++) {
-                float ax = Math.abs(x[xb + j]);
-                if (ax > amax) {
-                    amax = ax;
-                    max = x[xb + j];
-                }
-            }
-            if (amax == 0) {
+            float max = QuantMath.largestMagnitude(x, xb, QK);
+            if (max == 0) {
                 y.asSlice(yb, BYTES).fill((byte) 0);
                 continue;
             }

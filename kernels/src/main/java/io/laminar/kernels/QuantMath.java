@@ -21,6 +21,24 @@ final class QuantMath {
     private QuantMath() {
     }
 
+    /**
+     * The element of largest magnitude among {@code x[off, off + n)} (the first of equals; 0 when all
+     * are zero), as ggml's {@code quantize_row_q8_K} and {@code make_qx_quants} find it: their scale is
+     * {@code -nmax / max}, so the sign matters.
+     */
+    static float largestMagnitude(float[] x, int off, int n) {
+        float max = 0;
+        float amax = 0;
+        for (int i = 0; i < n; i++) {
+            float ax = Math.abs(x[off + i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[off + i];
+            }
+        }
+        return max;
+    }
+
     /** Reads the fp16 at byte {@code off} as a float (exact). */
     static float fp16(MemorySegment s, long off) {
         return Float.float16ToFloat(s.get(I16, off));

@@ -27,19 +27,29 @@ final class Simd {
      */
     static final String WIDTH_PROPERTY = "laminar.kernels.width";
 
+    // The shapes, by width: a kernel of one width uses that width's float, int and short shapes,
+    // and the byte shape of half its width, whose lanes widen into its short vectors.
+
+    // 512 bits (AVX-512)
     static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
     static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
     static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
+
+    // 256 bits (AVX2)
     static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
     static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
     static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
-    static final VectorSpecies<Short> S128 = ShortVector.SPECIES_128;
     static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
-    static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
-    static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_64;
+
+    // 128 bits (NEON, SSE)
     static final VectorSpecies<Float> F128 = FloatVector.SPECIES_128;
     static final VectorSpecies<Integer> I128 = IntVector.SPECIES_128;
+    static final VectorSpecies<Short> S128 = ShortVector.SPECIES_128;
+    static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+
+    // 64 bits: halves of the 128-bit kernels' shapes
     static final VectorSpecies<Short> S64 = ShortVector.SPECIES_64;
+    static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_64;
 
     /** 512, 256, 128 or 0 (scalar): the kernels' vector width in bits, fixed for the life of the JVM. */
     static final int WIDTH = width(FloatVector.SPECIES_PREFERRED.vectorBitSize(),

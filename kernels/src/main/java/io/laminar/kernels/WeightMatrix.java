@@ -17,13 +17,13 @@ public record WeightMatrix(String name, GgmlType type, int rows, int cols, Memor
     /** How a matrix's rows are arranged in its segment. Every layout takes the same number of bytes. */
     public enum Layout {
         /** ggml's layout, what model files store: row after row, each a run of blocks. */
-        ROWS(16),
+        ROWS,
         /**
          * Groups of 16 rows interleaved block column by block column ({@link BlockQ8_0x16},
          * {@link BlockQ4_0x16}), then the last {@code rows % 16} rows as in {@link #ROWS}. Made by
          * {@link CpuKernels#prepare}; Q8_0 and Q4_0 only.
          */
-        INTERLEAVED_16(16),
+        INTERLEAVED_16,
         /**
          * Groups of 32 rows interleaved the same way ({@link BlockQ8_0x32}, {@link BlockQ4_0x32}); where 16
          * or more rows are left, one group of 16 as in {@link #INTERLEAVED_16}; then the last {@code rows % 16}
@@ -31,17 +31,11 @@ public record WeightMatrix(String name, GgmlType type, int rows, int cols, Memor
          * whose vectors hold a column of 32 rows. Every row is in the same kind of group (or row) as
          * in {@link #INTERLEAVED_16}, so each gets the same bits from both.
          */
-        INTERLEAVED_32(32);
-
-        private final int groupRows;
-
-        Layout(int groupRows) {
-            this.groupRows = groupRows;
-        }
+        INTERLEAVED_32;
 
         /** Rows per group: the rows one kernel call multiplies together, and so a unit of parallel work. */
         public int groupRows() {
-            return groupRows;
+            return this == INTERLEAVED_32 ? 32 : GROUP_ROWS;
         }
     }
 

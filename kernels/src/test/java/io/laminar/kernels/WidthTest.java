@@ -20,6 +20,20 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class WidthTest {
     private static final int[] WIDTHS = {0, 128, 256};
+    private static final int MAX_TOKENS = 9;
+
+    /** A random {@code rows x cols} matrix of {@code type} in the row layout, seeded by its shape. */
+    private static WeightMatrix matrix(GgmlType type, int rows, int cols) {
+        float[] wf = TestData.gaussian(rows * 13L + cols, rows * cols, 0.05f);
+        return new WeightMatrix("w", type, rows, cols, TestData.quantizeRows(type, wf, rows, cols));
+    }
+
+    /** {@link #MAX_TOKENS} tokens' activations of {@code cols}, one of them an outlier. */
+    private static float[] activations(int cols) {
+        float[] x = TestData.gaussian(cols + 1, MAX_TOKENS * cols, 1f);
+        x[5] = 11f;
+        return x;
+    }
 
     @Test
     void widthIsChosenFromThePreferredShape() {
@@ -39,15 +53,12 @@ class WidthTest {
             "Q4_K, 37, 256", "Q4_K, 19, 768", "Q6_K, 37, 256", "Q6_K, 19, 768",
             "F32, 37, 768", "F32, 19, 100", "F16, 21, 96", "BF16, 21, 1029"})
     void interleavedAndRowKernelsAgreeAcrossWidths(GgmlType type, int rows, int cols) {
-        int maxTokens = 9;
-        float[] wf = TestData.gaussian(rows * 13L + cols, rows * cols, 0.05f);
-        MemorySegment data = TestData.quantizeRows(type, wf, rows, cols);
-        float[] x = TestData.gaussian(cols + 1, maxTokens * cols, 1f);
-        x[5] = 11f;
-        WeightMatrix plain = new WeightMatrix("w", type, rows, cols, data);
+        int maxTokens = MAX_TOKENS;
+        WeightMatrix plain = matrix(type, rows, cols);
+        float[] x = activations(cols);
         WeightMatrix prepared;
         try (CpuKernels k = new CpuKernels(1, maxTokens, cols, 0)) {
-            prepared = k.prepare(plain);
+            prepared = k.prepare(plain, Arena.ofAuto(), WeightMatrix.Layout.INTERLEAVED_16);
         }
         double[][] ref = new double[maxTokens][rows];
         double[][] abs = new double[maxTokens][rows];
@@ -150,12 +161,10 @@ class WidthTest {
     @CsvSource({"Q8_0, 83, 256", "Q8_0, 64, 64", "Q8_0, 32, 768", "Q8_0, 96, 1024",
             "Q4_0, 83, 256", "Q4_0, 64, 64", "Q4_0, 32, 768", "Q4_0, 112, 1024"})
     void groupsOf32At512BitsGiveThe256BitKernelsBits(GgmlType type, int rows, int cols) {
-        int maxTokens = 9;
-        float[] wf = TestData.gaussian(rows * 17L + cols, rows * cols, 0.05f);
-        MemorySegment data = TestData.quantizeRows(type, wf, rows, cols);
-        float[] x = TestData.gaussian(cols + 3, maxTokens * cols, 1f);
-        x[7] = -9f;
-        WeightMatrix plain = new WeightMatrix("w", type, rows, cols, data);
+        int maxTokens = MAX_TOKENS;
+        WeightMatrix plain = matrix(type, rows, cols);
+        MemorySegment data = plain.data();
+        float[] x = activations(cols);
         WeightMatrix x16;
         WeightMatrix x32;
         try (CpuKernels k = new CpuKernels(1, maxTokens, cols, 0); Arena arena = Arena.ofConfined()) {
