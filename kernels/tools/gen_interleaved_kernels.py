@@ -3,8 +3,9 @@
 x16t1w128, ... (128-bit vectors) and x32t1, ... (512-bit vectors over groups of 32 rows).
 
 The kernels are written out in full because C2 does not unroll them well by itself, and kept to
-one loop step of 1-4 column pairs (q8) or 2-4 byte columns (q4) because bigger bodies exceed C2's
-inlining budget or spill accumulators (see the GemmQ8_0 class comment). Paste the output between
+one loop step of 1-4 column pairs (q8) or 2-4 byte columns (q4) at 256 and 128 bits, 1-8 at 512,
+because bigger bodies exceed C2's inlining budget or spill accumulators (see the GemmQ8_0 class
+comment and q8_sep). Paste the output between
 the class's generated-code markers, whose first line names the arguments (GeneratedTilesTest
 checks that the two agree):
 
@@ -18,8 +19,8 @@ At 128 bits a vector holds 8 of the group's 16 rows (the low or high 8 bytes of 
 column). A spec ending in f does both halves in each step, so that each activation broadcast
 serves 16 rows as at 256 bits; the others make two passes over the group, rows 0-7 then 8-15,
 with the 256-bit kernel's registers per pass (both halves at once would need twice as many).
-Either way every row's integer sums and float steps are the 256-bit kernel's, so both widths
-give the same bits.
+Either way every row's integer sums and float steps are the 256-bit kernel's, so every width
+gives the same bits.
 """
 import sys
 
