@@ -56,10 +56,6 @@ public final class BlockQ4_0x16 {
     // The layout for any number of rows per group (16 here, 32 in BlockQ4_0x32): scales as in
     // BlockQ8_0x16; the quants of block column b at rows*2*nb + rows*16*b, byte j of every row at rows*j.
 
-    private static long scaleAt(int rows, int b, int r) {
-        return (long) rows * Short.BYTES * b + 2L * BlockQ8_0x16.scaleSlot(rows, r);
-    }
-
     /** Byte {@code j} (bit 7 flipped) of row {@code r} in block column {@code b} of a group of {@code rows} rows. */
     static long quantAt(int rows, int nb, int b, int j, int r) {
         return (long) rows * Short.BYTES * nb + (long) rows * (QK / 2) * b + (long) rows * j + r;
@@ -69,7 +65,7 @@ public final class BlockQ4_0x16 {
         for (int b = 0; b < nb; b++) {
             for (int r = 0; r < rows; r++) {
                 long s = srcOff + r * rowBytes + (long) b * BlockQ4_0.BYTES;
-                dst.set(I16, dstOff + scaleAt(rows, b, r), src.get(I16, s + BlockQ4_0.D_OFFSET));
+                dst.set(I16, dstOff + BlockQ8_0x16.scaleAt(rows, b, r), src.get(I16, s + BlockQ4_0.D_OFFSET));
                 for (int j = 0; j < QK / 2; j++) {
                     dst.set(I8, dstOff + quantAt(rows, nb, b, j, r), (byte) (src.get(I8, s + BlockQ4_0.QS_OFFSET + j) ^ 0x80));
                 }
@@ -81,7 +77,7 @@ public final class BlockQ4_0x16 {
         for (int b = 0; b < nb; b++) {
             for (int r = 0; r < rows; r++) {
                 long s = dstOff + r * rowBytes + (long) b * BlockQ4_0.BYTES;
-                dst.set(I16, s + BlockQ4_0.D_OFFSET, src.get(I16, srcOff + scaleAt(rows, b, r)));
+                dst.set(I16, s + BlockQ4_0.D_OFFSET, src.get(I16, srcOff + BlockQ8_0x16.scaleAt(rows, b, r)));
                 for (int j = 0; j < QK / 2; j++) {
                     dst.set(I8, s + BlockQ4_0.QS_OFFSET + j, (byte) (src.get(I8, srcOff + quantAt(rows, nb, b, j, r)) ^ 0x80));
                 }

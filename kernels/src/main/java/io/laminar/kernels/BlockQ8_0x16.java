@@ -74,7 +74,8 @@ public final class BlockQ8_0x16 {
         return (r & 1) * (rows / 2) + r / 2;
     }
 
-    private static long scaleAt(int rows, int nb, int b, int r) {
+    /** Where the scale of row {@code r} in block column {@code b} sits in a group of {@code rows} rows (Q8_0 and Q4_0 alike). */
+    static long scaleAt(int rows, int b, int r) {
         return (long) rows * Short.BYTES * b + 2L * scaleSlot(rows, r);
     }
 
@@ -86,7 +87,7 @@ public final class BlockQ8_0x16 {
         for (int b = 0; b < nb; b++) {
             for (int r = 0; r < rows; r++) {
                 long s = srcOff + r * rowBytes + (long) b * BlockQ8_0.BYTES;
-                dst.set(I16, dstOff + scaleAt(rows, nb, b, r), src.get(I16, s + BlockQ8_0.D_OFFSET));
+                dst.set(I16, dstOff + scaleAt(rows, b, r), src.get(I16, s + BlockQ8_0.D_OFFSET));
                 for (int k = 0; k < QK; k++) {
                     dst.set(I8, dstOff + quantAt(rows, nb, b, k, r), src.get(I8, s + BlockQ8_0.QS_OFFSET + k));
                 }
@@ -98,7 +99,7 @@ public final class BlockQ8_0x16 {
         for (int b = 0; b < nb; b++) {
             for (int r = 0; r < rows; r++) {
                 long s = dstOff + r * rowBytes + (long) b * BlockQ8_0.BYTES;
-                dst.set(I16, s + BlockQ8_0.D_OFFSET, src.get(I16, srcOff + scaleAt(rows, nb, b, r)));
+                dst.set(I16, s + BlockQ8_0.D_OFFSET, src.get(I16, srcOff + scaleAt(rows, b, r)));
                 for (int k = 0; k < QK; k++) {
                     dst.set(I8, s + BlockQ8_0.QS_OFFSET + k, src.get(I8, srcOff + quantAt(rows, nb, b, k, r)));
                 }
@@ -107,7 +108,7 @@ public final class BlockQ8_0x16 {
     }
 
     static float scale(int rows, MemorySegment w, long go, int b, int r) {
-        return Float.float16ToFloat(w.get(I16, go + scaleAt(rows, 0, b, r)));
+        return Float.float16ToFloat(w.get(I16, go + scaleAt(rows, b, r)));
     }
 
     /** Quant {@code k} of row {@code r} in block column {@code b} of a group of {@code rows} rows at {@code go}. */

@@ -423,35 +423,28 @@ public final class CpuKernels implements AutoCloseable {
             int rows = w.rows();
             int cols = w.cols();
             long rowBytes = w.rowBytes();
-            int r0 = u * w.layout().groupRows();
-            if (w.layout() == WeightMatrix.Layout.INTERLEAVED_32) {
-                boolean q8 = type == GgmlType.Q8_0;
-                if (r0 + BlockQ8_0x32.ROWS <= rows) {
-                    if (q8) {
-                        GemmQ8_0.x32(data, r0 * rowBytes, cols, act, 0, nTokens, y, rows, r0);
-                    } else {
-                        GemmQ4_0.x32(data, r0 * rowBytes, cols, act, 0, nTokens, y, rows, r0);
-                    }
-                    return;
-                }
-                if (r0 < w.interleavedRows()) {  // the one group of 16 after the groups of 32
-                    if (q8) {
-                        GemmQ8_0.x16(data, r0 * rowBytes, cols, act, 0, nTokens, y, rows, r0);
-                    } else {
-                        GemmQ4_0.x16(data, r0 * rowBytes, cols, act, 0, nTokens, y, rows, r0);
-                    }
-                    r0 += WeightMatrix.GROUP_ROWS;
-                }
-            } else if (r0 < w.interleavedRows()) {
-                long go = r0 * rowBytes;
-                if (type == GgmlType.Q8_0) {
-                    GemmQ8_0.x16(data, go, cols, act, 0, nTokens, y, rows, r0);
+            int unitRows = w.layout().groupRows();
+            int r0 = u * unitRows;
+            int end = Math.min(rows, r0 + unitRows);
+            boolean q8 = type == GgmlType.Q8_0;
+            if (w.layout() == WeightMatrix.Layout.INTERLEAVED_32 && end - r0 == BlockQ8_0x32.ROWS) {
+                if (q8) {
+                    GemmQ8_0.x32(data, r0 * rowBytes, cols, act, 0, nTokens, y, rows, r0);
                 } else {
-                    GemmQ4_0.x16(data, go, cols, act, 0, nTokens, y, rows, r0);
+                    GemmQ4_0.x32(data, r0 * rowBytes, cols, act, 0, nTokens, y, rows, r0);
                 }
                 return;
             }
-            int n = Math.min(WeightMatrix.GROUP_ROWS, rows - r0);
+            // A group of 16 rows: a unit of INTERLEAVED_16, or the one after INTERLEAVED_32's groups of 32.
+            if (r0 < w.interleavedRows()) {
+                if (q8) {
+                    GemmQ8_0.x16(data, r0 * rowBytes, cols, act, 0, nTokens, y, rows, r0);
+                } else {
+                    GemmQ4_0.x16(data, r0 * rowBytes, cols, act, 0, nTokens, y, rows, r0);
+                }
+                r0 += WeightMatrix.GROUP_ROWS;
+            }
+            int n = end - r0;
             if (n <= 0) {
                 return;
             }
